@@ -1,0 +1,172 @@
+//! The command line: `serve`, `token create`, and the tools rule authors and auditors run.
+//! Every option also comes from the environment. Logs go to stderr so that stdout carries only
+//! what a command is asked to print (a token, a report).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::Application;
+use crate::config::{Config, DEFAULT_DATABASE_URL, DEFAULT_LISTEN};
+use crate::domain::Role;
+use crate::store::{Db, staff};
+
+#[derive(Parser)]
+#[command(
+    name = "suitability",
+    version,
+    about = "Investor suitability and client callbacks"
+)]
+struct Cli {
+    /// Database: a sqlite:// file (created on first use) or a postgres:// URL.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve {
+        #[arg(long, env = "SUITABILITY_LISTEN", default_value = DEFAULT_LISTEN)]
+        listen: std::net::SocketAddr,
+        /// Folder of questionnaire files.
+        #[arg(
+            long,
+            env = "SUITABILITY_QUESTIONNAIRES_DIR",
+            default_value = "questionnaires"
+        )]
+        questionnaires_dir: PathBuf,
+        /// Folder of the rule set that seeds version 1.
+        #[arg(long, env = "SUITABILITY_RULES_DIR", default_value = "rules")]
+        rules_dir: PathBuf,
+        /// Months a questionnaire result stays valid.
+        #[arg(
+            long,
+            env = "SUITABILITY_ASSESSMENT_VALIDITY_MONTHS",
+            default_value_t = 36
+        )]
+        assessment_validity_months: u32,
+    },
+    /// Staff tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create the staff member if needed and print a new token alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: sales, risk, planner, compliance, admin.
+        #[arg(long = "role", value_name = "ROLE[,ROLE…]")]
+        roles: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Serve {
+            listen,
+            questionnaires_dir,
+            rules_dir,
+            assessment_validity_months,
+        } => {
+            let mut config = Config::with_database(cli.database_url);
+            config.listen = listen;
+            config.questionnaires_dir = questionnaires_dir;
+            config.rules_dir = rules_dir;
+            config.policy.assessment_validity_months = assessment_validity_months;
+            let app = Application::build(config)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(addr = %app.local_addr(), backend = app.state().db.backend(), "ready");
+            app.run_until(shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::Create { name, roles },
+        } => {
+            let roles = Role::parse_list(&roles)?;
+            if name.trim().is_empty() {
+                return Err("--name must not be empty".into());
+            }
+            let db = Db::connect(&cli.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            db.migrate().await.map_err(|e| e.to_string())?;
+            let (staff, token) = staff::issue_token(&db, name.trim(), &roles)
+                .await
+                .map_err(|e| e.to_string())?;
+            let names: Vec<&str> = staff.roles.iter().map(|r| r.as_str()).collect();
+            println!(
+                "staff {} ({}) roles: {}",
+                staff.name,
+                staff.id,
+                names.join(",")
+            );
+            println!("{token}");
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

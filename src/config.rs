@@ -1,0 +1,64 @@
+//! Typed configuration: defaults that need no set-up, every value overridable from the
+//! environment (see the README's configuration table). Policy numbers that regulators may change
+//! live here, not in code paths.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::{FixedOffset, NaiveDate, Utc};
+
+use crate::domain::investor::QualificationThresholds;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/suitability.db";
+
+/// Calendar dates (ages, "today") are taken in China Standard Time, where the firms operate.
+pub fn business_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+}
+
+pub fn business_today() -> NaiveDate {
+    Utc::now().with_timezone(&business_offset()).date_naive()
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub rules_dir: PathBuf,
+    pub questionnaires_dir: PathBuf,
+    pub policy: Policy,
+}
+
+/// Business policy values with regulatory defaults.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub qualification: QualificationThresholds,
+    /// How long a questionnaire result stays valid (at most 3 years under 募集行为管理办法).
+    pub assessment_validity_months: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            qualification: QualificationThresholds::default(),
+            assessment_validity_months: 36,
+        }
+    }
+}
+
+impl Config {
+    /// The defaults, pointing at `database_url`; used by tests and as the base of the CLI's values.
+    pub fn with_database(database_url: impl Into<String>) -> Self {
+        Self {
+            listen: DEFAULT_LISTEN
+                .parse()
+                .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            database_url: database_url.into(),
+            rules_dir: PathBuf::from("rules"),
+            questionnaires_dir: PathBuf::from("questionnaires"),
+            policy: Policy::default(),
+        }
+    }
+}

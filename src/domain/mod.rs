@@ -1,0 +1,11 @@
+//! Domain types, parsed once at the edge: amounts, risk levels and ratings, roles, investors.
+//! Handlers turn request bodies into these; the store and the rules see nothing looser.
+
+pub mod investor;
+pub mod level;
+pub mod money;
+pub mod role;
+
+pub use level::{RiskLevel, RiskRating};
+pub use money::Money;
+pub use role::Role;

@@ -1,0 +1,126 @@
+//! Amounts in CNY: exact decimals, never floats. Accepted from JSON as a number or a decimal
+//! string, returned as a decimal string, stored as TEXT on both databases.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Amounts carry at most this many decimal places (fen).
+pub const MAX_SCALE: u32 = 2;
+
+/// A non-negative amount of CNY with at most two decimal places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(Decimal);
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    pub fn new(value: Decimal) -> Result<Self, &'static str> {
+        if value.is_sign_negative() && !value.is_zero() {
+            return Err("must not be negative");
+        }
+        if value.normalize().scale() > MAX_SCALE {
+            return Err("must have at most 2 decimal places");
+        }
+        Ok(Money(value.normalize()))
+    }
+
+    pub fn from_yuan(yuan: i64) -> Self {
+        Money(Decimal::from(yuan.max(0)))
+    }
+
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+}
+
+impl FromStr for Money {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let d = Decimal::from_str_exact(s.trim()).map_err(|_| "is not a decimal number")?;
+        Money::new(d)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// What a request may carry where an amount is expected, before it is checked: JSON numbers are
+/// read through their shortest decimal text so `1000000.01` stays exact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawAmount(pub String);
+
+impl<'de> Deserialize<'de> for RawAmount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Number(n) => Ok(RawAmount(n.to_string())),
+            serde_json::Value::String(s) => Ok(RawAmount(s)),
+            other => Err(serde::de::Error::custom(format!(
+                "expected an amount as a number or a decimal string, found {other}"
+            ))),
+        }
+    }
+}
+
+impl utoipa::PartialSchema for RawAmount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::new(
+                utoipa::openapi::schema::Type::String,
+            ))
+            .description(Some(
+                "amount in CNY, a JSON number or a decimal string, at most 2 decimal places",
+            ))
+            .examples([serde_json::json!("1000000.00")])
+            .into()
+    }
+}
+impl utoipa::ToSchema for RawAmount {}
+
+impl RawAmount {
+    pub fn parse(&self) -> Result<Money, &'static str> {
+        self.0.parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exact_decimals_and_refuses_bad_ones() {
+        assert_eq!(
+            "1000000.01".parse::<Money>().map(|m| m.to_string()),
+            Ok("1000000.01".into())
+        );
+        assert_eq!(
+            "3000000".parse::<Money>().map(|m| m.to_string()),
+            Ok("3000000".into())
+        );
+        assert_eq!(
+            "1.50".parse::<Money>().map(|m| m.to_string()),
+            Ok("1.5".into())
+        );
+        assert!("-1".parse::<Money>().is_err());
+        assert!("0.001".parse::<Money>().is_err());
+        assert!("abc".parse::<Money>().is_err());
+        assert!("1e6".parse::<Money>().is_err());
+    }
+
+    #[test]
+    fn json_numbers_keep_their_decimal_text() {
+        let raw: RawAmount = serde_json::from_str("1000000.01").unwrap();
+        assert_eq!(raw.parse().unwrap().to_string(), "1000000.01");
+    }
+}

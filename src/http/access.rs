@@ -1,0 +1,100 @@
+//! Who may call what: the one table an auditor reads, and the layer that enforces it.
+//!
+//! Every route of the router must appear here (a test checks the table against the OpenAPI
+//! document, which is generated from the handlers); a route missing from the table is refused
+//! (fail closed), never opened.
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::extract::Caller;
+use crate::domain::Role::{self, *};
+use crate::error::ApiError;
+
+pub enum Access {
+    /// No token needed.
+    Public,
+    /// A valid token whose staff member holds at least one of these roles.
+    Roles(&'static [Role]),
+}
+
+const EVERYONE: &[Role] = &[Sales, Risk, Planner, Compliance, Admin];
+
+/// (method, path template, access). Paths use axum's `{param}` syntax, as routed.
+pub const ROUTES: &[(&str, &str, Access)] = &[
+    ("GET", "/health", Access::Public),
+    ("GET", "/openapi.json", Access::Roles(EVERYONE)),
+    // Questionnaires: sales present them, risk maintains them, everyone may read.
+    ("GET", "/v1/questionnaires", Access::Roles(EVERYONE)),
+    ("GET", "/v1/questionnaires/{id}", Access::Roles(EVERYONE)),
+    // Investors: sales onboard; every role reads (callbacks, compliance, risk review).
+    ("POST", "/v1/investors", Access::Roles(&[Sales])),
+    ("GET", "/v1/investors", Access::Roles(EVERYONE)),
+    ("GET", "/v1/investors/{id}", Access::Roles(EVERYONE)),
+    // Assessments: sales record them; risk and admin also import back-dated paper records.
+    (
+        "POST",
+        "/v1/investors/{id}/assessments",
+        Access::Roles(&[Sales, Risk, Admin]),
+    ),
+    (
+        "GET",
+        "/v1/investors/{id}/assessments",
+        Access::Roles(EVERYONE),
+    ),
+];
+
+/// Roles that may back-date an assessment (`assessed_at`, importing paper records).
+pub const MAY_BACKDATE_ASSESSMENTS: &[Role] = &[Risk, Admin];
+
+pub fn lookup(method: &Method, path: &str) -> Option<&'static Access> {
+    ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method.as_str() && *p == path)
+        .map(|(_, _, a)| a)
+}
+
+/// Authenticates the bearer token and checks the caller's roles against `ROUTES`.
+pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let Some(access) = path.as_deref().and_then(|p| lookup(req.method(), p)) else {
+        tracing::error!(method = %req.method(), ?path, "route missing from the access table");
+        return ApiError::forbidden("this route is not open to any role").into_response();
+    };
+    let Access::Roles(allowed) = access else {
+        return next.run(req).await;
+    };
+    let token = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return ApiError::Unauthorized.into_response();
+    };
+    let staff = match state.auth.authenticate(&state.db, token).await {
+        Ok(Some(staff)) => staff,
+        Ok(None) => return ApiError::Unauthorized.into_response(),
+        Err(e) => return ApiError::Unavailable(e.to_string()).into_response(),
+    };
+    if !staff.has_any(allowed) {
+        let roles: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
+        return ApiError::forbidden(format!(
+            "this action needs one of the roles: {}",
+            roles.join(", ")
+        ))
+        .into_response();
+    }
+    tracing::Span::current().record("staff", staff.name.as_str());
+    req.extensions_mut().insert(Caller(staff));
+    next.run(req).await
+}

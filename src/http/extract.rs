@@ -1,0 +1,131 @@
+//! Request extractors that answer in the contract's error shape: `ApiJson` (400 for malformed
+//! JSON, 422 naming the field for well-formed JSON of the wrong shape) and `Caller` (the
+//! authenticated staff member the access layer attached).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use validator::{ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{ApiError, FieldProblem};
+use crate::store::staff::Staff;
+
+/// A JSON body deserialised with the failing field named in the error.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        // The body is read as JSON whatever the Content-Type says: curl's default form type
+        // would otherwise turn a correct body into an error.
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::Malformed {
+                message: format!("cannot read the body: {e}"),
+            })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses a JSON body: syntax errors are 400, shape errors 422 with the field path.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Err(ApiError::Malformed {
+                    message: format!("malformed JSON: {inner}"),
+                });
+            }
+            let text = inner.to_string();
+            // serde reports a missing field on the parent object; name the field itself.
+            let problem = text.split(" at line ").next().unwrap_or(&text).to_string();
+            let field = match (problem.strip_prefix("missing field `"), path.as_str()) {
+                (Some(rest), parent) => {
+                    let name = rest.trim_end_matches('`');
+                    if parent == "." || parent.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{parent}.{name}")
+                    }
+                }
+                (None, ".") => "body".to_string(),
+                (None, p) => p.to_string(),
+            };
+            Err(ApiError::field(field, problem))
+        }
+    }
+}
+
+/// Turns `validator` errors into field problems (`name`, `contacts[0].email`, …).
+pub fn validation_problems(errors: &ValidationErrors) -> Vec<FieldProblem> {
+    let mut out = Vec::new();
+    collect(errors, "", &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    out
+}
+
+fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldProblem>) {
+    for (field, kind) in errors.errors() {
+        let name = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    let problem = e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| e.code.to_string());
+                    out.push(FieldProblem::new(&name, problem));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, &name, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect(inner, &format!("{name}[{i}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// The authenticated caller, attached by the access layer.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Staff);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// Query parameters, rejected in the contract's error shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError::Malformed {
+                message: e.body_text(),
+            })
+    }
+}

@@ -1,0 +1,52 @@
+//! The HTTP API (v1): one module per resource, each with its handlers and their request and
+//! response types; `access` decides who may call what; `openapi` documents it all.
+
+pub mod access;
+pub mod assessments;
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod investors;
+pub mod openapi;
+pub mod questionnaires;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::Request;
+use axum::middleware;
+use axum::routing::get;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::questionnaire::QuestionnaireSet;
+use crate::store::Db;
+
+/// Everything a handler may need, shared by all requests.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub questionnaires: Arc<QuestionnaireSet>,
+    pub auth: Arc<auth::AuthCache>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/openapi.json", get(openapi::get_openapi))
+        .merge(questionnaires::router())
+        .merge(investors::router())
+        .merge(assessments::router())
+        .merge(health::router())
+        // Runs for matched routes only, so it can look the route up in the access table.
+        .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))
+        .fallback(|| async { ApiError::NotFound { what: "route" } })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), staff = tracing::field::Empty)
+            }),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,71 @@
+//! The OpenAPI document, generated from the handlers' annotations; each operation's description
+//! is completed from the access table, so the roles a reader sees are the roles enforced.
+
+use axum::Json;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use super::access::{Access, lookup};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "suitability", description = "Investor suitability (适当性管理) and client callbacks (客户回访) for private fund managers."),
+    paths(
+        super::health::get_health,
+        get_openapi,
+        super::questionnaires::list_questionnaires,
+        super::questionnaires::get_questionnaire,
+        super::investors::create_investor,
+        super::investors::list_investors,
+        super::investors::get_investor,
+        super::assessments::create_assessment,
+        super::assessments::list_assessments,
+    ),
+    components(schemas(crate::error::ErrorBody)),
+    security(("bearer" = [])),
+)]
+struct ApiDoc;
+
+/// The document with the bearer scheme and each operation's roles filled in.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [
+            ("GET", &mut item.get),
+            ("POST", &mut item.post),
+            ("PATCH", &mut item.patch),
+            ("PUT", &mut item.put),
+            ("DELETE", &mut item.delete),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op.as_mut() else { continue };
+            let method = method.parse().unwrap_or(axum::http::Method::GET);
+            let roles = match lookup(&method, path) {
+                Some(Access::Public) => "Access: public.".to_string(),
+                Some(Access::Roles(r)) => {
+                    let names: Vec<&str> = r.iter().map(|r| r.as_str()).collect();
+                    format!("Access: {}.", names.join(", "))
+                }
+                None => "Access: none (missing from the access table).".to_string(),
+            };
+            let text = op.description.take().unwrap_or_default();
+            op.description = Some(if text.is_empty() {
+                roles
+            } else {
+                format!("{text}\n\n{roles}")
+            });
+        }
+    }
+    doc
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3.1 document")))]
+pub async fn get_openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(document())
+}

@@ -1,0 +1,11 @@
+//! suitability: investor suitability (适当性管理) and client callbacks (客户回访) for private fund
+//! managers. See the README for what it does and `../shared/product.md` for the contract.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod questionnaire;
+pub mod store;

@@ -1,0 +1,169 @@
+//! Assessments in the store: append-only (the database refuses updates and deletes).
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+
+use super::{Conn, StoreError};
+use crate::domain::RiskLevel;
+use crate::on_conn;
+use crate::questionnaire::score::{AnswerPoints, Choice};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub id: String,
+    pub investor_id: String,
+    pub questionnaire_id: String,
+    pub questionnaire_version: i64,
+    pub questionnaire_hash: String,
+    /// The answers exactly as submitted (option ids per question).
+    pub answers: std::collections::BTreeMap<String, Vec<String>>,
+    pub breakdown: Vec<AnswerPoints>,
+    pub score: i64,
+    pub level: RiskLevel,
+    pub flags: Vec<String>,
+    pub assessed_at: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub recorded_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Assessment {
+    pub fn is_valid_at(&self, t: DateTime<Utc>) -> bool {
+        t < self.valid_until
+    }
+
+    pub fn lowest_category(&self) -> bool {
+        self.flags
+            .iter()
+            .any(|f| f == crate::questionnaire::score::LOWEST_CATEGORY)
+    }
+}
+
+/// Normalises submitted answers to lists of option ids for storage.
+pub fn answers_as_lists(
+    answers: &std::collections::BTreeMap<String, Choice>,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    answers
+        .iter()
+        .map(|(k, v)| {
+            let list = match v {
+                Choice::One(s) => vec![s.clone()],
+                Choice::Many(v) => v.clone(),
+            };
+            (k.clone(), list)
+        })
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    investor_id: String,
+    questionnaire_id: String,
+    questionnaire_version: i64,
+    questionnaire_hash: String,
+    answers: Json<std::collections::BTreeMap<String, Vec<String>>>,
+    breakdown: Json<Vec<AnswerPoints>>,
+    score: i64,
+    level: i64,
+    flags: Json<Vec<String>>,
+    assessed_at: DateTime<Utc>,
+    valid_until: DateTime<Utc>,
+    recorded_by: String,
+    created_at: DateTime<Utc>,
+}
+
+macro_rules! columns {
+    () => {
+        "id, investor_id, questionnaire_id, questionnaire_version, questionnaire_hash, \
+         answers, breakdown, score, level, flags, assessed_at, valid_until, recorded_by, created_at"
+    };
+}
+
+impl TryFrom<Row> for Assessment {
+    type Error = StoreError;
+    fn try_from(r: Row) -> Result<Self, StoreError> {
+        Ok(Assessment {
+            level: RiskLevel::from_number(r.level)
+                .ok_or_else(|| StoreError::Corrupt(format!("assessment level {}", r.level)))?,
+            id: r.id,
+            investor_id: r.investor_id,
+            questionnaire_id: r.questionnaire_id,
+            questionnaire_version: r.questionnaire_version,
+            questionnaire_hash: r.questionnaire_hash,
+            answers: r.answers.0,
+            breakdown: r.breakdown.0,
+            score: r.score,
+            flags: r.flags.0,
+            assessed_at: r.assessed_at,
+            valid_until: r.valid_until,
+            recorded_by: r.recorded_by,
+            created_at: r.created_at,
+        })
+    }
+}
+
+pub async fn insert(c: &mut Conn<'_>, a: &Assessment) -> Result<(), StoreError> {
+    let sql = concat!(
+        "INSERT INTO assessments (",
+        columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    );
+    on_conn!(c, |e| sqlx::query(sql)
+        .bind(&a.id)
+        .bind(&a.investor_id)
+        .bind(&a.questionnaire_id)
+        .bind(a.questionnaire_version)
+        .bind(&a.questionnaire_hash)
+        .bind(Json(&a.answers))
+        .bind(Json(&a.breakdown))
+        .bind(a.score)
+        .bind(a.level.number())
+        .bind(Json(&a.flags))
+        .bind(a.assessed_at)
+        .bind(a.valid_until)
+        .bind(&a.recorded_by)
+        .bind(a.created_at)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The investor's latest assessment by `assessed_at` (a back-dated paper record does not
+/// displace a newer one), valid or not.
+pub async fn latest_for(
+    c: &mut Conn<'_>,
+    investor_id: &str,
+) -> Result<Option<Assessment>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM assessments WHERE investor_id = $1 ORDER BY assessed_at DESC, id DESC LIMIT 1"
+    );
+    let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(investor_id)
+        .fetch_optional(e)
+        .await)?;
+    row.map(Assessment::try_from).transpose()
+}
+
+pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<Assessment>, StoreError> {
+    let sql = concat!("SELECT ", columns!(), " FROM assessments WHERE id = $1");
+    let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?;
+    row.map(Assessment::try_from).transpose()
+}
+
+/// Every assessment of the investor, newest first.
+pub async fn all_for(c: &mut Conn<'_>, investor_id: &str) -> Result<Vec<Assessment>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM assessments WHERE investor_id = $1 ORDER BY assessed_at DESC, id DESC"
+    );
+    let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(investor_id)
+        .fetch_all(e)
+        .await)?;
+    rows.into_iter().map(Assessment::try_from).collect()
+}
