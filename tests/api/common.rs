@@ -1,0 +1,215 @@
+//! The test harness: a real server on a free port per test, with a fresh database of its own
+//! (a SQLite file in a temporary folder, or a new PostgreSQL database on the cluster that
+//! `SUITABILITY_TEST_PG` names), and one helper per HTTP verb.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use suitability::app::Application;
+use suitability::config::Config;
+use suitability::domain::Role;
+use suitability::store::{Db, staff};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub database_url: String,
+    tokens: HashMap<&'static str, String>,
+    _dir: tempfile::TempDir,
+}
+
+/// Runs each listed `async fn name(app: TestApp)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::common::TestApp::spawn($crate::common::Backend::Postgres).await).await
+            }
+        }
+    )*};
+}
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// A database URL of `backend` that no other test uses.
+pub async fn fresh_database_url(backend: Backend, dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("test.db").display()),
+        Backend::Postgres => {
+            let admin = std::env::var("SUITABILITY_TEST_PG").unwrap_or_else(|_| {
+                panic!(
+                    "the PostgreSQL suite needs SUITABILITY_TEST_PG=postgres://… (an empty cluster); \
+                     `.ci/run` starts a throwaway one and sets it. Filter with `cargo test sqlite` to run only SQLite."
+                )
+            });
+            let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+            let db = Db::connect(&admin)
+                .await
+                .expect("connect to SUITABILITY_TEST_PG");
+            if let Db::Postgres(pool) = &db {
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(pool)
+                    .await
+                    .expect("create test database");
+            }
+            db.close().await;
+            let (base, _) = admin
+                .rsplit_once('/')
+                .expect("a database in SUITABILITY_TEST_PG");
+            format!("{base}/{name}")
+        }
+    }
+}
+
+pub fn test_config(database_url: &str) -> Config {
+    let mut config = Config::with_database(database_url);
+    config.listen = "127.0.0.1:0".parse().expect("addr");
+    config.questionnaires_dir = repo_path("questionnaires");
+    config.rules_dir = repo_path("rules");
+    config
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let database_url = fresh_database_url(backend, dir.path()).await;
+        let mut config = test_config(&database_url);
+        adjust(&mut config);
+        let app = Application::build(config)
+            .await
+            .expect("application builds");
+        let base = format!("http://{}", app.local_addr());
+        let db = app.state().db.clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        let mut tokens = HashMap::new();
+        for (name, role) in [
+            ("sales", Role::Sales),
+            ("sales2", Role::Sales),
+            ("risk", Role::Risk),
+            ("risk2", Role::Risk),
+            ("planner", Role::Planner),
+            ("planner2", Role::Planner),
+            ("compliance", Role::Compliance),
+            ("admin", Role::Admin),
+        ] {
+            let (_, token) = staff::issue_token(&db, name, &[role]).await.expect("token");
+            tokens.insert(name, token);
+        }
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            db,
+            database_url,
+            tokens,
+            _dir: dir,
+        }
+    }
+
+    /// The token of one of the standard test staff: sales, sales2, risk, risk2, planner,
+    /// planner2, compliance, admin.
+    pub fn token(&self, who: &str) -> &str {
+        self.tokens
+            .get(who)
+            .unwrap_or_else(|| panic!("no test staff '{who}'"))
+    }
+
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        who: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(who) = who {
+            req = req.bearer_auth(self.token(who));
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str, who: &str) -> (StatusCode, Value) {
+        self.request(reqwest::Method::GET, path, Some(who), None)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, who: &str, body: Value) -> (StatusCode, Value) {
+        self.request(reqwest::Method::POST, path, Some(who), Some(&body))
+            .await
+    }
+
+    /// Creates an ordinary individual investor (as `sales`) and returns its id.
+    pub async fn individual(&self, birth_date: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/v1/investors",
+                "sales",
+                serde_json::json!({
+                    "kind": "individual", "name": "测试投资者", "id_number": "110101199001011234",
+                    "birth_date": birth_date, "phone": "13800138000", "email": "investor@example.cn",
+                    "financial_assets": "5000000", "avg_income_3y": "600000"
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().expect("id").to_string()
+    }
+}
+
+/// Asserts an error response: status, code, and (when given) that `field` is among the details.
+pub fn assert_error(
+    got: &(StatusCode, Value),
+    status: StatusCode,
+    code: &str,
+    field: Option<&str>,
+) {
+    let (s, body) = got;
+    assert_eq!(*s, status, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    if let Some(field) = field {
+        let details = body["error"]["details"].as_array().expect("details");
+        assert!(
+            details.iter().any(|d| d["field"] == field),
+            "no detail for {field}: {body}"
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real HTTP stack against real SQLite and PostgreSQL databases.
+//! Every test named `…::sqlite` has a twin `…::postgres`.
+
+mod common;
+
+mod access;
+mod assessments;
+mod cli;
+mod investors;
+mod questionnaires;
