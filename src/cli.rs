@@ -55,6 +55,21 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Rule sets, for rule authors.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Compile a rule folder and run its tests (`tests/*.toml`); exits non-zero on any failure.
+    Test {
+        /// The rule folder.
+        #[arg(default_value = "rules")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -104,6 +119,9 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Rules {
+            command: RulesCommand::Test { dir },
+        } => rules_test(&dir),
         Command::Serve {
             listen,
             questionnaires_dir,
@@ -148,6 +166,35 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("{token}");
             db.close().await;
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints compile errors or each failing case, then the summary line; stdout is the report.
+fn rules_test(dir: &std::path::Path) -> Result<ExitCode, String> {
+    use crate::rules::{RuleFiles, testing};
+    let files = RuleFiles::from_dir(dir).map_err(|e| e.to_string())?;
+    match testing::compile_and_run(files) {
+        Err(errors) => {
+            for e in &errors {
+                println!("{}: {e}", dir.display());
+            }
+            println!("rule set does not compile: {} error(s)", errors.len());
+            Ok(ExitCode::FAILURE)
+        }
+        Ok(report) => {
+            for f in &report.failures {
+                println!("FAIL {}: {}", f.file, f.case);
+                for p in &f.problems {
+                    println!("     {p}");
+                }
+            }
+            println!("rules: {} passed, {} failed", report.passed, report.failed);
+            Ok(if report.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

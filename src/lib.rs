@@ -8,4 +8,5 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod questionnaire;
+pub mod rules;
 pub mod store;

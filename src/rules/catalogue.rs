@@ -1,0 +1,87 @@
+//! The check catalogue (`checks.toml`): every item a callback may be asked to confirm, with the
+//! question the agent asks and the clause it comes from. A rule naming a code outside it fails.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub code: String,
+    /// The question in Chinese, as the agent asks it.
+    pub question: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question_en: Option<String>,
+    /// The regulation or firm policy the item comes from.
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    checks: Vec<Check>,
+}
+
+/// The catalogue, indexed by code. Decisions refer to checks by index.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    checks: Vec<Check>,
+    index: HashMap<String, u16>,
+}
+
+impl Catalogue {
+    /// Parses `checks.toml`; errors carry the line when the parser knows it.
+    pub fn parse(text: &str) -> Result<Catalogue, (Option<usize>, String)> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            (line, e.message().to_string())
+        })?;
+        let mut index = HashMap::new();
+        for (i, check) in file.checks.iter().enumerate() {
+            let valid = !check.code.is_empty()
+                && check
+                    .code
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid {
+                return Err((
+                    None,
+                    format!("check code '{}' must be lower_snake_case", check.code),
+                ));
+            }
+            if check.question.trim().is_empty() || check.source.trim().is_empty() {
+                return Err((
+                    None,
+                    format!("check '{}' needs a question and a source", check.code),
+                ));
+            }
+            let i = u16::try_from(i).map_err(|_| (None, "too many checks".to_string()))?;
+            if index.insert(check.code.clone(), i).is_some() {
+                return Err((None, format!("duplicate check code '{}'", check.code)));
+            }
+        }
+        Ok(Catalogue {
+            checks: file.checks,
+            index,
+        })
+    }
+
+    pub fn index_of(&self, code: &str) -> Option<u16> {
+        self.index.get(code).copied()
+    }
+
+    pub fn get(&self, i: u16) -> &Check {
+        &self.checks[usize::from(i)]
+    }
+
+    pub fn by_code(&self, code: &str) -> Option<&Check> {
+        self.index_of(code).map(|i| self.get(i))
+    }
+
+    pub fn all(&self) -> &[Check] {
+        &self.checks
+    }
+}

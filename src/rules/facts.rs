@@ -1,0 +1,202 @@
+//! The facts a rule reads. They are native Rust types registered with rhai (property getters
+//! only, so rules cannot change them); strings are rhai's shared `ImmutableString`, so reading
+//! one costs a reference-count increment, not a copy.
+
+use rhai::{Engine, INT, ImmutableString};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The investor as rules see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct InvestorFacts {
+    /// "individual" | "institution"
+    #[schema(value_type = String)]
+    pub kind: ImmutableString,
+    /// "ordinary" | "professional"
+    #[schema(value_type = String)]
+    pub investor_type: ImmutableString,
+    /// 1..5, 0 without an assessment.
+    pub level: INT,
+    /// "C3", "" without an assessment.
+    #[schema(value_type = String)]
+    pub level_name: ImmutableString,
+    pub lowest_category: bool,
+    pub assessment_valid: bool,
+    /// Days since the latest assessment, -1 without one.
+    pub assessment_age_days: INT,
+    /// Whole years, -1 when unknown or an institution.
+    pub age: INT,
+    pub qualified: bool,
+    pub open_complaints: INT,
+    pub complaints_90d: INT,
+}
+
+/// The product as rules see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProductFacts {
+    #[schema(value_type = String)]
+    pub code: ImmutableString,
+    #[schema(value_type = String)]
+    pub kind: ImmutableString,
+    /// 1..5
+    pub rating: INT,
+    /// "R1".."R5"
+    #[schema(value_type = String)]
+    pub rating_name: ImmutableString,
+    #[serde(
+        serialize_with = "rust_decimal::serde::str::serialize",
+        deserialize_with = "decimal"
+    )]
+    #[schema(value_type = String)]
+    pub min_subscription: Decimal,
+}
+
+/// The order as rules see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderFacts {
+    #[serde(
+        serialize_with = "rust_decimal::serde::str::serialize",
+        deserialize_with = "decimal"
+    )]
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+    pub first_purchase: bool,
+}
+
+/// Reads an amount from a decimal string or an integer (JSON or TOML), never from a float.
+fn decimal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = Decimal;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an amount as a decimal string or an integer")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Decimal, E> {
+            // JSON numbers with a fraction arrive here; their shortest text is exact enough for fen.
+            Decimal::from_str_exact(&v.to_string()).map_err(E::custom)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Decimal, E> {
+            Decimal::from_str_exact(v.trim()).map_err(E::custom)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// Everything one evaluation sees.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Facts {
+    pub investor: InvestorFacts,
+    pub product: ProductFacts,
+    pub order: OrderFacts,
+}
+
+/// Defaults describe a typical case (a qualified ordinary C3 individual of 40 with a valid
+/// assessment, buying 1,000,000 of an R3 product for the first time), so a rule test or an
+/// `evaluate` call names only the facts that matter to it.
+impl Default for InvestorFacts {
+    fn default() -> Self {
+        Self {
+            kind: "individual".into(),
+            investor_type: "ordinary".into(),
+            level: 3,
+            level_name: "C3".into(),
+            lowest_category: false,
+            assessment_valid: true,
+            assessment_age_days: 100,
+            age: 40,
+            qualified: true,
+            open_complaints: 0,
+            complaints_90d: 0,
+        }
+    }
+}
+
+impl Default for ProductFacts {
+    fn default() -> Self {
+        Self {
+            code: "P0001".into(),
+            kind: "private_securities".into(),
+            rating: 3,
+            rating_name: "R3".into(),
+            min_subscription: Decimal::from(1_000_000),
+        }
+    }
+}
+
+impl Default for OrderFacts {
+    fn default() -> Self {
+        Self {
+            amount: Decimal::from(1_000_000),
+            first_purchase: true,
+        }
+    }
+}
+
+impl Facts {
+    /// Makes the derived names agree with the numbers (`level_name` from `level`, `rating_name`
+    /// from `rating`) when a caller set only the number.
+    pub fn normalise_names(&mut self) {
+        let level_name = match self.investor.level {
+            1..=5 => format!("C{}", self.investor.level),
+            _ => String::new(),
+        };
+        if self.investor.level_name != level_name.as_str() {
+            self.investor.level_name = level_name.into();
+        }
+        let rating_name = match self.product.rating {
+            1..=5 => format!("R{}", self.product.rating),
+            _ => String::new(),
+        };
+        if self.product.rating_name != rating_name.as_str() {
+            self.product.rating_name = rating_name.into();
+        }
+    }
+}
+
+macro_rules! getters {
+    ($engine:expr, $t:ty, $($field:ident),* $(,)?) => {
+        $( $engine.register_get(stringify!($field), |x: &mut $t| x.$field.clone()); )*
+    };
+}
+
+/// Registers the fact types and their read-only properties.
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<InvestorFacts>("Investor");
+    engine.register_type_with_name::<ProductFacts>("Product");
+    engine.register_type_with_name::<OrderFacts>("Order");
+    getters!(
+        engine,
+        InvestorFacts,
+        kind,
+        investor_type,
+        level,
+        level_name,
+        lowest_category,
+        assessment_valid,
+        assessment_age_days,
+        age,
+        qualified,
+        open_complaints,
+        complaints_90d,
+    );
+    getters!(
+        engine,
+        ProductFacts,
+        code,
+        kind,
+        rating,
+        rating_name,
+        min_subscription
+    );
+    getters!(engine, OrderFacts, amount, first_purchase);
+}
