@@ -37,6 +37,8 @@ pub struct Policy {
     pub qualification: QualificationThresholds,
     /// How long a questionnaire result stays valid (at most 3 years under 募集行为管理办法).
     pub assessment_validity_months: u32,
+    /// No product may set a lower minimum subscription (私募 1,000,000 under 暂行办法 第十二条).
+    pub min_subscription_floor: crate::domain::Money,
 }
 
 impl Default for Policy {
@@ -44,6 +46,7 @@ impl Default for Policy {
         Self {
             qualification: QualificationThresholds::default(),
             assessment_validity_months: 36,
+            min_subscription_floor: crate::domain::Money::from_yuan(1_000_000),
         }
     }
 }

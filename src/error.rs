@@ -47,6 +47,10 @@ pub enum ApiError {
         /// Extra payload some codes carry (the decision for `suitability_rejected`).
         extra: Option<serde_json::Value>,
     },
+    /// A rule of the active set failed at run time: not the caller's fault, but named so risk
+    /// staff can fix it.
+    #[error("rule {0} failed")]
+    RuleFailed(crate::rules::RuleError),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     /// Anything unexpected: logged in full, answered with a generic message.
@@ -88,6 +92,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RuleFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -102,6 +107,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict { code, .. } => code,
             ApiError::Unprocessable { code, .. } => code,
+            ApiError::RuleFailed(_) => "rule_failed",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -137,6 +143,7 @@ impl IntoResponse for ApiError {
                 tracing::warn!(%cause, "unavailable");
                 self.to_string()
             }
+            ApiError::RuleFailed(e) => format!("rule {e}"),
             other => other.to_string(),
         };
         let (details, extra) = match self {
@@ -146,6 +153,9 @@ impl IntoResponse for ApiError {
                     _ => None,
                 });
                 (details, extra)
+            }
+            ApiError::RuleFailed(e) => {
+                (vec![FieldProblem::new(e.file.clone(), e.to_string())], None)
             }
             _ => (Vec::new(), None),
         };

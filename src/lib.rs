@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod decide;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -25,27 +25,27 @@ pub enum Access {
 const EVERYONE: &[Role] = &[Sales, Risk, Planner, Compliance, Admin];
 
 /// (method, path template, access). Paths use axum's `{param}` syntax, as routed.
+#[rustfmt::skip]
 pub const ROUTES: &[(&str, &str, Access)] = &[
-    ("GET", "/health", Access::Public),
-    ("GET", "/openapi.json", Access::Roles(EVERYONE)),
+    ("GET",   "/health",                          Access::Public),
+    ("GET",   "/openapi.json",                    Access::Roles(EVERYONE)),
     // Questionnaires: sales present them, risk maintains them, everyone may read.
-    ("GET", "/v1/questionnaires", Access::Roles(EVERYONE)),
-    ("GET", "/v1/questionnaires/{id}", Access::Roles(EVERYONE)),
+    ("GET",   "/v1/questionnaires",               Access::Roles(EVERYONE)),
+    ("GET",   "/v1/questionnaires/{id}",          Access::Roles(EVERYONE)),
     // Investors: sales onboard; every role reads (callbacks, compliance, risk review).
-    ("POST", "/v1/investors", Access::Roles(&[Sales])),
-    ("GET", "/v1/investors", Access::Roles(EVERYONE)),
-    ("GET", "/v1/investors/{id}", Access::Roles(EVERYONE)),
+    ("POST",  "/v1/investors",                    Access::Roles(&[Sales])),
+    ("GET",   "/v1/investors",                    Access::Roles(EVERYONE)),
+    ("GET",   "/v1/investors/{id}",               Access::Roles(EVERYONE)),
     // Assessments: sales record them; risk and admin also import back-dated paper records.
-    (
-        "POST",
-        "/v1/investors/{id}/assessments",
-        Access::Roles(&[Sales, Risk, Admin]),
-    ),
-    (
-        "GET",
-        "/v1/investors/{id}/assessments",
-        Access::Roles(EVERYONE),
-    ),
+    ("POST",  "/v1/investors/{id}/assessments",   Access::Roles(&[Sales, Risk, Admin])),
+    ("GET",   "/v1/investors/{id}/assessments",   Access::Roles(EVERYONE)),
+    // Products: risk rates them (admin maintains); everyone reads.
+    ("POST",  "/v1/products",                     Access::Roles(&[Risk, Admin])),
+    ("GET",   "/v1/products",                     Access::Roles(EVERYONE)),
+    ("GET",   "/v1/products/{id}",                Access::Roles(EVERYONE)),
+    ("PATCH", "/v1/products/{id}",                Access::Roles(&[Risk, Admin])),
+    // The check: sales before recommending; risk and compliance when reviewing.
+    ("POST",  "/v1/suitability/check",            Access::Roles(&[Sales, Risk, Compliance, Admin])),
 ];
 
 /// Roles that may back-date an assessment (`assessed_at`, importing paper records).

@@ -92,6 +92,17 @@ pub struct InvestorPage {
     pub next_after: Option<String>,
 }
 
+impl PageQuery {
+    /// The page size, checked.
+    pub fn limit(&self) -> Result<i64, ApiError> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            return Err(ApiError::field("limit", "must be between 1 and 200"));
+        }
+        Ok(limit)
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/investors", get(list_investors).post(create_investor))
@@ -297,10 +308,7 @@ pub async fn list_investors(
     State(state): State<AppState>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<InvestorPage>, ApiError> {
-    let limit = page.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::field("limit", "must be between 1 and 200"));
-    }
+    let limit = page.limit()?;
     let mut pooled = state.db.acquire().await?;
     let mut c = pooled.conn();
     let found = investors::list(&mut c, page.after.as_deref(), limit + 1).await?;

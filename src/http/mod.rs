@@ -8,7 +8,9 @@ pub mod extract;
 pub mod health;
 pub mod investors;
 pub mod openapi;
+pub mod products;
 pub mod questionnaires;
+pub mod suitability;
 
 use std::sync::Arc;
 
@@ -30,6 +32,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub questionnaires: Arc<QuestionnaireSet>,
     pub auth: Arc<auth::AuthCache>,
+    pub rules: Arc<crate::rules::active::ActiveRules>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -38,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .merge(questionnaires::router())
         .merge(investors::router())
         .merge(assessments::router())
+        .merge(products::router())
+        .merge(suitability::router())
         .merge(health::router())
         // Runs for matched routes only, so it can look the route up in the access table.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))

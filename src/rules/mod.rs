@@ -7,6 +7,7 @@
 //! - `engine`: the sandboxed engine and compiled rule sets.
 //! - `testing`: rule tests (`tests/*.toml`) and their runner.
 
+pub mod active;
 pub mod catalogue;
 pub mod decision;
 pub mod engine;

@@ -7,6 +7,8 @@
 
 pub mod assessments;
 pub mod investors;
+pub mod products;
+pub mod rulesets;
 pub mod staff;
 
 use std::path::Path;

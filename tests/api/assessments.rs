@@ -18,10 +18,10 @@ on_both!(
 );
 
 /// A question id with its options as (id, points, knock_out).
-type Question = (String, Vec<(String, i64, bool)>);
+pub type Question = (String, Vec<(String, i64, bool)>);
 
 /// The questionnaire's options per question.
-async fn options(app: &TestApp, id: &str) -> Vec<Question> {
+pub async fn options(app: &TestApp, id: &str) -> Vec<Question> {
     let (_, q) = app.get(&format!("/v1/questionnaires/{id}"), "sales").await;
     q["questions"]
         .as_array()
@@ -46,7 +46,7 @@ async fn options(app: &TestApp, id: &str) -> Vec<Question> {
 }
 
 /// Single-option answers (no knock-out) that sum exactly to `target`, found by dynamic programming.
-fn answers_scoring(qs: &[Question], target: i64) -> Map<String, Value> {
+pub fn answers_scoring(qs: &[Question], target: i64) -> Map<String, Value> {
     let n = qs.len();
     let t = target as usize;
     // reach[i][s]: the option chosen at question i-1 to reach sum s with the first i questions.

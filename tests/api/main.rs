@@ -7,4 +7,7 @@ mod access;
 mod assessments;
 mod cli;
 mod investors;
+mod products;
 mod questionnaires;
+mod rules;
+mod suitability;

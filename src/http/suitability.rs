@@ -1,0 +1,93 @@
+//! The suitability check: the decision for an investor, a product and an amount, with no side
+//! effects. Orders take the same path and then record what it decided.
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::AppState;
+use super::extract::ApiJson;
+use crate::decide::{DecisionView, History, facts_for};
+use crate::domain::Money;
+use crate::domain::money::RawAmount;
+use crate::error::ApiError;
+use crate::rules::Facts;
+use crate::store::{Conn, assessments, investors, now, products};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    pub investor_id: String,
+    pub product_id: String,
+    pub amount: RawAmount,
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/suitability/check", post(check_suitability))
+}
+
+/// Parses an order amount: positive, at most two decimals.
+pub fn parse_amount(raw: &RawAmount) -> Result<Money, ApiError> {
+    let amount = raw.parse().map_err(|e| ApiError::field("amount", e))?;
+    if amount == Money::ZERO {
+        return Err(ApiError::field("amount", "must be greater than zero"));
+    }
+    Ok(amount)
+}
+
+/// Loads what the rules need for this sale and evaluates the active rule set.
+pub async fn decide_sale(
+    state: &AppState,
+    c: &mut Conn<'_>,
+    investor_id: &str,
+    product_id: &str,
+    amount: Money,
+    history: History,
+) -> Result<(DecisionView, Facts), ApiError> {
+    let investor = investors::get(c, investor_id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "investor" })?;
+    let product = products::get(c, product_id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "product" })?;
+    let latest = assessments::latest_for(c, investor_id).await?;
+    let facts = facts_for(
+        &investor,
+        latest.as_ref(),
+        &product,
+        amount,
+        history,
+        &state.config.policy,
+        now(),
+    );
+    let rules = state.rules.get();
+    let outcome = rules.evaluate(&facts).map_err(ApiError::RuleFailed)?;
+    Ok((
+        DecisionView::new(Some(investor_id), Some(product_id), facts.clone(), outcome),
+        facts,
+    ))
+}
+
+/// The decision for a prospective sale: verdict, reasons, requirements, checks, callbacks, the
+/// rule-set version and a trace of what each rule did. Nothing is stored.
+#[utoipa::path(post, path = "/v1/suitability/check", tag = "suitability", request_body = CheckRequest,
+    responses((status = 200, body = DecisionView), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 500, description = "a rule failed; the error names it", body = crate::error::ErrorBody)))]
+pub async fn check_suitability(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<CheckRequest>,
+) -> Result<Json<DecisionView>, ApiError> {
+    let amount = parse_amount(&req.amount)?;
+    let mut pooled = state.db.acquire().await?;
+    let (view, _) = decide_sale(
+        &state,
+        &mut pooled.conn(),
+        &req.investor_id,
+        &req.product_id,
+        amount,
+        History::default(),
+    )
+    .await?;
+    Ok(Json(view))
+}
