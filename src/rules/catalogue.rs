@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use rhai::ImmutableString;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -21,13 +22,19 @@ pub struct Check {
 #[serde(deny_unknown_fields)]
 struct File {
     checks: Vec<Check>,
+    /// Named lists of checks a rule adds in one call (`decision.check_group("confirmation")`).
+    #[serde(default)]
+    groups: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The catalogue, indexed by code. Decisions refer to checks by index.
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
     checks: Vec<Check>,
+    /// Code and question of each check, shared into every outcome without copying.
+    shared: Vec<(ImmutableString, ImmutableString)>,
     index: HashMap<String, u16>,
+    groups: HashMap<String, Vec<u16>>,
 }
 
 impl Catalogue {
@@ -63,9 +70,27 @@ impl Catalogue {
                 return Err((None, format!("duplicate check code '{}'", check.code)));
             }
         }
+        let mut groups = HashMap::new();
+        for (name, codes) in file.groups {
+            let mut idx = Vec::with_capacity(codes.len());
+            for code in codes {
+                let i = index.get(&code).copied().ok_or_else(|| {
+                    (None, format!("group '{name}' names unknown check '{code}'"))
+                })?;
+                idx.push(i);
+            }
+            groups.insert(name, idx);
+        }
+        let shared = file
+            .checks
+            .iter()
+            .map(|c| (c.code.as_str().into(), c.question.as_str().into()))
+            .collect();
         Ok(Catalogue {
             checks: file.checks,
+            shared,
             index,
+            groups,
         })
     }
 
@@ -75,6 +100,15 @@ impl Catalogue {
 
     pub fn get(&self, i: u16) -> &Check {
         &self.checks[usize::from(i)]
+    }
+
+    /// The code and question of check `i` as shared strings.
+    pub fn shared(&self, i: u16) -> &(ImmutableString, ImmutableString) {
+        &self.shared[usize::from(i)]
+    }
+
+    pub fn group(&self, name: &str) -> Option<&[u16]> {
+        self.groups.get(name).map(Vec::as_slice)
     }
 
     pub fn by_code(&self, code: &str) -> Option<&Check> {

@@ -103,15 +103,25 @@ enum Effect {
     Mismatch(ImmutableString, ImmutableString),
     Require(ImmutableString),
     Check(u16),
+    CheckGroup(ImmutableString),
     Periodic(Frequency),
     Special(ImmutableString, INT, Vec<u16>),
     Note(ImmutableString),
 }
 
-/// The `decision` object rules call. `rule` is the index of the rule file running now.
+thread_local! {
+    /// The index of the rule file running on this thread, set by the engine between files so
+    /// that no per-rule lookup of `decision` in the scope is needed.
+    static CURRENT_RULE: std::cell::Cell<u16> = const { std::cell::Cell::new(0) };
+}
+
+pub(crate) fn set_current_rule(i: u16) {
+    CURRENT_RULE.with(|c| c.set(i));
+}
+
+/// The `decision` object rules call.
 #[derive(Debug, Clone)]
 pub struct Decision {
-    pub(crate) rule: u16,
     verdict: Verdict,
     effects: Vec<(u16, Effect)>,
     catalogue: Arc<Catalogue>,
@@ -133,9 +143,8 @@ fn code_like(s: &str) -> bool {
 impl Decision {
     pub fn new(catalogue: Arc<Catalogue>) -> Self {
         Decision {
-            rule: 0,
             verdict: Verdict::Match,
-            effects: Vec::with_capacity(24),
+            effects: Vec::with_capacity(16),
             catalogue,
         }
     }
@@ -145,7 +154,7 @@ impl Decision {
     }
 
     fn push(&mut self, e: Effect) {
-        self.effects.push((self.rule, e));
+        self.effects.push((CURRENT_RULE.with(|c| c.get()), e));
     }
 
     fn reject(&mut self, code: ImmutableString, message: ImmutableString) -> CallResult {
@@ -194,6 +203,16 @@ impl Decision {
         Ok(())
     }
 
+    fn check_group(&mut self, name: ImmutableString) -> CallResult {
+        if self.catalogue.group(&name).is_none() {
+            return Err(fail(format!(
+                "unknown check group '{name}': it is not in checks.toml [groups]"
+            )));
+        }
+        self.push(Effect::CheckGroup(name));
+        Ok(())
+    }
+
     fn periodic(&mut self, frequency: ImmutableString) -> CallResult {
         let f = frequency.parse::<Frequency>().map_err(fail)?;
         self.push(Effect::Periodic(f));
@@ -234,7 +253,8 @@ impl Decision {
         Ok(())
     }
 
-    /// Builds the outcome; `rules` names the rule files by index.
+    /// Builds the outcome; `rules` names the rule files by index. Strings are shared, not
+    /// copied, and the trace is kept structured (it is printed only when serialised).
     pub fn finish(self, rules: &[ImmutableString], ruleset_version: i64) -> Outcome {
         let name = |i: u16| rules.get(usize::from(i)).cloned().unwrap_or_default();
         let mut out = Outcome {
@@ -254,68 +274,70 @@ impl Decision {
                 })
                 .collect(),
         };
-        let mut checks: Vec<u16> = Vec::new();
+        let mut checks: Vec<u16> = Vec::with_capacity(16);
+        let mut add_check = |i: u16| {
+            if !checks.contains(&i) {
+                checks.push(i);
+            }
+        };
+        let cat = &self.catalogue;
         for (rule, effect) in self.effects {
             let trace = match effect {
                 Effect::Reject(code, message) => {
-                    let t = format!("reject {code}");
                     out.reasons.push(Reason {
                         rule: name(rule),
                         kind: Verdict::Reject,
-                        code,
+                        code: code.clone(),
                         message,
                     });
-                    t
+                    TraceEffect::Reject(code)
                 }
                 Effect::Mismatch(code, message) => {
-                    let t = format!("mismatch {code}");
                     out.reasons.push(Reason {
                         rule: name(rule),
                         kind: Verdict::Mismatch,
-                        code,
+                        code: code.clone(),
                         message,
                     });
-                    t
+                    TraceEffect::Mismatch(code)
                 }
                 Effect::Require(item) => {
-                    let t = format!("require {item}");
                     if !out.requirements.contains(&item) {
-                        out.requirements.push(item);
+                        out.requirements.push(item.clone());
                     }
-                    t
+                    TraceEffect::Require(item)
                 }
                 Effect::Check(i) => {
-                    if !checks.contains(&i) {
-                        checks.push(i);
+                    add_check(i);
+                    TraceEffect::Check(cat.shared(i).0.clone())
+                }
+                Effect::CheckGroup(group) => {
+                    for &i in cat.group(&group).unwrap_or(&[]) {
+                        add_check(i);
                     }
-                    format!("check {}", self.catalogue.get(i).code)
+                    TraceEffect::CheckGroup(group)
                 }
                 Effect::Periodic(f) => {
                     if out.periodic.is_none_or(|p| f.months() < p.months()) {
                         out.periodic = Some(f);
                     }
-                    format!("periodic {f}")
+                    TraceEffect::Periodic(f)
                 }
                 Effect::Special(reason, due_in_days, idx) => {
-                    let t = format!("special_callback {reason} {due_in_days}d");
-                    let codes = idx
-                        .iter()
-                        .map(|&i| self.catalogue.get(i).code.clone())
-                        .collect();
+                    let codes = idx.iter().map(|&i| cat.shared(i).0.clone()).collect();
                     out.special_callbacks.push(SpecialCallback {
-                        reason,
+                        reason: reason.clone(),
                         due_in_days,
                         checks: codes,
                     });
-                    t
+                    TraceEffect::SpecialCallback(reason, due_in_days)
                 }
                 Effect::Note(text) => {
-                    let t = format!("note {text}");
                     out.notes.push(NoteEntry {
                         rule: name(rule),
-                        text,
+                        text: text.clone(),
                     });
-                    t
+                    TraceEffect::Note(text)
                 }
             };
             if let Some(entry) = out.trace.get_mut(usize::from(rule)) {
@@ -325,14 +347,88 @@ impl Decision {
         out.checks = checks
             .into_iter()
             .map(|i| {
-                let c = self.catalogue.get(i);
+                let (code, question) = cat.shared(i);
                 CheckItem {
-                    code: c.code.clone(),
-                    question: c.question.clone(),
+                    code: code.clone(),
+                    question: question.clone(),
                 }
             })
             .collect();
         out
+    }
+}
+
+/// One thing a rule did, as the trace shows it: `reject not_qualified`, `require dual_recording`,
+/// `check identity_confirmed`, `check_group confirmation`, `periodic quarterly`,
+/// `special_callback mismatch 2d`, `note …`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TraceEffect {
+    Reject(ImmutableString),
+    Mismatch(ImmutableString),
+    Require(ImmutableString),
+    Check(ImmutableString),
+    CheckGroup(ImmutableString),
+    Periodic(Frequency),
+    SpecialCallback(ImmutableString, INT),
+    Note(ImmutableString),
+}
+
+impl fmt::Display for TraceEffect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceEffect::Reject(c) => write!(f, "reject {c}"),
+            TraceEffect::Mismatch(c) => write!(f, "mismatch {c}"),
+            TraceEffect::Require(c) => write!(f, "require {c}"),
+            TraceEffect::Check(c) => write!(f, "check {c}"),
+            TraceEffect::CheckGroup(c) => write!(f, "check_group {c}"),
+            TraceEffect::Periodic(p) => write!(f, "periodic {p}"),
+            TraceEffect::SpecialCallback(r, d) => write!(f, "special_callback {r} {d}d"),
+            TraceEffect::Note(t) => write!(f, "note {t}"),
+        }
+    }
+}
+
+impl FromStr for TraceEffect {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (verb, rest) = s
+            .split_once(' ')
+            .ok_or_else(|| format!("bad trace effect '{s}'"))?;
+        let text = || ImmutableString::from(rest);
+        Ok(match verb {
+            "reject" => TraceEffect::Reject(text()),
+            "mismatch" => TraceEffect::Mismatch(text()),
+            "require" => TraceEffect::Require(text()),
+            "check" => TraceEffect::Check(text()),
+            "check_group" => TraceEffect::CheckGroup(text()),
+            "periodic" => TraceEffect::Periodic(rest.parse()?),
+            "special_callback" => {
+                let (reason, days) = rest
+                    .rsplit_once(' ')
+                    .ok_or_else(|| format!("bad trace effect '{s}'"))?;
+                let days = days
+                    .trim_end_matches('d')
+                    .parse()
+                    .map_err(|_| format!("bad trace effect '{s}'"))?;
+                TraceEffect::SpecialCallback(reason.into(), days)
+            }
+            "note" => TraceEffect::Note(text()),
+            _ => return Err(format!("bad trace effect '{s}'")),
+        })
+    }
+}
+
+impl Serialize for TraceEffect {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TraceEffect {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -351,8 +447,10 @@ pub struct Reason {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckItem {
-    pub code: String,
-    pub question: String,
+    #[schema(value_type = String)]
+    pub code: ImmutableString,
+    #[schema(value_type = String)]
+    pub question: ImmutableString,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -360,7 +458,8 @@ pub struct SpecialCallback {
     #[schema(value_type = String)]
     pub reason: ImmutableString,
     pub due_in_days: INT,
-    pub checks: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub checks: Vec<ImmutableString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -375,7 +474,8 @@ pub struct NoteEntry {
 pub struct TraceEntry {
     #[schema(value_type = String)]
     pub rule: ImmutableString,
-    pub effects: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub effects: Vec<TraceEffect>,
 }
 
 /// What a rule set decided for one set of facts.
@@ -400,6 +500,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("mismatch", Decision::mismatch);
     engine.register_fn("require", Decision::require);
     engine.register_fn("check", Decision::check);
+    engine.register_fn("check_group", Decision::check_group);
     engine.register_fn("periodic", Decision::periodic);
     engine.register_fn("special_callback", Decision::special_callback);
     engine.register_fn("note", Decision::note);

@@ -192,6 +192,10 @@ fn build_engine() -> Engine {
     engine
 }
 
+/// Outcomes memoised by facts, for batch work (re-evaluating every holding, impact previews)
+/// where many holdings share the same facts. Bounded: cleared when full.
+const CACHE_CAPACITY: usize = 65_536;
+
 /// A rule-set version, compiled and ready to evaluate.
 pub struct CompiledRuleSet {
     pub version: i64,
@@ -200,6 +204,7 @@ pub struct CompiledRuleSet {
     asts: Vec<AST>,
     catalogue: Arc<Catalogue>,
     pub files: RuleFiles,
+    cache: std::sync::RwLock<std::collections::HashMap<Facts, Arc<Outcome>>>,
 }
 
 impl fmt::Debug for CompiledRuleSet {
@@ -314,6 +319,7 @@ impl CompiledRuleSet {
             asts,
             catalogue: Arc::new(catalogue),
             files,
+            cache: Default::default(),
         })
     }
 
@@ -341,12 +347,9 @@ impl CompiledRuleSet {
         scope.push_constant("decision", Decision::new(self.catalogue.clone()));
         let base = scope.len();
         for (i, (name, ast)) in self.names.iter().zip(&self.asts).enumerate() {
-            let file = format!("{name}.rhai");
-            match scope.get_value_mut::<Decision>("decision") {
-                Some(d) => d.rule = i as u16,
-                None => return Err(RuleError::file(file, "`decision` was replaced")),
-            }
+            super::decision::set_current_rule(i as u16);
             if let Err(e) = self.engine.run_ast_with_scope(&mut scope, ast) {
+                let file = format!("{name}.rhai");
                 let err = RuleError::at(&file, e.position(), runtime_message(&e));
                 tracing::warn!(rule = %file, error = %err, "rule failed");
                 return Err(err);
@@ -362,5 +365,23 @@ impl CompiledRuleSet {
     /// Runs every rule on `facts` and returns the outcome.
     pub fn evaluate(&self, facts: &Facts) -> Result<Outcome, RuleError> {
         Ok(self.decide(facts)?.finish(&self.names, self.version))
+    }
+
+    /// Like `evaluate`, answering repeated facts from a memo. Rules cannot see anything but the
+    /// facts (no clock, no I/O), so the same facts always give the same outcome.
+    pub fn evaluate_cached(&self, facts: &Facts) -> Result<Arc<Outcome>, RuleError> {
+        if let Ok(map) = self.cache.read()
+            && let Some(hit) = map.get(facts)
+        {
+            return Ok(hit.clone());
+        }
+        let outcome = Arc::new(self.evaluate(facts)?);
+        if let Ok(mut map) = self.cache.write() {
+            if map.len() >= CACHE_CAPACITY {
+                map.clear();
+            }
+            map.insert(facts.clone(), outcome.clone());
+        }
+        Ok(outcome)
     }
 }

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// The investor as rules see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct InvestorFacts {
     /// "individual" | "institution"
@@ -33,7 +33,7 @@ pub struct InvestorFacts {
 }
 
 /// The product as rules see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProductFacts {
     #[schema(value_type = String)]
@@ -54,7 +54,7 @@ pub struct ProductFacts {
 }
 
 /// The order as rules see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct OrderFacts {
     #[serde(
@@ -92,7 +92,7 @@ fn decimal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> 
 }
 
 /// Everything one evaluation sees.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Facts {
     pub investor: InvestorFacts,

@@ -163,7 +163,7 @@ fn compare(expect: &Expect, got: &Outcome) -> Vec<String> {
         &expect.requirements,
         set(got.requirements.iter().map(|r| r.to_string())),
     );
-    let checks = set(got.checks.iter().map(|c| c.code.clone()));
+    let checks = set(got.checks.iter().map(|c| c.code.to_string()));
     exact("checks", &expect.checks, checks.clone());
     if let Some(want) = &expect.checks_include {
         let missing: Vec<&String> = want.iter().filter(|c| !checks.contains(*c)).collect();
@@ -231,7 +231,7 @@ fn compare(expect: &Expect, got: &Outcome) -> Vec<String> {
                     ));
                 }
                 if let Some(c) = checks
-                    && set(c.clone()) != set(s.checks.clone())
+                    && set(c.clone()) != set(s.checks.iter().map(|c| c.to_string()))
                 {
                     problems.push(format!(
                         "special_callbacks.{reason}: checks {:?}, expected {c:?}",

@@ -174,8 +174,9 @@ fn the_decision_follows_precedence_and_the_most_frequent_periodic() {
         .iter()
         .find(|t| t.rule.as_str() == "70-extra")
         .expect("trace");
+    let effects: Vec<String> = extra.effects.iter().map(|e| e.to_string()).collect();
     assert_eq!(
-        extra.effects,
+        effects,
         [
             "mismatch x",
             "periodic monthly",

@@ -1,0 +1,352 @@
+//! Decisions per second on one core: the shipped rule set in rhai against the same rules written
+//! natively in Rust, over a realistic mix of facts, both producing the same `Outcome`.
+//!
+//! `cargo bench --bench engine` (criterion; results in target/criterion). The ratio of the two is
+//! the figure to report: absolute numbers move with the machine.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rust_decimal::Decimal;
+use suitability::rules::decision::{
+    CheckItem, Outcome, Reason, SpecialCallback, TraceEffect, TraceEntry,
+};
+use suitability::rules::{
+    CompiledRuleSet, Facts, Frequency, InvestorFacts, OrderFacts, ProductFacts, Verdict,
+};
+
+/// A deterministic mix: mostly ordinary qualified individuals with valid assessments, with the
+/// minority cases (professionals, the lowest category, expired assessments, the elderly,
+/// complaints, large and too-small amounts) at plausible rates.
+fn mix(n: usize) -> Vec<Facts> {
+    let mut seed: u64 = 0x5eed_1234_abcd_9876;
+    let mut next = move |m: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % m
+    };
+    (0..n)
+        .map(|_| {
+            let professional = next(10) == 0;
+            let level = if next(50) == 0 { 0 } else { 1 + next(5) as i64 };
+            let valid = level > 0 && next(20) != 0;
+            let age = 25 + next(55) as i64;
+            let rating = 1 + next(5) as i64;
+            let amount = match next(20) {
+                0 => Decimal::from(999_999),
+                1 => Decimal::from(12_000_000),
+                _ => Decimal::from(1_000_000 + 100_000 * next(40) as i64),
+            };
+            let mut facts = Facts {
+                investor: InvestorFacts {
+                    investor_type: if professional {
+                        "professional"
+                    } else {
+                        "ordinary"
+                    }
+                    .into(),
+                    level,
+                    lowest_category: level == 1 && next(3) == 0,
+                    assessment_valid: valid,
+                    assessment_age_days: if valid { next(1000) as i64 } else { 1200 },
+                    age,
+                    qualified: next(20) != 0,
+                    open_complaints: i64::from(next(30) == 0),
+                    ..Default::default()
+                },
+                product: ProductFacts {
+                    rating,
+                    ..Default::default()
+                },
+                order: OrderFacts {
+                    amount,
+                    first_purchase: next(4) != 0,
+                },
+            };
+            facts.normalise_names();
+            facts
+        })
+        .collect()
+}
+
+const CONFIRMATION: [&str; 11] = [
+    "identity_confirmed",
+    "self_purchase_and_signed",
+    "contract_and_risk_disclosure_understood",
+    "risk_tolerance_matches",
+    "fees_rights_disclosure_known",
+    "loss_possibility_known",
+    "cooling_off_rights_known",
+    "dispute_resolution_known",
+    "no_return_promised",
+    "no_improper_promotion",
+    "fees_as_agreed",
+];
+
+/// The shipped rules, by hand, producing the same outcome (messages included).
+struct Native {
+    rules: Vec<rhai::ImmutableString>,
+    questions: std::collections::HashMap<String, rhai::ImmutableString>,
+}
+
+impl Native {
+    fn new(set: &CompiledRuleSet) -> Self {
+        let questions = set
+            .catalogue()
+            .all()
+            .iter()
+            .map(|c| (c.code.clone(), c.question.as_str().into()))
+            .collect();
+        Native {
+            rules: set.rule_names().to_vec(),
+            questions,
+        }
+    }
+
+    fn decide(&self, f: &Facts, version: i64) -> Outcome {
+        let (inv, prod, order) = (&f.investor, &f.product, &f.order);
+        let mut out = Outcome {
+            verdict: Verdict::Match,
+            reasons: Vec::new(),
+            requirements: Vec::new(),
+            checks: Vec::new(),
+            periodic: None,
+            special_callbacks: Vec::new(),
+            notes: Vec::new(),
+            ruleset_version: version,
+            trace: self
+                .rules
+                .iter()
+                .map(|r| TraceEntry {
+                    rule: r.clone(),
+                    effects: Vec::new(),
+                })
+                .collect(),
+        };
+        let mut checks: Vec<&str> = Vec::new();
+        let periodic = |out: &mut Outcome, rule: usize, fr: Frequency| {
+            if out.periodic.is_none_or(|p| fr.months() < p.months()) {
+                out.periodic = Some(fr);
+            }
+            out.trace[rule].effects.push(TraceEffect::Periodic(fr));
+        };
+        let reject = |out: &mut Outcome, rule: usize, code: &str, message: String| {
+            out.verdict = Verdict::Reject;
+            out.trace[rule]
+                .effects
+                .push(TraceEffect::Reject(code.into()));
+            out.reasons.push(Reason {
+                rule: self.rules[rule].clone(),
+                kind: Verdict::Reject,
+                code: code.into(),
+                message: message.into(),
+            });
+        };
+        let require = |out: &mut Outcome, rule: usize, item: &str| {
+            out.trace[rule]
+                .effects
+                .push(TraceEffect::Require(item.into()));
+            if !out.requirements.iter().any(|r| r.as_str() == item) {
+                out.requirements.push(item.into());
+            }
+        };
+        let check =
+            |out: &mut Outcome, checks: &mut Vec<&'static str>, rule: usize, code: &'static str| {
+                out.trace[rule]
+                    .effects
+                    .push(TraceEffect::Check(code.into()));
+                if !checks.contains(&code) {
+                    checks.push(code);
+                }
+            };
+        let special = |out: &mut Outcome, rule: usize, reason: &str, days: i64, codes: &[&str]| {
+            out.trace[rule]
+                .effects
+                .push(TraceEffect::SpecialCallback(reason.into(), days));
+            out.special_callbacks.push(SpecialCallback {
+                reason: reason.into(),
+                due_in_days: days,
+                checks: codes.iter().map(|&c| c.into()).collect(),
+            });
+        };
+        let ordinary = inv.investor_type == "ordinary";
+        // 10-eligibility
+        if !inv.qualified {
+            reject(&mut out, 0, "not_qualified", "投资者不符合合格投资者条件（金融资产不低于300万元或近三年年均收入不低于50万元；机构净资产不低于1000万元）".into());
+        }
+        if order.first_purchase && order.amount < prod.min_subscription {
+            reject(
+                &mut out,
+                0,
+                "below_minimum",
+                format!(
+                    "首次认购金额 {} 元低于产品最低认购金额 {} 元",
+                    order.amount, prod.min_subscription
+                ),
+            );
+        }
+        // 20-assessment
+        if ordinary && !inv.assessment_valid {
+            if inv.level == 0 {
+                reject(
+                    &mut out,
+                    1,
+                    "no_assessment",
+                    "普通投资者尚未完成风险承受能力评估".into(),
+                );
+            } else {
+                reject(
+                    &mut out,
+                    1,
+                    "assessment_expired",
+                    format!(
+                        "风险测评已过期（{} 天前），须重新评估",
+                        inv.assessment_age_days
+                    ),
+                );
+            }
+            require(&mut out, 1, "reassessment");
+        }
+        // 30-matching
+        if ordinary && inv.assessment_valid {
+            if inv.lowest_category {
+                if prod.rating > 1 {
+                    reject(
+                        &mut out,
+                        2,
+                        "lowest_category",
+                        format!(
+                            "最低风险承受能力类别的投资者只能购买R1产品，本产品为 {}",
+                            prod.rating_name
+                        ),
+                    );
+                }
+            } else if inv.level < prod.rating {
+                out.verdict = out.verdict.max(Verdict::Mismatch);
+                out.trace[2]
+                    .effects
+                    .push(TraceEffect::Mismatch("above_tolerance".into()));
+                out.reasons.push(Reason {
+                    rule: self.rules[2].clone(),
+                    kind: Verdict::Mismatch,
+                    code: "above_tolerance".into(),
+                    message: format!(
+                        "投资者风险等级 {} 低于产品风险等级 {}",
+                        inv.level_name, prod.rating_name
+                    )
+                    .into(),
+                });
+                require(&mut out, 2, "mismatch_warning_signed");
+                check(&mut out, &mut checks, 2, "mismatch_warning_understood");
+                check(&mut out, &mut checks, 2, "mismatch_insisted");
+                special(
+                    &mut out,
+                    2,
+                    "mismatch",
+                    2,
+                    &["mismatch_warning_understood", "mismatch_insisted"],
+                );
+                periodic(&mut out, 2, Frequency::Quarterly);
+            }
+        }
+        // 40-dual-recording
+        if prod.rating >= 4 && (ordinary || inv.age >= 60) {
+            require(&mut out, 3, "dual_recording");
+        }
+        // 50-callbacks
+        out.trace[4]
+            .effects
+            .push(TraceEffect::CheckGroup("confirmation".into()));
+        for code in CONFIRMATION {
+            if !checks.contains(&code) {
+                checks.push(code);
+            }
+        }
+        let fr = match prod.rating {
+            5.. => Frequency::Quarterly,
+            4 => Frequency::Semiannual,
+            _ => Frequency::Annual,
+        };
+        periodic(&mut out, 4, fr);
+        if inv.age >= 60 && prod.rating >= 4 {
+            periodic(&mut out, 4, Frequency::Quarterly);
+        }
+        if inv.open_complaints > 0 {
+            periodic(&mut out, 4, Frequency::Monthly);
+        }
+        // 60-special-callbacks
+        if inv.age >= 60 && prod.rating >= 4 {
+            special(
+                &mut out,
+                5,
+                "elderly_high_risk",
+                7,
+                &["elderly_risk_understood", "loss_possibility_known"],
+            );
+        }
+        if order.amount >= Decimal::from(10_000_000) {
+            special(
+                &mut out,
+                5,
+                "large_subscription",
+                7,
+                &["large_subscription_confirmed"],
+            );
+        }
+        out.checks = checks
+            .into_iter()
+            .map(|c| CheckItem {
+                code: c.into(),
+                question: self.questions.get(c).cloned().unwrap_or_default(),
+            })
+            .collect();
+        out
+    }
+}
+
+fn engine(c: &mut Criterion) {
+    let set = CompiledRuleSet::from_dir(1, &Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"))
+        .expect("rules compile");
+    let native = Native::new(&set);
+    let facts = mix(4096);
+    // The comparison is only fair if both do the same work: check they agree on every case.
+    for f in &facts {
+        assert_eq!(
+            set.evaluate(f).expect("evaluates"),
+            native.decide(f, 1),
+            "native and rhai differ on {f:?}"
+        );
+    }
+    let mut group = c.benchmark_group("decision");
+    group.throughput(Throughput::Elements(1));
+    let mut i = 0;
+    group.bench_function("rhai_shipped_rules", |b| {
+        b.iter(|| {
+            i = (i + 1) % facts.len();
+            black_box(set.evaluate(black_box(&facts[i])).expect("evaluates"))
+        })
+    });
+    let mut i = 0;
+    group.bench_function("native_rust_same_rules", |b| {
+        b.iter(|| {
+            i = (i + 1) % facts.len();
+            black_box(native.decide(black_box(&facts[i]), 1))
+        })
+    });
+    let mut i = 0;
+    group.bench_function("rhai_with_result_cache", |b| {
+        b.iter(|| {
+            i = (i + 1) % facts.len();
+            black_box(
+                set.evaluate_cached(black_box(&facts[i]))
+                    .expect("evaluates"),
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine);
+criterion_main!(benches);
