@@ -39,6 +39,37 @@ pub struct Policy {
     pub assessment_validity_months: u32,
     /// No product may set a lower minimum subscription (私募 1,000,000 under 暂行办法 第十二条).
     pub min_subscription_floor: crate::domain::Money,
+    pub callbacks: CallbackPolicy,
+}
+
+/// Callback timing (regulation.md §3, §5).
+#[derive(Debug, Clone)]
+pub struct CallbackPolicy {
+    /// Cooling-off after the later of signing and payment; never under 24 hours.
+    pub cooling_off_hours: u32,
+    /// The confirmation callback is due within this many days after cooling-off ends.
+    pub confirmation_window_days: u32,
+    /// A periodic callback is due within this many days after its date.
+    pub periodic_window_days: u32,
+    /// Special callbacks raised by events (re-rating, lowered level) are due within this many days.
+    pub event_due_days: u32,
+    /// Attempts to reach an investor before the callback escalates.
+    pub max_attempts: i64,
+}
+
+/// The regulatory minimum of the cooling-off period.
+pub const MIN_COOLING_OFF_HOURS: u32 = 24;
+
+impl Default for CallbackPolicy {
+    fn default() -> Self {
+        Self {
+            cooling_off_hours: MIN_COOLING_OFF_HOURS,
+            confirmation_window_days: 3,
+            periodic_window_days: 30,
+            event_due_days: 30,
+            max_attempts: 3,
+        }
+    }
 }
 
 impl Default for Policy {
@@ -47,6 +78,7 @@ impl Default for Policy {
             qualification: QualificationThresholds::default(),
             assessment_validity_months: 36,
             min_subscription_floor: crate::domain::Money::from_yuan(1_000_000),
+            callbacks: CallbackPolicy::default(),
         }
     }
 }

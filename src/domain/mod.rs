@@ -3,6 +3,7 @@
 
 pub mod investor;
 pub mod level;
+pub mod mask;
 pub mod money;
 pub mod role;
 

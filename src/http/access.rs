@@ -46,6 +46,21 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/v1/products/{id}",                Access::Roles(&[Risk, Admin])),
     // The check: sales before recommending; risk and compliance when reviewing.
     ("POST",  "/v1/suitability/check",            Access::Roles(&[Sales, Risk, Compliance, Admin])),
+    // Orders: sales place them; everyone reads.
+    ("POST",  "/v1/orders",                       Access::Roles(&[Sales])),
+    ("GET",   "/v1/orders/{id}",                  Access::Roles(EVERYONE)),
+    ("GET",   "/v1/investors/{id}/orders",        Access::Roles(EVERYONE)),
+    // Callbacks: planners work them; compliance reviews them (主管审阅); admin oversees.
+    ("GET",   "/v1/callbacks",                    Access::Roles(&[Planner, Compliance, Admin])),
+    ("GET",   "/v1/callbacks/plan",               Access::Roles(&[Planner, Compliance, Admin])),
+    ("GET",   "/v1/callbacks/report",             Access::Roles(&[Planner, Compliance, Admin])),
+    ("GET",   "/v1/callbacks/{id}",               Access::Roles(&[Planner, Compliance, Admin])),
+    ("POST",  "/v1/callbacks/{id}/claim",         Access::Roles(&[Planner])),
+    ("POST",  "/v1/callbacks/{id}/outcome",       Access::Roles(&[Planner])),
+    ("POST",  "/v1/callbacks/{id}/reviews",       Access::Roles(&[Compliance])),
+    // Escalations: compliance.
+    ("GET",   "/v1/escalations",                  Access::Roles(&[Compliance, Admin])),
+    ("POST",  "/v1/escalations/{id}/resolve",     Access::Roles(&[Compliance])),
 ];
 
 /// Roles that may back-date an assessment (`assessed_at`, importing paper records).

@@ -147,7 +147,18 @@ pub async fn create_assessment(
         recorded_by: caller.id.clone(),
         created_at: recorded_at,
     };
+    let previous = assessments::latest_for(&mut tx.conn(), &investor.id).await?;
     assessments::insert(&mut tx.conn(), &assessment).await?;
+    // A lower level on what is now the latest assessment re-plans the investor's holdings.
+    if let Some(p) = previous
+        && p.level > assessment.level
+        && assessment.assessed_at >= p.assessed_at
+    {
+        let n =
+            super::replan::after_level_lowered(&state, &mut tx.conn(), &investor.id, &caller.id)
+                .await?;
+        tracing::info!(investor = %investor.id, from = %p.level, to = %assessment.level, holdings = n, "level lowered");
+    }
     tx.commit().await?;
     tracing::info!(investor = %investor.id, level = %assessment.level, score = assessment.score, "assessment recorded");
     Ok((StatusCode::CREATED, Json(response(assessment))))

@@ -4,12 +4,16 @@
 pub mod access;
 pub mod assessments;
 pub mod auth;
+pub mod callbacks;
+pub mod escalations;
 pub mod extract;
 pub mod health;
 pub mod investors;
 pub mod openapi;
+pub mod orders;
 pub mod products;
 pub mod questionnaires;
+pub mod replan;
 pub mod suitability;
 
 use std::sync::Arc;
@@ -43,6 +47,9 @@ pub fn router(state: AppState) -> Router {
         .merge(assessments::router())
         .merge(products::router())
         .merge(suitability::router())
+        .merge(orders::router())
+        .merge(callbacks::router())
+        .merge(escalations::router())
         .merge(health::router())
         // Runs for matched routes only, so it can look the route up in the access table.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))

@@ -187,6 +187,7 @@ pub async fn create_product(
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn update_product(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<UpdateProductRequest>,
 ) -> Result<Json<ProductResponse>, ApiError> {
@@ -205,6 +206,7 @@ pub async fn update_product(
     let mut product = products::get(&mut tx.conn(), &id)
         .await?
         .ok_or(ApiError::NotFound { what: "product" })?;
+    let old_rating = product.risk_rating;
     if let Some(Some(v)) = name {
         product.name = v;
     }
@@ -219,6 +221,11 @@ pub async fn update_product(
     }
     product.updated_at = now();
     products::update(&mut tx.conn(), &product).await?;
+    if product.risk_rating > old_rating {
+        let n =
+            super::replan::after_rerating(&state, &mut tx.conn(), &product.id, &caller.id).await?;
+        tracing::info!(product = %product.id, from = %old_rating, to = %product.risk_rating, callbacks = n, "product re-rated");
+    }
     tx.commit().await?;
     Ok(Json(response(product)))
 }

@@ -91,3 +91,40 @@ pub async fn check_suitability(
     .await?;
     Ok(Json(view))
 }
+
+/// Re-evaluates a holding (an order cooling off or confirmed) with the active rules as of now,
+/// and stores the decision with `purpose`. An existing holding is not a first purchase.
+pub async fn reevaluate_holding(
+    state: &AppState,
+    c: &mut Conn<'_>,
+    order: &crate::store::orders::Order,
+    purpose: &str,
+    actor: Option<&str>,
+) -> Result<crate::store::decisions::StoredDecision, ApiError> {
+    let history = History {
+        holds_product: true,
+        ..History::default()
+    };
+    let (view, facts) = decide_sale(
+        state,
+        c,
+        &order.investor_id,
+        &order.product_id,
+        order.amount,
+        history,
+    )
+    .await?;
+    let stored = crate::store::decisions::StoredDecision {
+        id: crate::store::new_id(),
+        investor_id: order.investor_id.clone(),
+        product_id: order.product_id.clone(),
+        purpose: purpose.to_string(),
+        ruleset_version: view.outcome.ruleset_version,
+        facts,
+        outcome: view.outcome,
+        created_by: actor.map(str::to_string),
+        created_at: now(),
+    };
+    crate::store::decisions::insert(c, &stored).await?;
+    Ok(stored)
+}

@@ -6,7 +6,12 @@
 //! One query text, two monomorphised executions, no duplicated logic.
 
 pub mod assessments;
+pub mod callbacks;
+pub mod decisions;
+pub mod escalations;
+pub mod idempotency;
 pub mod investors;
+pub mod orders;
 pub mod products;
 pub mod rulesets;
 pub mod staff;

@@ -138,3 +138,14 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Staff>, StoreEr
         _ => Ok(None),
     }
 }
+
+/// A staff member's name.
+pub async fn name_of(c: &mut Conn<'_>, staff_id: &str) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = on_conn!(c, |e| sqlx::query_as(
+        "SELECT name FROM staff WHERE id = $1"
+    )
+    .bind(staff_id)
+    .fetch_optional(e)
+    .await)?;
+    Ok(row.map(|(n,)| n))
+}

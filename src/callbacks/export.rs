@@ -1,0 +1,182 @@
+//! The planners' documents: the callback plan (回访计划表) as CSV or XLSX, with the columns of
+//! the firm's paper form, and the report for a period (回访报告).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::business_offset;
+use crate::store::callbacks::{Listed, Outcome};
+use crate::store::escalations::Escalation;
+
+/// The plan's columns, as on the paper 回访计划表, then the due window and the checks.
+pub const PLAN_COLUMNS: [&str; 11] = [
+    "序号",
+    "客户名称",
+    "回访方式",
+    "回访目的",
+    "回访主题",
+    "计划时间",
+    "首次/常规",
+    "最早回访时间",
+    "最迟回访时间",
+    "回访事项",
+    "状态",
+];
+
+fn purpose(kind: &str, reason: &str) -> String {
+    match kind {
+        "confirmation" => "投资冷静期后回访确认".to_string(),
+        "periodic" => format!("定期回访（{}）", frequency_zh(reason)),
+        _ => format!("特定回访：{}", special_zh(reason)),
+    }
+}
+
+fn frequency_zh(f: &str) -> &str {
+    match f {
+        "monthly" => "每月",
+        "quarterly" => "每季度",
+        "semiannual" => "每半年",
+        "annual" => "每年",
+        other => other,
+    }
+}
+
+fn special_zh(reason: &str) -> &str {
+    match reason {
+        "mismatch" => "风险不匹配销售",
+        "elderly_high_risk" => "高龄投资者购买高风险产品",
+        "large_subscription" => "大额认购",
+        "product_rerated" => "产品风险等级调整",
+        "level_lowered" => "投资者风险等级下调",
+        "complaint_followup" => "投诉处理后回访",
+        other => other,
+    }
+}
+
+fn first_or_regular(kind: &str) -> &'static str {
+    match kind {
+        "confirmation" => "首次",
+        "periodic" => "常规",
+        _ => "特定",
+    }
+}
+
+fn local(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&business_offset())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The plan's rows, one per callback, in the order given.
+pub fn plan_rows(items: &[Listed]) -> Vec<[String; 11]> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let c = &l.callback;
+            let checks: Vec<&str> = c.checks.iter().map(|k| k.question.as_str()).collect();
+            [
+                (i + 1).to_string(),
+                l.investor_name.clone(),
+                "电话".to_string(),
+                purpose(&c.kind, &c.reason),
+                format!("{}（{}）", l.product_name, l.product_code),
+                c.due_from
+                    .with_timezone(&business_offset())
+                    .format("%Y-%m-%d")
+                    .to_string(),
+                first_or_regular(&c.kind).to_string(),
+                local(c.due_from),
+                local(c.due_by),
+                checks.join("；"),
+                c.status.clone(),
+            ]
+        })
+        .collect()
+}
+
+pub fn plan_csv(items: &[Listed]) -> Result<Vec<u8>, String> {
+    // A byte-order mark, so that spreadsheet programs open the Chinese text as UTF-8.
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(PLAN_COLUMNS).map_err(|e| e.to_string())?;
+        for row in plan_rows(items) {
+            w.write_record(&row).map_err(|e| e.to_string())?;
+        }
+        w.flush().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+pub fn plan_xlsx(items: &[Listed]) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("回访计划表").map_err(|e| e.to_string())?;
+    let bold = Format::new().set_bold();
+    for (col, title) in PLAN_COLUMNS.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, col as u16, *title, &bold)
+            .map_err(|e| e.to_string())?;
+    }
+    for (r, row) in plan_rows(items).iter().enumerate() {
+        for (col, cell) in row.iter().enumerate() {
+            sheet
+                .write_string(r as u32 + 1, col as u16, cell)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    sheet.set_column_width(1, 14).map_err(|e| e.to_string())?;
+    sheet.set_column_width(3, 24).map_err(|e| e.to_string())?;
+    sheet.set_column_width(4, 28).map_err(|e| e.to_string())?;
+    sheet.set_column_width(9, 60).map_err(|e| e.to_string())?;
+    book.save_to_buffer().map_err(|e| e.to_string())
+}
+
+/// 回访报告: what happened in a period.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub to: chrono::DateTime<chrono::Utc>,
+    /// Outcomes recorded in the period.
+    pub outcomes: usize,
+    pub by_kind: BTreeMap<String, usize>,
+    pub by_method: BTreeMap<String, usize>,
+    /// completed, failed, not_reached
+    pub by_result: BTreeMap<String, usize>,
+    /// How often each check was answered "no".
+    pub failed_checks: BTreeMap<String, usize>,
+    pub escalations_opened: usize,
+    pub escalations_by_reason: BTreeMap<String, usize>,
+}
+
+pub fn report(
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    outcomes: &[(Outcome, String)],
+    escalations: &[Escalation],
+) -> Report {
+    let mut r = Report {
+        from,
+        to,
+        outcomes: outcomes.len(),
+        ..Default::default()
+    };
+    for (o, kind) in outcomes {
+        *r.by_kind.entry(kind.clone()).or_default() += 1;
+        *r.by_method.entry(o.method.clone()).or_default() += 1;
+        *r.by_result.entry(o.result.clone()).or_default() += 1;
+        for (code, ok) in o.answers.0.iter() {
+            if !ok {
+                *r.failed_checks.entry(code.clone()).or_default() += 1;
+            }
+        }
+    }
+    r.escalations_opened = escalations.len();
+    for e in escalations {
+        *r.escalations_by_reason.entry(e.reason.clone()).or_default() += 1;
+    }
+    r
+}

@@ -1,0 +1,184 @@
+//! Turning decisions and events into callback tasks.
+//!
+//! Nothing is due before cooling-off ends (contact during it is forbidden). The confirmation
+//! callback carries the decision's checks; each special callback of the decision is due within
+//! its `due_in_days` of the end of cooling-off; the first periodic one falls one period after it.
+
+use chrono::{DateTime, Duration, Months, Utc};
+
+use crate::config::CallbackPolicy;
+use crate::rules::Frequency;
+use crate::rules::catalogue::Catalogue;
+use crate::rules::decision::Outcome;
+use crate::store::callbacks::{Callback, CheckRef};
+use crate::store::new_id;
+use crate::store::orders::Order;
+
+pub const CONFIRMATION: &str = "confirmation";
+pub const PERIODIC: &str = "periodic";
+pub const SPECIAL: &str = "special";
+
+/// A callback task due in [due_from, due_by].
+pub fn task(
+    order: &Order,
+    kind: &str,
+    reason: &str,
+    due_from: DateTime<Utc>,
+    due_by: DateTime<Utc>,
+    checks: Vec<CheckRef>,
+    decision_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Callback {
+    Callback {
+        id: new_id(),
+        order_id: order.id.clone(),
+        investor_id: order.investor_id.clone(),
+        product_id: order.product_id.clone(),
+        kind: kind.to_string(),
+        reason: reason.to_string(),
+        due_from,
+        due_by,
+        checks,
+        status: "open".into(),
+        assignee_id: None,
+        attempts: 0,
+        decision_id: decision_id.map(str::to_string),
+        created_at: now,
+        closed_at: None,
+    }
+}
+
+/// The checks of a catalogue group (with their current questions), empty if the group is absent.
+pub fn group_checks(catalogue: &Catalogue, group: &str) -> Vec<CheckRef> {
+    catalogue
+        .group(group)
+        .unwrap_or(&[])
+        .iter()
+        .map(|&i| {
+            let c = catalogue.get(i);
+            CheckRef {
+                code: c.code.clone(),
+                question: c.question.clone(),
+            }
+        })
+        .collect()
+}
+
+fn codes_to_checks(
+    catalogue: &Catalogue,
+    codes: impl IntoIterator<Item = impl AsRef<str>>,
+) -> Vec<CheckRef> {
+    codes
+        .into_iter()
+        .filter_map(|code| catalogue.by_code(code.as_ref()))
+        .map(|c| CheckRef {
+            code: c.code.clone(),
+            question: c.question.clone(),
+        })
+        .collect()
+}
+
+pub fn add_months(t: DateTime<Utc>, months: u32) -> DateTime<Utc> {
+    t.checked_add_months(Months::new(months)).unwrap_or(t)
+}
+
+/// The callbacks a new order creates.
+pub fn for_new_order(
+    order: &Order,
+    outcome: &Outcome,
+    catalogue: &Catalogue,
+    decision_id: &str,
+    policy: &CallbackPolicy,
+    now: DateTime<Utc>,
+) -> Vec<Callback> {
+    let start = order.cooling_off_ends_at;
+    let mut out = Vec::new();
+    let checks = outcome.checks.iter().map(|c| CheckRef {
+        code: c.code.to_string(),
+        question: c.question.to_string(),
+    });
+    out.push(task(
+        order,
+        CONFIRMATION,
+        CONFIRMATION,
+        start,
+        start + Duration::days(i64::from(policy.confirmation_window_days)),
+        checks.collect(),
+        Some(decision_id),
+        now,
+    ));
+    for special in &outcome.special_callbacks {
+        let due_by = start + Duration::days(special.due_in_days.max(1));
+        let checks = codes_to_checks(catalogue, special.checks.iter().map(|c| c.as_str()));
+        out.push(task(
+            order,
+            SPECIAL,
+            &special.reason,
+            start,
+            due_by,
+            checks,
+            Some(decision_id),
+            now,
+        ));
+    }
+    if let Some(frequency) = outcome.periodic {
+        out.push(periodic(
+            order,
+            frequency,
+            start,
+            catalogue,
+            Some(decision_id),
+            policy,
+            now,
+        ));
+    }
+    out
+}
+
+/// The periodic callback one period after `from`.
+pub fn periodic(
+    order: &Order,
+    frequency: Frequency,
+    from: DateTime<Utc>,
+    catalogue: &Catalogue,
+    decision_id: Option<&str>,
+    policy: &CallbackPolicy,
+    now: DateTime<Utc>,
+) -> Callback {
+    let due_from = add_months(from, frequency.months());
+    let due_by = due_from + Duration::days(i64::from(policy.periodic_window_days));
+    task(
+        order,
+        PERIODIC,
+        frequency.as_str(),
+        due_from,
+        due_by,
+        group_checks(catalogue, PERIODIC),
+        decision_id,
+        now,
+    )
+}
+
+/// A special callback raised by an event (`product_rerated`, `level_lowered`) on a holding; it
+/// never falls inside the holding's cooling-off.
+pub fn for_event(
+    order: &Order,
+    reason: &str,
+    catalogue: &Catalogue,
+    decision_id: Option<&str>,
+    policy: &CallbackPolicy,
+    now: DateTime<Utc>,
+) -> Callback {
+    let due_from = now.max(order.cooling_off_ends_at);
+    let due_by = due_from + Duration::days(i64::from(policy.event_due_days));
+    task(
+        order,
+        SPECIAL,
+        reason,
+        due_from,
+        due_by,
+        group_checks(catalogue, reason),
+        decision_id,
+        now,
+    )
+}

@@ -1,0 +1,79 @@
+//! Escalations for compliance: failed checks and unreachable investors, and their resolution.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::extract::{ApiJson, ApiQuery, Caller};
+use crate::error::ApiError;
+use crate::store::escalations::{self, Escalation};
+use crate::store::now;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct EscalationQuery {
+    /// Include resolved escalations (default: open ones only).
+    pub include_resolved: Option<bool>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EscalationList {
+    pub items: Vec<Escalation>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRequest {
+    pub note: String,
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/escalations", get(list_escalations))
+        .route("/v1/escalations/{id}/resolve", post(resolve_escalation))
+}
+
+/// Open escalations (or all of them), oldest first.
+#[utoipa::path(get, path = "/v1/escalations", tag = "escalations", params(EscalationQuery),
+    responses((status = 200, body = EscalationList)))]
+pub async fn list_escalations(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<EscalationQuery>,
+) -> Result<Json<EscalationList>, ApiError> {
+    let mut pooled = state.db.acquire().await?;
+    let items = escalations::list(&mut pooled.conn(), q.include_resolved.unwrap_or(false)).await?;
+    Ok(Json(EscalationList { items }))
+}
+
+/// Resolves an escalation with a note; 409 if it is already resolved.
+#[utoipa::path(post, path = "/v1/escalations/{id}/resolve", tag = "escalations", params(("id" = String, Path)),
+    request_body = ResolveRequest,
+    responses((status = 200, body = Escalation), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn resolve_escalation(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ResolveRequest>,
+) -> Result<Json<Escalation>, ApiError> {
+    let note = req.note.trim();
+    if note.is_empty() || note.chars().count() > 4000 {
+        return Err(ApiError::field("note", "must be 1 to 4000 characters"));
+    }
+    let mut tx = state.db.begin().await?;
+    escalations::get(&mut tx.conn(), &id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "escalation" })?;
+    if !escalations::resolve(&mut tx.conn(), &id, &caller.id, note, now()).await? {
+        return Err(ApiError::Conflict {
+            code: "already_resolved",
+            message: "this escalation is already resolved".into(),
+        });
+    }
+    let e = escalations::get(&mut tx.conn(), &id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "escalation" })?;
+    tx.commit().await?;
+    Ok(Json(e))
+}

@@ -1,0 +1,364 @@
+//! Callback tasks, their outcomes and reviews. Status changes are conditional updates, so two
+//! planners racing for one task cannot both win, on either backend.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
+
+use super::{Conn, StoreError};
+use crate::on_conn;
+
+/// A check the agent must confirm, with the question as it stood when the task was created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CheckRef {
+    pub code: String,
+    pub question: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Callback {
+    pub id: String,
+    pub order_id: String,
+    pub investor_id: String,
+    pub product_id: String,
+    /// "confirmation", "periodic" or "special".
+    pub kind: String,
+    pub reason: String,
+    pub due_from: DateTime<Utc>,
+    pub due_by: DateTime<Utc>,
+    pub checks: Vec<CheckRef>,
+    /// "open", "completed", "failed", "escalated" or "cancelled".
+    pub status: String,
+    pub assignee_id: Option<String>,
+    pub attempts: i64,
+    pub decision_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    order_id: String,
+    investor_id: String,
+    product_id: String,
+    kind: String,
+    reason: String,
+    due_from: DateTime<Utc>,
+    due_by: DateTime<Utc>,
+    checks: Json<Vec<CheckRef>>,
+    status: String,
+    assignee_id: Option<String>,
+    attempts: i64,
+    decision_id: Option<String>,
+    created_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<Row> for Callback {
+    fn from(r: Row) -> Self {
+        Callback {
+            id: r.id,
+            order_id: r.order_id,
+            investor_id: r.investor_id,
+            product_id: r.product_id,
+            kind: r.kind,
+            reason: r.reason,
+            due_from: r.due_from,
+            due_by: r.due_by,
+            checks: r.checks.0,
+            status: r.status,
+            assignee_id: r.assignee_id,
+            attempts: r.attempts,
+            decision_id: r.decision_id,
+            created_at: r.created_at,
+            closed_at: r.closed_at,
+        }
+    }
+}
+
+macro_rules! columns {
+    () => {
+        "c.id, c.order_id, c.investor_id, c.product_id, c.kind, c.reason, c.due_from, c.due_by, c.checks, \
+         c.status, c.assignee_id, c.attempts, c.decision_id, c.created_at, c.closed_at"
+    };
+}
+
+pub async fn insert(c: &mut Conn<'_>, cb: &Callback) -> Result<(), StoreError> {
+    let sql = "INSERT INTO callbacks (id, order_id, investor_id, product_id, kind, reason, due_from, due_by, checks, \
+               status, assignee_id, attempts, decision_id, created_at, closed_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+    on_conn!(c, |e| sqlx::query(sql)
+        .bind(&cb.id)
+        .bind(&cb.order_id)
+        .bind(&cb.investor_id)
+        .bind(&cb.product_id)
+        .bind(&cb.kind)
+        .bind(&cb.reason)
+        .bind(cb.due_from)
+        .bind(cb.due_by)
+        .bind(Json(&cb.checks))
+        .bind(&cb.status)
+        .bind(&cb.assignee_id)
+        .bind(cb.attempts)
+        .bind(&cb.decision_id)
+        .bind(cb.created_at)
+        .bind(cb.closed_at)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<Callback>, StoreError> {
+    let sql = concat!("SELECT ", columns!(), " FROM callbacks c WHERE c.id = $1");
+    let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?;
+    Ok(row.map(Callback::from))
+}
+
+pub async fn for_order(c: &mut Conn<'_>, order_id: &str) -> Result<Vec<Callback>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM callbacks c WHERE c.order_id = $1 ORDER BY c.id"
+    );
+    let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(order_id).fetch_all(e).await)?;
+    Ok(rows.into_iter().map(Callback::from).collect())
+}
+
+/// A callback with what a planner needs to place it.
+#[derive(sqlx::FromRow)]
+pub struct ListedRow {
+    #[sqlx(flatten)]
+    row: Row,
+    investor_name: String,
+    investor_phone: Option<String>,
+    product_code: String,
+    product_name: String,
+    assignee_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub callback: Callback,
+    pub investor_name: String,
+    pub investor_phone: Option<String>,
+    pub product_code: String,
+    pub product_name: String,
+    pub assignee_name: Option<String>,
+}
+
+impl From<ListedRow> for Listed {
+    fn from(r: ListedRow) -> Self {
+        Listed {
+            callback: Callback::from(r.row),
+            investor_name: r.investor_name,
+            investor_phone: r.investor_phone,
+            product_code: r.product_code,
+            product_name: r.product_name,
+            assignee_name: r.assignee_name,
+        }
+    }
+}
+
+/// Filters of the callback list; `None` means any.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub due_before: Option<DateTime<Utc>>,
+    pub due_from_after: Option<DateTime<Utc>>,
+    pub after_id: Option<String>,
+    pub limit: i64,
+}
+
+/// Callbacks by due time then id, filtered. (`COALESCE($n, column)` keeps one query for every
+/// combination of filters, and lets PostgreSQL infer the parameter types.)
+pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        ", i.name AS investor_name, i.phone AS investor_phone, p.code AS product_code, p.name AS product_name, \
+         s.name AS assignee_name \
+         FROM callbacks c JOIN investors i ON i.id = c.investor_id JOIN products p ON p.id = c.product_id \
+         LEFT JOIN staff s ON s.id = c.assignee_id \
+         WHERE c.status = COALESCE($1, c.status) AND c.kind = COALESCE($2, c.kind) \
+         AND c.due_from <= COALESCE($3, c.due_from) AND c.due_from >= COALESCE($4, c.due_from) \
+         AND c.id > $5 ORDER BY c.id LIMIT $6"
+    );
+    let rows: Vec<ListedRow> = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(&f.status)
+        .bind(&f.kind)
+        .bind(f.due_before)
+        .bind(f.due_from_after)
+        .bind(f.after_id.as_deref().unwrap_or(""))
+        .bind(f.limit)
+        .fetch_all(e)
+        .await)?;
+    Ok(rows.into_iter().map(Listed::from).collect())
+}
+
+/// Makes `staff_id` the assignee of an open callback nobody else holds. False if it was taken
+/// or closed meanwhile.
+pub async fn claim(c: &mut Conn<'_>, id: &str, staff_id: &str) -> Result<bool, StoreError> {
+    let sql = "UPDATE callbacks SET assignee_id = $2 WHERE id = $1 AND status = 'open' \
+               AND (assignee_id IS NULL OR assignee_id = $2)";
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(staff_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Counts a failed attempt to reach the investor; returns the new count, or None if the
+/// callback was no longer open and held by `staff_id`.
+pub async fn count_attempt(
+    c: &mut Conn<'_>,
+    id: &str,
+    staff_id: &str,
+) -> Result<Option<i64>, StoreError> {
+    let sql = "UPDATE callbacks SET attempts = attempts + 1 WHERE id = $1 AND status = 'open' AND assignee_id = $2 \
+               RETURNING attempts";
+    let row: Option<(i64,)> = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(id)
+        .bind(staff_id)
+        .fetch_optional(e)
+        .await)?;
+    Ok(row.map(|(n,)| n))
+}
+
+/// Closes an open callback with `status`; false if it was not open any more.
+pub async fn close(
+    c: &mut Conn<'_>,
+    id: &str,
+    status: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let sql = "UPDATE callbacks SET status = $2, closed_at = $3 WHERE id = $1 AND status = 'open'";
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(status)
+        .bind(at)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Cancels the other open callbacks of a rescinded order.
+pub async fn cancel_open_for_order(
+    c: &mut Conn<'_>,
+    order_id: &str,
+    at: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let sql = "UPDATE callbacks SET status = 'cancelled', closed_at = $2 WHERE order_id = $1 AND status = 'open'";
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(order_id)
+        .bind(at)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+pub struct Outcome {
+    pub id: String,
+    pub callback_id: String,
+    pub method: String,
+    pub reached: bool,
+    #[schema(value_type = Object)]
+    pub answers: Json<std::collections::BTreeMap<String, bool>>,
+    pub notes: String,
+    pub recording_ref: Option<String>,
+    /// "completed", "failed" or "not_reached".
+    pub result: String,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+pub async fn insert_outcome(c: &mut Conn<'_>, o: &Outcome) -> Result<(), StoreError> {
+    let sql = "INSERT INTO callback_outcomes (id, callback_id, method, reached, answers, notes, recording_ref, result, \
+               recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+    on_conn!(c, |e| sqlx::query(sql)
+        .bind(&o.id)
+        .bind(&o.callback_id)
+        .bind(&o.method)
+        .bind(o.reached)
+        .bind(&o.answers)
+        .bind(&o.notes)
+        .bind(&o.recording_ref)
+        .bind(&o.result)
+        .bind(&o.recorded_by)
+        .bind(o.recorded_at)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn outcomes(c: &mut Conn<'_>, callback_id: &str) -> Result<Vec<Outcome>, StoreError> {
+    let sql = "SELECT id, callback_id, method, reached, answers, notes, recording_ref, result, recorded_by, recorded_at \
+               FROM callback_outcomes WHERE callback_id = $1 ORDER BY recorded_at, id";
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(callback_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Every outcome recorded in [from, to), for reports.
+pub async fn outcomes_between(
+    c: &mut Conn<'_>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<(Outcome, String)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct OutcomeWithKind {
+        #[sqlx(flatten)]
+        o: Outcome,
+        kind: String,
+    }
+    let sql = "SELECT o.id, o.callback_id, o.method, o.reached, o.answers, o.notes, o.recording_ref, o.result, \
+               o.recorded_by, o.recorded_at, c.kind FROM callback_outcomes o JOIN callbacks c ON c.id = o.callback_id \
+               WHERE o.recorded_at >= $1 AND o.recorded_at < $2 ORDER BY o.recorded_at, o.id";
+    let rows: Vec<OutcomeWithKind> = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(from)
+        .bind(to)
+        .fetch_all(e)
+        .await)?;
+    Ok(rows.into_iter().map(|r| (r.o, r.kind)).collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+pub struct Review {
+    pub id: String,
+    pub callback_id: String,
+    pub reviewer_id: String,
+    pub comment: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert_review(c: &mut Conn<'_>, r: &Review) -> Result<(), StoreError> {
+    let sql = "INSERT INTO callback_reviews (id, callback_id, reviewer_id, comment, created_at) VALUES ($1, $2, $3, $4, $5)";
+    on_conn!(c, |e| sqlx::query(sql)
+        .bind(&r.id)
+        .bind(&r.callback_id)
+        .bind(&r.reviewer_id)
+        .bind(&r.comment)
+        .bind(r.created_at)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn reviews(c: &mut Conn<'_>, callback_id: &str) -> Result<Vec<Review>, StoreError> {
+    let sql = "SELECT id, callback_id, reviewer_id, comment, created_at FROM callback_reviews WHERE callback_id = $1 \
+               ORDER BY created_at, id";
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(callback_id)
+        .fetch_all(e)
+        .await)?)
+}

@@ -1,0 +1,81 @@
+//! Stored decisions: the facts, the rule-set version and the outcome, for replay and evidence.
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+
+use super::{Conn, StoreError};
+use crate::on_conn;
+use crate::rules::Facts;
+use crate::rules::decision::Outcome;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDecision {
+    pub id: String,
+    pub investor_id: String,
+    pub product_id: String,
+    /// Why it was taken: "order", "rerating", "level_change", "periodic".
+    pub purpose: String,
+    pub ruleset_version: i64,
+    pub facts: Facts,
+    pub outcome: Outcome,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    investor_id: String,
+    product_id: String,
+    purpose: String,
+    ruleset_version: i64,
+    facts: Json<Facts>,
+    outcome: Json<Outcome>,
+    created_by: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+macro_rules! columns {
+    () => {
+        "id, investor_id, product_id, purpose, ruleset_version, facts, outcome, created_by, created_at"
+    };
+}
+
+pub async fn insert(c: &mut Conn<'_>, d: &StoredDecision) -> Result<(), StoreError> {
+    let sql = concat!(
+        "INSERT INTO decisions (",
+        columns!(),
+        ", verdict) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    );
+    on_conn!(c, |e| sqlx::query(sql)
+        .bind(&d.id)
+        .bind(&d.investor_id)
+        .bind(&d.product_id)
+        .bind(&d.purpose)
+        .bind(d.ruleset_version)
+        .bind(Json(&d.facts))
+        .bind(Json(&d.outcome))
+        .bind(&d.created_by)
+        .bind(d.created_at)
+        .bind(d.outcome.verdict.as_str())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<StoredDecision>, StoreError> {
+    let sql = concat!("SELECT ", columns!(), " FROM decisions WHERE id = $1");
+    let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?;
+    Ok(row.map(|r| StoredDecision {
+        id: r.id,
+        investor_id: r.investor_id,
+        product_id: r.product_id,
+        purpose: r.purpose,
+        ruleset_version: r.ruleset_version,
+        facts: r.facts.0,
+        outcome: r.outcome.0,
+        created_by: r.created_by,
+        created_at: r.created_at,
+    }))
+}
