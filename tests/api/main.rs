@@ -5,8 +5,10 @@ mod common;
 
 mod access;
 mod assessments;
+mod callbacks;
 mod cli;
 mod investors;
+mod orders;
 mod products;
 mod questionnaires;
 mod rules;
