@@ -84,16 +84,62 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    /// Serves until `shutdown` resolves, then finishes the requests in flight. Meanwhile it
+    /// follows the store's active rule set, so an activation on any instance reaches this one.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = router(self.state.clone());
-        axum::serve(self.listener, app)
+        let follower = tokio::spawn(follow_active_rules(self.state.clone()));
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        follower.abort();
         self.state.db.close().await;
-        Ok(())
+        served
     }
+}
+
+/// Polls the store for the active rule-set version and swaps it in when it changes. Polling
+/// works the same on SQLite and PostgreSQL; the interval bounds how stale an instance can be.
+async fn follow_active_rules(state: AppState) {
+    let mut tick = tokio::time::interval(state.config.ruleset_poll);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = sync_active_rules(&state).await {
+            tracing::warn!(error = %e, "cannot follow the active rule set");
+        }
+    }
+}
+
+/// Loads the store's active version into this instance if it differs from the one in use.
+pub async fn sync_active_rules(state: &AppState) -> Result<(), String> {
+    let stored = {
+        let mut pooled = state.db.acquire().await.map_err(|e| e.to_string())?;
+        let mut c = pooled.conn();
+        match rulesets::active_version(&mut c)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(v) if v != state.rules.get().version => {
+                rulesets::get(&mut c, v).await.map_err(|e| e.to_string())?
+            }
+            _ => return Ok(()),
+        }
+    };
+    let Some(stored) = stored else { return Ok(()) };
+    let set = state
+        .rules
+        .compiled(stored.version, || stored.files.clone())
+        .map_err(|errors| {
+            format!(
+                "active version {} does not compile: {errors:?}",
+                stored.version
+            )
+        })?;
+    state.rules.set(set);
+    tracing::info!(version = stored.version, "switched to the active rule set");
+    Ok(())
 }

@@ -70,6 +70,21 @@ enum RulesCommand {
         #[arg(default_value = "rules")]
         dir: PathBuf,
     },
+    /// Upload a rule folder as a new draft version (compiled and tested by the service too).
+    Publish {
+        /// The rule folder.
+        #[arg(default_value = "rules")]
+        dir: PathBuf,
+        /// The service, e.g. http://127.0.0.1:8080
+        #[arg(long, env = "SUITABILITY_URL", default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// A risk or admin token.
+        #[arg(long, env = "SUITABILITY_TOKEN", hide_env_values = true)]
+        token: String,
+        /// What changed and why.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -122,6 +137,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Rules {
             command: RulesCommand::Test { dir },
         } => rules_test(&dir),
+        Command::Rules {
+            command:
+                RulesCommand::Publish {
+                    dir,
+                    url,
+                    token,
+                    note,
+                },
+        } => rules_publish(&dir, &url, &token, &note).await,
         Command::Serve {
             listen,
             questionnaires_dir,
@@ -196,6 +220,54 @@ fn rules_test(dir: &std::path::Path) -> Result<ExitCode, String> {
                 ExitCode::FAILURE
             })
         }
+    }
+}
+
+/// Tests the folder locally first, then uploads it; prints the new version or the service's errors.
+async fn rules_publish(
+    dir: &std::path::Path,
+    url: &str,
+    token: &str,
+    note: &str,
+) -> Result<ExitCode, String> {
+    use crate::rules::RuleFiles;
+    if rules_test(dir)? != ExitCode::SUCCESS {
+        println!("not published: fix the rule set first");
+        return Ok(ExitCode::FAILURE);
+    }
+    let files = RuleFiles::from_dir(dir).map_err(|e| e.to_string())?;
+    let endpoint = format!("{}/v1/rulesets", url.trim_end_matches('/'));
+    let resp = reqwest::Client::new()
+        .post(&endpoint)
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "files": files.0, "note": note }))
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {endpoint}: {e}"))?;
+    let status = resp.status();
+    let body: serde_json::Value = resp
+        .json()
+        .await
+        .map_err(|e| format!("unreadable answer ({status}): {e}"))?;
+    if status.is_success() {
+        println!(
+            "published draft version {} ({} tests passed); another risk staff member activates it",
+            body["version"], body["tests"]["passed"]
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "refused ({status}): {}",
+            body["error"]["message"].as_str().unwrap_or("")
+        );
+        for d in body["error"]["details"].as_array().into_iter().flatten() {
+            println!(
+                "  {}: {}",
+                d["field"].as_str().unwrap_or(""),
+                d["problem"].as_str().unwrap_or("")
+            );
+        }
+        Ok(ExitCode::FAILURE)
     }
 }
 

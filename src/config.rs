@@ -29,6 +29,8 @@ pub struct Config {
     pub rules_dir: PathBuf,
     pub questionnaires_dir: PathBuf,
     pub policy: Policy,
+    /// How often an instance checks the store for a newly activated rule set.
+    pub ruleset_poll: std::time::Duration,
 }
 
 /// Business policy values with regulatory defaults.
@@ -94,6 +96,7 @@ impl Config {
             rules_dir: PathBuf::from("rules"),
             questionnaires_dir: PathBuf::from("questionnaires"),
             policy: Policy::default(),
+            ruleset_poll: std::time::Duration::from_secs(2),
         }
     }
 }

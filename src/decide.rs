@@ -1,12 +1,12 @@
 //! From stored records to facts, and from an outcome to the decision the API returns: the bridge
 //! between the store and the rules engine, shared by the check, orders and replays.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Policy, business_offset};
-use crate::domain::investor::{InvestorKind, age_on, is_qualified};
-use crate::domain::{Money, RiskLevel};
+use crate::domain::investor::{InvestorKind, InvestorType, Wealth, age_on, is_qualified};
+use crate::domain::{Money, RiskLevel, RiskRating};
 use crate::rules::decision::Outcome;
 use crate::rules::{Facts, InvestorFacts, OrderFacts, ProductFacts};
 use crate::store::assessments::Assessment;
@@ -21,11 +21,39 @@ pub struct History {
     pub complaints_90d: i64,
 }
 
-/// The facts of one prospective sale, as of `at`.
-pub fn facts_for(
-    investor: &Investor,
-    latest: Option<&Assessment>,
-    product: &Product,
+/// The parts of an investor the facts are computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct InvestorSnapshot<'a> {
+    pub kind: InvestorKind,
+    pub investor_type: InvestorType,
+    pub birth_date: Option<NaiveDate>,
+    pub wealth: &'a Wealth,
+}
+
+/// The parts of the latest assessment the facts are computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct AssessmentSnapshot {
+    pub level: RiskLevel,
+    pub lowest_category: bool,
+    pub assessed_at: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+}
+
+/// The parts of a product the facts are computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct ProductSnapshot<'a> {
+    pub code: &'a str,
+    pub kind: &'a str,
+    pub rating: RiskRating,
+    pub min_subscription: Money,
+}
+
+/// The facts of one sale or holding, as of `at`: the one place they are computed, for checks,
+/// orders, re-evaluations and impact previews alike.
+pub fn facts_from(
+    investor: InvestorSnapshot<'_>,
+    latest: Option<AssessmentSnapshot>,
+    product: ProductSnapshot<'_>,
     amount: Money,
     history: History,
     policy: &Policy,
@@ -35,8 +63,8 @@ pub fn facts_for(
     let (level, lowest, valid, age_days) = match latest {
         Some(a) => (
             a.level.number(),
-            a.lowest_category(),
-            a.is_valid_at(at),
+            a.lowest_category,
+            at < a.valid_until,
             (at - a.assessed_at).num_days(),
         ),
         None => (0, false, false, -1),
@@ -61,17 +89,17 @@ pub fn facts_for(
             qualified: is_qualified(
                 investor.kind,
                 investor.investor_type,
-                &investor.wealth,
+                investor.wealth,
                 &policy.qualification,
             ),
             open_complaints: history.open_complaints,
             complaints_90d: history.complaints_90d,
         },
         product: ProductFacts {
-            code: product.code.as_str().into(),
-            kind: product.kind.as_str().into(),
-            rating: product.risk_rating.number(),
-            rating_name: product.risk_rating.name().into(),
+            code: product.code.into(),
+            kind: product.kind.into(),
+            rating: product.rating.number(),
+            rating_name: product.rating.name().into(),
             min_subscription: product.min_subscription.value(),
         },
         order: OrderFacts {
@@ -79,6 +107,42 @@ pub fn facts_for(
             first_purchase: !history.holds_product,
         },
     }
+}
+
+/// The facts of one prospective sale from stored records, as of `at`.
+pub fn facts_for(
+    investor: &Investor,
+    latest: Option<&Assessment>,
+    product: &Product,
+    amount: Money,
+    history: History,
+    policy: &Policy,
+    at: DateTime<Utc>,
+) -> Facts {
+    facts_from(
+        InvestorSnapshot {
+            kind: investor.kind,
+            investor_type: investor.investor_type,
+            birth_date: investor.birth_date,
+            wealth: &investor.wealth,
+        },
+        latest.map(|a| AssessmentSnapshot {
+            level: a.level,
+            lowest_category: a.lowest_category(),
+            assessed_at: a.assessed_at,
+            valid_until: a.valid_until,
+        }),
+        ProductSnapshot {
+            code: &product.code,
+            kind: &product.kind,
+            rating: product.risk_rating,
+            min_subscription: product.min_subscription,
+        },
+        amount,
+        history,
+        policy,
+        at,
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

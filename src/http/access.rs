@@ -61,6 +61,18 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     // Escalations: compliance.
     ("GET",   "/v1/escalations",                  Access::Roles(&[Compliance, Admin])),
     ("POST",  "/v1/escalations/{id}/resolve",     Access::Roles(&[Compliance])),
+    // Rule sets: risk writes and activates (never their own: four eyes); compliance reads.
+    ("GET",   "/v1/rulesets",                     Access::Roles(&[Risk, Compliance, Admin])),
+    ("POST",  "/v1/rulesets",                     Access::Roles(&[Risk, Admin])),
+    ("GET",   "/v1/rulesets/active",              Access::Roles(&[Risk, Compliance, Admin])),
+    ("GET",   "/v1/rulesets/{version}",           Access::Roles(&[Risk, Compliance, Admin])),
+    ("POST",  "/v1/rulesets/{version}/impact",    Access::Roles(&[Risk, Compliance, Admin])),
+    ("POST",  "/v1/rulesets/{version}/activate",  Access::Roles(&[Risk, Admin])),
+    ("POST",  "/v1/rulesets/{version}/evaluate",  Access::Roles(&[Risk, Compliance, Admin])),
+    ("GET",   "/v1/rulesets/{version}/jobs",      Access::Roles(&[Risk, Compliance, Admin])),
+    // Stored decisions and their replay: the evidence behind a sale.
+    ("GET",   "/v1/decisions/{id}",               Access::Roles(&[Risk, Compliance, Admin])),
+    ("GET",   "/v1/decisions/{id}/replay",        Access::Roles(&[Risk, Compliance, Admin])),
 ];
 
 /// Roles that may back-date an assessment (`assessed_at`, importing paper records).

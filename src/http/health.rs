@@ -15,6 +15,8 @@ pub struct HealthResponse {
     pub database: &'static str,
     pub backend: &'static str,
     pub questionnaires: usize,
+    /// The rule-set version this instance evaluates with.
+    pub ruleset_version: i64,
 }
 
 pub fn router() -> Router<AppState> {
@@ -35,6 +37,7 @@ pub async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Heal
         },
         backend: state.db.backend(),
         questionnaires: state.questionnaires.len(),
+        ruleset_version: state.rules.get().version,
     };
     let status = if reachable {
         StatusCode::OK

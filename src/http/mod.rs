@@ -5,6 +5,7 @@ pub mod access;
 pub mod assessments;
 pub mod auth;
 pub mod callbacks;
+pub mod decisions;
 pub mod escalations;
 pub mod extract;
 pub mod health;
@@ -14,6 +15,7 @@ pub mod orders;
 pub mod products;
 pub mod questionnaires;
 pub mod replan;
+pub mod rulesets;
 pub mod suitability;
 
 use std::sync::Arc;
@@ -50,6 +52,8 @@ pub fn router(state: AppState) -> Router {
         .merge(orders::router())
         .merge(callbacks::router())
         .merge(escalations::router())
+        .merge(rulesets::router())
+        .merge(decisions::router())
         .merge(health::router())
         // Runs for matched routes only, so it can look the route up in the access table.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))

@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod callbacks;
 pub mod decisions;
 pub mod escalations;
+pub mod holdings;
 pub mod idempotency;
 pub mod investors;
 pub mod orders;

@@ -12,4 +12,5 @@ mod orders;
 mod products;
 mod questionnaires;
 mod rules;
+mod rulesets;
 mod suitability;

@@ -1,0 +1,408 @@
+//! Work over every holding: the impact preview of a draft rule set, and the re-evaluation after
+//! an activation. Holdings stream from the store a page at a time (bounded memory); each page is
+//! evaluated on every core; outcomes are memoised on identical facts.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::config::Policy;
+use crate::decide::{AssessmentSnapshot, History, InvestorSnapshot, ProductSnapshot, facts_from};
+use crate::domain::investor::Wealth;
+use crate::domain::{Money, RiskLevel, RiskRating};
+use crate::rules::decision::Outcome;
+use crate::rules::{CompiledRuleSet, Facts, RuleError};
+use crate::store::holdings::{self, HoldingRow};
+use crate::store::{Db, StoreError};
+
+/// Holdings per page read from the store.
+pub const PAGE: i64 = 5_000;
+
+#[derive(Debug, Clone)]
+pub struct Holding {
+    pub order_id: String,
+    pub investor_id: String,
+    pub product_id: String,
+    pub cooling_off_ends_at: DateTime<Utc>,
+    pub facts: Facts,
+}
+
+fn money(s: &Option<String>) -> Result<Option<Money>, StoreError> {
+    s.as_ref()
+        .map(|v| {
+            v.parse::<Money>()
+                .map_err(|e| StoreError::Corrupt(format!("amount '{v}': {e}")))
+        })
+        .transpose()
+}
+
+/// The facts of a stored holding as of `at` (not a first purchase: it is held already).
+pub fn holding(row: HoldingRow, policy: &Policy, at: DateTime<Utc>) -> Result<Holding, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(what);
+    let wealth = Wealth {
+        financial_assets: money(&row.financial_assets)?,
+        avg_income_3y: money(&row.avg_income_3y)?,
+        net_assets: money(&row.net_assets)?,
+    };
+    let investor = InvestorSnapshot {
+        kind: row.kind.parse().map_err(corrupt)?,
+        investor_type: row.investor_type.parse().map_err(corrupt)?,
+        birth_date: row.birth_date,
+        wealth: &wealth,
+    };
+    let latest = match (row.level, row.assessed_at, row.valid_until) {
+        (Some(level), Some(assessed_at), Some(valid_until)) => Some(AssessmentSnapshot {
+            level: RiskLevel::from_number(level)
+                .ok_or_else(|| corrupt(format!("level {level}")))?,
+            lowest_category: row
+                .flags
+                .as_ref()
+                .is_some_and(|f| f.0.iter().any(|x| x == "lowest_category")),
+            assessed_at,
+            valid_until,
+        }),
+        _ => None,
+    };
+    let product = ProductSnapshot {
+        code: &row.product_code,
+        kind: &row.product_kind,
+        rating: RiskRating::from_number(row.risk_rating)
+            .ok_or_else(|| corrupt(format!("rating {}", row.risk_rating)))?,
+        min_subscription: row
+            .min_subscription
+            .parse()
+            .map_err(|e| corrupt(format!("minimum: {e}")))?,
+    };
+    let amount = row
+        .amount
+        .parse()
+        .map_err(|e| corrupt(format!("amount: {e}")))?;
+    let history = History {
+        holds_product: true,
+        ..History::default()
+    };
+    let facts = facts_from(investor, latest, product, amount, history, policy, at);
+    Ok(Holding {
+        order_id: row.order_id,
+        investor_id: row.investor_id,
+        product_id: row.product_id,
+        cooling_off_ends_at: row.cooling_off_ends_at,
+        facts,
+    })
+}
+
+/// Evaluates `f` over `items` on every core, keeping the order.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .max(1);
+    if threads == 1 || items.len() < 64 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// What an outcome says that a holder would notice.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Summary {
+    pub verdict: String,
+    pub periodic: Option<String>,
+    pub checks: BTreeSet<String>,
+    pub special_callbacks: BTreeSet<String>,
+}
+
+impl Summary {
+    pub fn of(o: &Outcome) -> Self {
+        Summary {
+            verdict: o.verdict.as_str().to_string(),
+            periodic: o.periodic.map(|p| p.as_str().to_string()),
+            checks: o.checks.iter().map(|c| c.code.to_string()).collect(),
+            special_callbacks: o
+                .special_callbacks
+                .iter()
+                .map(|s| s.reason.to_string())
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImpactExample {
+    pub order_id: String,
+    pub investor_id: String,
+    pub product_id: String,
+    /// What changes: verdict, periodic, checks, special_callbacks.
+    pub changes: Vec<String>,
+    pub active: Summary,
+    pub draft: Summary,
+}
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct ImpactCounts {
+    pub verdict: u64,
+    pub periodic: u64,
+    pub checks: u64,
+    pub special_callbacks: u64,
+    /// Holdings with at least one change.
+    pub any: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImpactReport {
+    pub draft_version: i64,
+    pub active_version: i64,
+    pub holdings: u64,
+    pub changed: ImpactCounts,
+    /// Verdict moves, e.g. "match→mismatch": count.
+    pub verdict_moves: BTreeMap<String, u64>,
+    /// Up to `MAX_EXAMPLES` changed holdings.
+    pub examples: Vec<ImpactExample>,
+    /// Holdings on which a rule failed (under either version), and the first such error.
+    pub errors: u64,
+    pub first_error: Option<RuleError>,
+    pub elapsed_ms: u128,
+}
+
+pub const MAX_EXAMPLES: usize = 20;
+
+fn compare(h: &Holding, active: &Outcome, draft: &Outcome) -> Vec<String> {
+    let mut changes = Vec::new();
+    if active.verdict != draft.verdict {
+        changes.push("verdict".to_string());
+    }
+    if active.periodic != draft.periodic {
+        changes.push("periodic".to_string());
+    }
+    let codes = |o: &Outcome| {
+        o.checks
+            .iter()
+            .map(|c| c.code.clone())
+            .collect::<HashSet<_>>()
+    };
+    if codes(active) != codes(draft) {
+        changes.push("checks".to_string());
+    }
+    let specials = |o: &Outcome| {
+        o.special_callbacks
+            .iter()
+            .map(|s| (s.reason.clone(), s.due_in_days))
+            .collect::<HashSet<_>>()
+    };
+    if specials(active) != specials(draft) {
+        changes.push("special_callbacks".to_string());
+    }
+    let _ = h;
+    changes
+}
+
+/// Evaluates the draft and the active set on every current holding and counts what changes.
+/// `progress` is told (processed, total) after each page.
+pub async fn impact(
+    db: &Db,
+    draft: Arc<CompiledRuleSet>,
+    active: Arc<CompiledRuleSet>,
+    policy: &Policy,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<ImpactReport, StoreError> {
+    let started = Instant::now();
+    let at = crate::store::now();
+    let mut pooled = db.acquire().await?;
+    let total = holdings::count(&mut pooled.conn()).await? as u64;
+    let mut report = ImpactReport {
+        draft_version: draft.version,
+        active_version: active.version,
+        holdings: 0,
+        changed: ImpactCounts::default(),
+        verdict_moves: BTreeMap::new(),
+        examples: Vec::new(),
+        errors: 0,
+        first_error: None,
+        elapsed_ms: 0,
+    };
+    let mut after = String::new();
+    loop {
+        let rows = holdings::page(&mut pooled.conn(), &after, PAGE).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.order_id.clone();
+        let page: Vec<Holding> = rows
+            .into_iter()
+            .map(|r| holding(r, policy, at))
+            .collect::<Result<_, _>>()?;
+        let (d, a) = (draft.clone(), active.clone());
+        let results = tokio::task::block_in_place(|| {
+            par_map(&page, |h| {
+                let before = a.evaluate_cached(&h.facts);
+                let after = d.evaluate_cached(&h.facts);
+                match (before, after) {
+                    (Ok(b), Ok(n)) => {
+                        let changes = compare(h, &b, &n);
+                        Ok((changes, b, n))
+                    }
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                }
+            })
+        });
+        for (h, r) in page.iter().zip(results) {
+            report.holdings += 1;
+            match r {
+                Err(e) => {
+                    report.errors += 1;
+                    report.first_error.get_or_insert(e);
+                }
+                Ok((changes, b, n)) if !changes.is_empty() => {
+                    let c = &mut report.changed;
+                    c.any += 1;
+                    for ch in &changes {
+                        match ch.as_str() {
+                            "verdict" => c.verdict += 1,
+                            "periodic" => c.periodic += 1,
+                            "checks" => c.checks += 1,
+                            _ => c.special_callbacks += 1,
+                        }
+                    }
+                    if b.verdict != n.verdict {
+                        *report
+                            .verdict_moves
+                            .entry(format!("{}→{}", b.verdict.as_str(), n.verdict.as_str()))
+                            .or_default() += 1;
+                    }
+                    if report.examples.len() < MAX_EXAMPLES {
+                        report.examples.push(ImpactExample {
+                            order_id: h.order_id.clone(),
+                            investor_id: h.investor_id.clone(),
+                            product_id: h.product_id.clone(),
+                            changes,
+                            active: Summary::of(&b),
+                            draft: Summary::of(&n),
+                        });
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
+        progress(report.holdings, total);
+    }
+    report.elapsed_ms = started.elapsed().as_millis();
+    Ok(report)
+}
+
+/// Re-evaluates every holding with a newly activated set and plans the special callbacks it calls
+/// for that a holding does not have yet (one per order and reason). Progress goes to `job` in the
+/// store after each page, where every instance can read it.
+pub async fn reevaluate_after_activation(
+    db: &Db,
+    set: Arc<CompiledRuleSet>,
+    policy: &Policy,
+    job: &mut crate::store::rulesets::Job,
+) -> Result<(), StoreError> {
+    use crate::store::callbacks::{self, Callback, CheckRef};
+    use crate::store::decisions::{self, StoredDecision};
+    use crate::store::{new_id, now, rulesets};
+    let at = now();
+    {
+        let mut pooled = db.acquire().await?;
+        job.total = holdings::count(&mut pooled.conn()).await?;
+    }
+    let mut after = String::new();
+    loop {
+        let rows = {
+            let mut pooled = db.acquire().await?;
+            holdings::page(&mut pooled.conn(), &after, PAGE).await?
+        };
+        let Some(last) = rows.last() else { break };
+        let from = std::mem::replace(&mut after, last.order_id.clone());
+        let page: Vec<Holding> = rows
+            .into_iter()
+            .map(|r| holding(r, policy, at))
+            .collect::<Result<_, _>>()?;
+        let s = set.clone();
+        let outcomes =
+            tokio::task::block_in_place(|| par_map(&page, |h| s.evaluate_cached(&h.facts)));
+        let mut tx = db.begin().await?;
+        let existing: HashSet<(String, String)> =
+            holdings::special_reasons(&mut tx.conn(), &from, &after)
+                .await?
+                .into_iter()
+                .collect();
+        for (h, outcome) in page.iter().zip(outcomes) {
+            job.processed += 1;
+            let Ok(outcome) = outcome else { continue };
+            let missing: Vec<_> = outcome
+                .special_callbacks
+                .iter()
+                .filter(|s| !existing.contains(&(h.order_id.clone(), s.reason.to_string())))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            job.changed += 1;
+            let decision = StoredDecision {
+                id: new_id(),
+                investor_id: h.investor_id.clone(),
+                product_id: h.product_id.clone(),
+                purpose: "activation".into(),
+                ruleset_version: set.version,
+                facts: h.facts.clone(),
+                outcome: (*outcome).clone(),
+                created_by: None,
+                created_at: at,
+            };
+            decisions::insert(&mut tx.conn(), &decision).await?;
+            for special in missing {
+                let due_from = at.max(h.cooling_off_ends_at);
+                let checks = special
+                    .checks
+                    .iter()
+                    .filter_map(|c| set.catalogue().by_code(c))
+                    .map(|c| CheckRef {
+                        code: c.code.clone(),
+                        question: c.question.clone(),
+                    })
+                    .collect();
+                let cb = Callback {
+                    id: new_id(),
+                    order_id: h.order_id.clone(),
+                    investor_id: h.investor_id.clone(),
+                    product_id: h.product_id.clone(),
+                    kind: "special".into(),
+                    reason: special.reason.to_string(),
+                    due_from,
+                    due_by: due_from + chrono::Duration::days(special.due_in_days.max(1)),
+                    checks,
+                    status: "open".into(),
+                    assignee_id: None,
+                    attempts: 0,
+                    decision_id: Some(decision.id.clone()),
+                    created_at: at,
+                    closed_at: None,
+                };
+                callbacks::insert(&mut tx.conn(), &cb).await?;
+                job.callbacks += 1;
+            }
+        }
+        job.updated_at = now();
+        rulesets::update_job(&mut tx.conn(), job).await?;
+        tx.commit().await?;
+        tracing::info!(
+            version = set.version,
+            processed = job.processed,
+            total = job.total,
+            "re-evaluating holdings"
+        );
+    }
+    Ok(())
+}
