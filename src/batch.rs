@@ -391,6 +391,15 @@ pub async fn reevaluate_after_activation(
                     closed_at: None,
                 };
                 callbacks::insert(&mut tx.conn(), &cb).await?;
+                crate::store::audit::append(
+                    &mut tx.conn(),
+                    &crate::store::audit::Actor::system(),
+                    "callback.plan",
+                    "callback",
+                    &cb.id,
+                    &serde_json::json!({"order_id": cb.order_id, "reason": cb.reason, "ruleset_version": set.version}),
+                )
+                .await?;
                 job.callbacks += 1;
             }
         }

@@ -55,11 +55,23 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Rule sets, for rule authors.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain end to end; exits non-zero, naming the first bad entry, if any entry
+    /// was altered, removed or reordered. Prints the head hash to keep outside the database.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -134,6 +146,30 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = Db::connect(&cli.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            db.migrate().await.map_err(|e| e.to_string())?;
+            let mut pooled = db.acquire().await.map_err(|e| e.to_string())?;
+            let result = crate::store::audit::verify(&mut pooled.conn())
+                .await
+                .map_err(|e| e.to_string())?;
+            drop(pooled);
+            db.close().await;
+            match result {
+                Ok((n, head)) => {
+                    println!("audit trail intact: {n} entries; head {head}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    println!("audit trail broken at entry {}: {}", b.seq, b.reason);
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Command::Rules {
             command: RulesCommand::Test { dir },
         } => rules_test(&dir),

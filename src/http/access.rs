@@ -73,6 +73,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     // Stored decisions and their replay: the evidence behind a sale.
     ("GET",   "/v1/decisions/{id}",               Access::Roles(&[Risk, Compliance, Admin])),
     ("GET",   "/v1/decisions/{id}/replay",        Access::Roles(&[Risk, Compliance, Admin])),
+    // The audit trail: compliance and admin.
+    ("GET",   "/v1/audit",                        Access::Roles(&[Compliance, Admin])),
 ];
 
 /// Roles that may back-date an assessment (`assessed_at`, importing paper records).

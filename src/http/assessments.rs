@@ -154,11 +154,15 @@ pub async fn create_assessment(
         && p.level > assessment.level
         && assessment.assessed_at >= p.assessed_at
     {
-        let n =
-            super::replan::after_level_lowered(&state, &mut tx.conn(), &investor.id, &caller.id)
-                .await?;
+        let n = super::replan::after_level_lowered(&state, &mut tx.conn(), &investor.id, &caller)
+            .await?;
         tracing::info!(investor = %investor.id, from = %p.level, to = %assessment.level, holdings = n, "level lowered");
     }
+    super::audit::record(&mut tx.conn(), &caller, "assessment.create", "assessment", &assessment.id, &serde_json::json!({
+        "investor_id": assessment.investor_id, "questionnaire_id": assessment.questionnaire_id,
+        "questionnaire_version": assessment.questionnaire_version, "questionnaire_hash": assessment.questionnaire_hash,
+        "answers": assessment.answers, "score": assessment.score, "level": assessment.level.name(),
+        "flags": assessment.flags, "assessed_at": assessment.assessed_at})).await?;
     tx.commit().await?;
     tracing::info!(investor = %investor.id, level = %assessment.level, score = assessment.score, "assessment recorded");
     Ok((StatusCode::CREATED, Json(response(assessment))))

@@ -335,6 +335,15 @@ pub async fn claim_callback(
         .await?
         .ok_or(ApiError::NotFound { what: "callback" })?;
     let v = load_view(&mut tx.conn(), cb).await?;
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "callback.claim",
+        "callback",
+        &id,
+        &serde_json::json!({"assignee": caller.id}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(v))
 }
@@ -542,6 +551,37 @@ pub async fn record_outcome(
         Some(n) => Some(load_view(&mut tx.conn(), n).await?),
         None => None,
     };
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "callback.outcome",
+        "callback",
+        &id,
+        &outcome,
+    )
+    .await?;
+    if order_status != order.status {
+        super::audit::record(
+            &mut tx.conn(),
+            &caller,
+            &format!("order.{}", order_status.as_str()),
+            "order",
+            &order.id,
+            &serde_json::json!({"callback": id}),
+        )
+        .await?;
+    }
+    if let Some(e) = &escalation {
+        super::audit::record(
+            &mut tx.conn(),
+            &caller,
+            "escalation.open",
+            "escalation",
+            &e.id,
+            e,
+        )
+        .await?;
+    }
     tx.commit().await?;
     tracing::info!(callback = %id, result, "callback outcome recorded");
     Ok(Json(OutcomeResponse {
@@ -600,11 +640,20 @@ pub async fn review_callback(
     let review = Review {
         id: new_id(),
         callback_id: id,
-        reviewer_id: caller.id,
+        reviewer_id: caller.id.clone(),
         comment: comment.to_string(),
         created_at: now(),
     };
     callbacks::insert_review(&mut tx.conn(), &review).await?;
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "callback.review",
+        "callback",
+        &review.callback_id,
+        &review,
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(review)))
 }

@@ -74,6 +74,15 @@ pub async fn resolve_escalation(
     let e = escalations::get(&mut tx.conn(), &id)
         .await?
         .ok_or(ApiError::NotFound { what: "escalation" })?;
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "escalation.resolve",
+        "escalation",
+        &id,
+        &e,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(e))
 }

@@ -272,6 +272,15 @@ pub async fn create_investor(
     let investor = req.into_investor(&caller.id)?;
     let mut tx = state.db.begin().await?;
     investors::insert(&mut tx.conn(), &investor).await?;
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "investor.create",
+        "investor",
+        &investor.id,
+        &investor_response(investor.clone(), None, &state.config.policy),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(investor = %investor.id, "investor created");
     Ok((

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod assessments;
+pub mod audit;
 pub mod auth;
 pub mod callbacks;
 pub mod decisions;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(escalations::router())
         .merge(rulesets::router())
         .merge(decisions::router())
+        .merge(audit::router())
         .merge(health::router())
         // Runs for matched routes only, so it can look the route up in the access table.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))

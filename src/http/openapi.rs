@@ -47,6 +47,7 @@ use super::access::{Access, lookup};
         super::rulesets::list_jobs,
         super::decisions::get_decision,
         super::decisions::replay_decision,
+        super::audit::list_audit,
     ),
     components(schemas(crate::error::ErrorBody)),
     security(("bearer" = [])),

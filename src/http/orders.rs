@@ -326,6 +326,15 @@ pub async fn create_order(
             return Err(e.into());
         }
     }
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "order.create",
+        "order",
+        &created.order.id,
+        &response,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(order = %created.order.id, verdict = created.decision.outcome.verdict.as_str(), "order placed");
     Ok((StatusCode::CREATED, Json(response)).into_response())

@@ -162,7 +162,7 @@ pub async fn create_product(
         kind,
         risk_rating,
         min_subscription,
-        created_by: caller.id,
+        created_by: caller.id.clone(),
         created_at: t,
         updated_at: t,
     };
@@ -176,6 +176,15 @@ pub async fn create_product(
             None => e.into(),
         });
     }
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "product.create",
+        "product",
+        &product.id,
+        &response(product.clone()),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(response(product))))
 }
@@ -222,10 +231,18 @@ pub async fn update_product(
     product.updated_at = now();
     products::update(&mut tx.conn(), &product).await?;
     if product.risk_rating > old_rating {
-        let n =
-            super::replan::after_rerating(&state, &mut tx.conn(), &product.id, &caller.id).await?;
+        let n = super::replan::after_rerating(&state, &mut tx.conn(), &product.id, &caller).await?;
         tracing::info!(product = %product.id, from = %old_rating, to = %product.risk_rating, callbacks = n, "product re-rated");
     }
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "product.update",
+        "product",
+        &product.id,
+        &response(product.clone()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(response(product)))
 }

@@ -10,6 +10,7 @@ use crate::callbacks::planner;
 use crate::error::ApiError;
 use crate::rules::Verdict;
 use crate::store::orders::{self, OrderStatus};
+use crate::store::staff::Staff;
 use crate::store::{Conn, callbacks, now};
 
 pub const PRODUCT_RERATED: &str = "product_rerated";
@@ -21,13 +22,13 @@ pub async fn after_rerating(
     state: &AppState,
     c: &mut Conn<'_>,
     product_id: &str,
-    actor: &str,
+    caller: &Staff,
 ) -> Result<usize, ApiError> {
     let holdings = orders::holdings_of_product(c, product_id).await?;
     let rules = state.rules.get();
     let mut created = 0;
     for order in holdings {
-        let decision = reevaluate_holding(state, c, &order, "rerating", Some(actor)).await?;
+        let decision = reevaluate_holding(state, c, &order, "rerating", Some(&caller.id)).await?;
         if decision.outcome.verdict != Verdict::Match {
             let cb = planner::for_event(
                 &order,
@@ -38,6 +39,15 @@ pub async fn after_rerating(
                 now(),
             );
             callbacks::insert(c, &cb).await?;
+            super::audit::record(
+                c,
+                caller,
+                "callback.plan",
+                "callback",
+                &cb.id,
+                &serde_json::json!({"order_id": cb.order_id, "reason": cb.reason}),
+            )
+            .await?;
             created += 1;
         }
     }
@@ -50,7 +60,7 @@ pub async fn after_level_lowered(
     state: &AppState,
     c: &mut Conn<'_>,
     investor_id: &str,
-    actor: &str,
+    caller: &Staff,
 ) -> Result<usize, ApiError> {
     let held: Vec<_> = orders::for_investor(c, investor_id)
         .await?
@@ -60,7 +70,8 @@ pub async fn after_level_lowered(
     let rules = state.rules.get();
     let t = now().max(Utc::now());
     for order in &held {
-        let decision = reevaluate_holding(state, c, order, "level_change", Some(actor)).await?;
+        let decision =
+            reevaluate_holding(state, c, order, "level_change", Some(&caller.id)).await?;
         let cb = planner::for_event(
             order,
             LEVEL_LOWERED,
@@ -70,6 +81,15 @@ pub async fn after_level_lowered(
             t,
         );
         callbacks::insert(c, &cb).await?;
+        super::audit::record(
+            c,
+            caller,
+            "callback.plan",
+            "callback",
+            &cb.id,
+            &serde_json::json!({"order_id": cb.order_id, "reason": cb.reason}),
+        )
+        .await?;
     }
     Ok(held.len())
 }

@@ -295,6 +295,15 @@ pub async fn create_ruleset(
     let mut tx = state.db.begin().await?;
     let version =
         rulesets::insert_draft(&mut tx.conn(), &files, &caller.id, req.note.trim()).await?;
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "ruleset.create",
+        "ruleset",
+        &version.to_string(),
+        &serde_json::json!({"files": &files, "note": req.note.trim()}),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(version, author = %caller.name, "rule set draft uploaded");
     Ok((
@@ -376,6 +385,15 @@ pub async fn activate_ruleset(
     let mut tx = state.db.begin().await?;
     let previous = rulesets::activate(&mut tx.conn(), stored.version, t).await?;
     rulesets::insert_job(&mut tx.conn(), &job).await?;
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "ruleset.activate",
+        "ruleset",
+        &stored.version.to_string(),
+        &serde_json::json!({"previous": previous}),
+    )
+    .await?;
     tx.commit().await?;
     state.rules.set(set.clone());
     tracing::info!(version = stored.version, ?previous, by = %caller.name, "rule set activated");

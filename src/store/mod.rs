@@ -6,6 +6,7 @@
 //! One query text, two monomorphised executions, no duplicated logic.
 
 pub mod assessments;
+pub mod audit;
 pub mod callbacks;
 pub mod decisions;
 pub mod escalations;

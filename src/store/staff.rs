@@ -95,6 +95,16 @@ pub async fn issue_token(
     .await
     .map(|r| r.rows_affected()))?;
     let staff = load_staff(&mut c, &staff_id).await?;
+    let roles: Vec<&str> = staff.roles.iter().map(|r| r.as_str()).collect();
+    super::audit::append(
+        &mut c,
+        &super::audit::Actor::system(),
+        "token.create",
+        "staff",
+        &staff.id,
+        &serde_json::json!({"name": staff.name, "roles": roles}),
+    )
+    .await?;
     tx.commit().await?;
     Ok((staff, token))
 }

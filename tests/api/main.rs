@@ -5,6 +5,7 @@ mod common;
 
 mod access;
 mod assessments;
+mod audit;
 mod callbacks;
 mod cli;
 mod investors;

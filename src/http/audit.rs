@@ -1,0 +1,84 @@
+//! The audit trail for compliance and admin, and the helper every write handler calls inside its
+//! transaction.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::extract::ApiQuery;
+use crate::error::ApiError;
+use crate::store::Conn;
+use crate::store::audit::{self, Actor, Entry, Filter};
+use crate::store::staff::Staff;
+
+/// Records `action` on `entity` `id` by `caller`, with a digest of `change`.
+pub async fn record(
+    c: &mut Conn<'_>,
+    caller: &Staff,
+    action: &str,
+    entity: &str,
+    id: &str,
+    change: &impl Serialize,
+) -> Result<(), ApiError> {
+    audit::append(c, &Actor::staff(caller), action, entity, id, change).await?;
+    Ok(())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// investor, assessment, product, order, callback, escalation, ruleset, complaint, staff
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    /// A staff id.
+    pub actor: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// The `seq` of the last entry of the previous page.
+    pub after: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<Entry>,
+    pub next_after: Option<i64>,
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/audit", get(list_audit))
+}
+
+/// The audit trail in order, filtered by entity, actor and time.
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn list_audit(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 1000"));
+    }
+    let f = Filter {
+        entity: q.entity,
+        entity_id: q.entity_id,
+        actor_id: q.actor,
+        from: q.from,
+        to: q.to,
+        after_seq: q.after.unwrap_or(0),
+        limit: limit + 1,
+    };
+    let mut pooled = state.db.acquire().await?;
+    let mut items = audit::list(&mut pooled.conn(), &f).await?;
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_after = if more {
+        items.last().map(|e| e.seq)
+    } else {
+        None
+    };
+    Ok(Json(AuditPage { items, next_after }))
+}
