@@ -10,7 +10,8 @@ use crate::http::{AppState, auth::AuthCache, router};
 use crate::questionnaire::{LoadError, load_dir};
 use crate::rules::active::ActiveRules;
 use crate::rules::{CompiledRuleSet, RuleError, RuleFiles};
-use crate::store::{Db, StoreError, rulesets};
+use crate::store::{Db, StoreError, investors, rulesets};
+use crate::vault::{KeySource, Vault};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -20,11 +21,25 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("rules: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Rules(Vec<RuleError>),
+    #[error("{0}")]
+    Vault(crate::vault::VaultError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
         source: std::io::Error,
     },
+}
+
+/// The configured data key, or by default a key file beside the SQLite database.
+pub fn key_source(config: &Config) -> KeySource {
+    let mut source = config.data_key.clone();
+    if source.key_hex.is_none() && source.key_file.is_none() {
+        if let Some(path) = config.database_url.strip_prefix("sqlite://").or_else(|| config.database_url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or(path);
+            source.key_file = Some(std::path::PathBuf::from(path).with_extension("key"));
+        }
+    }
+    source
 }
 
 pub struct Application {
@@ -57,6 +72,15 @@ impl Application {
             })?;
             CompiledRuleSet::compile(stored.version, stored.files).map_err(StartError::Rules)?
         };
+        let vault = Vault::load(&key_source(&config)).map_err(StartError::Vault)?;
+        {
+            let mut tx = db.begin().await?;
+            let n = investors::seal_legacy(&mut tx.conn(), &vault).await?;
+            tx.commit().await?;
+            if n > 0 {
+                tracing::info!(investors = n, "sealed personal data stored before encryption");
+            }
+        }
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -70,6 +94,7 @@ impl Application {
             questionnaires: Arc::new(questionnaires),
             auth: Arc::new(AuthCache::default()),
             rules: Arc::new(ActiveRules::new(active)),
+            vault: Arc::new(vault),
         };
         Ok(Self { listener, state })
     }

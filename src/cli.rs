@@ -42,6 +42,12 @@ enum Command {
         /// Folder of the rule set that seeds version 1.
         #[arg(long, env = "SUITABILITY_RULES_DIR", default_value = "rules")]
         rules_dir: PathBuf,
+        /// The key sealing personal data: 64 hex characters.
+        #[arg(long, env = "SUITABILITY_DATA_KEY", hide_env_values = true)]
+        data_key: Option<String>,
+        /// A file holding that key (created if missing); default for SQLite: beside the database.
+        #[arg(long, env = "SUITABILITY_DATA_KEY_FILE")]
+        data_key_file: Option<PathBuf>,
         /// Months a questionnaire result stays valid.
         #[arg(
             long,
@@ -187,12 +193,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             questionnaires_dir,
             rules_dir,
             assessment_validity_months,
+            data_key,
+            data_key_file,
         } => {
             let mut config = Config::with_database(cli.database_url);
             config.listen = listen;
             config.questionnaires_dir = questionnaires_dir;
             config.rules_dir = rules_dir;
             config.policy.assessment_validity_months = assessment_validity_months;
+            config.data_key = crate::vault::KeySource { key_hex: data_key, key_file: data_key_file };
             let app = Application::build(config)
                 .await
                 .map_err(|e| e.to_string())?;

@@ -31,6 +31,8 @@ pub struct Config {
     pub policy: Policy,
     /// How often an instance checks the store for a newly activated rule set.
     pub ruleset_poll: std::time::Duration,
+    /// The key that seals personal data (default for SQLite: a key file beside the database).
+    pub data_key: crate::vault::KeySource,
 }
 
 /// Business policy values with regulatory defaults.
@@ -97,6 +99,7 @@ impl Config {
             questionnaires_dir: PathBuf::from("questionnaires"),
             policy: Policy::default(),
             ruleset_poll: std::time::Duration::from_secs(2),
+            data_key: crate::vault::KeySource::default(),
         }
     }
 }

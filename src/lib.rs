@@ -13,3 +13,4 @@ pub mod http;
 pub mod questionnaire;
 pub mod rules;
 pub mod store;
+pub mod vault;

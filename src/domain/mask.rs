@@ -23,3 +23,36 @@ mod tests {
         assert_eq!(super::phone(""), "");
     }
 }
+
+/// `110101199001011234` → `1101**********1234`.
+pub fn id_number(v: &str) -> String {
+    let chars: Vec<char> = v.chars().collect();
+    let n = chars.len();
+    if n <= 8 {
+        return "*".repeat(n);
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[n - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(n - 8))
+}
+
+/// `zhangsan@example.cn` → `z***@example.cn`.
+pub fn email(v: &str) -> String {
+    match v.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    #[test]
+    fn masks_identity_numbers_and_emails() {
+        assert_eq!(super::id_number("110101199001011234"), "1101**********1234");
+        assert_eq!(super::id_number("1234"), "****");
+        assert_eq!(super::email("zhangsan@example.cn"), "z***@example.cn");
+    }
+}

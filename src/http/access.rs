@@ -77,6 +77,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/audit",                        Access::Roles(&[Compliance, Admin])),
 ];
 
+/// Roles that may see identity numbers, phones and e-mails in the clear (`?reveal=true`, audited).
+pub const MAY_REVEAL_PERSONAL_DATA: &[Role] = &[Compliance, Admin];
+
 /// Roles that may back-date an assessment (`assessed_at`, importing paper records).
 pub const MAY_BACKDATE_ASSESSMENTS: &[Role] = &[Risk, Admin];
 

@@ -105,7 +105,7 @@ pub async fn create_assessment(
         Some(t) => truncate_micros(t),
     };
     let mut tx = state.db.begin().await?;
-    let investor = investors::get(&mut tx.conn(), &investor_id)
+    let investor = investors::get(&mut tx.conn(), &state.vault, &investor_id)
         .await?
         .ok_or(ApiError::NotFound { what: "investor" })?;
     let questionnaire = state
@@ -178,7 +178,7 @@ pub async fn list_assessments(
 ) -> Result<Json<AssessmentList>, ApiError> {
     let mut pooled = state.db.acquire().await?;
     let mut c = pooled.conn();
-    investors::get(&mut c, &investor_id)
+    investors::get(&mut c, &state.vault, &investor_id)
         .await?
         .ok_or(ApiError::NotFound { what: "investor" })?;
     let items = assessments::all_for(&mut c, &investor_id)

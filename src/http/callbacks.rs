@@ -21,6 +21,7 @@ use crate::error::{ApiError, FieldProblem};
 use crate::store::callbacks::{self, Callback, CheckRef, Filter, Review};
 use crate::store::escalations::{self, Escalation};
 use crate::store::investors::Investor;
+use crate::vault::Vault;
 use crate::store::orders::{self, OrderStatus};
 use crate::store::products::Product;
 use crate::store::{Conn, investors, new_id, now, products};
@@ -195,7 +196,8 @@ fn view(
     }
 }
 
-fn listed_view(l: callbacks::Listed) -> CallbackView {
+fn listed_view(vault: &Vault, mut l: callbacks::Listed) -> CallbackView {
+    l.investor_phone = l.investor_phone.and_then(|p| if Vault::is_sealed(&p) { vault.open(&p).ok() } else { Some(p) });
     view(
         l.callback,
         l.investor_name,
@@ -206,8 +208,8 @@ fn listed_view(l: callbacks::Listed) -> CallbackView {
     )
 }
 
-async fn load_view(c: &mut Conn<'_>, cb: Callback) -> Result<CallbackView, ApiError> {
-    let investor = investors::get(c, &cb.investor_id)
+async fn load_view(c: &mut Conn<'_>, vault: &Vault, cb: Callback) -> Result<CallbackView, ApiError> {
+    let investor = investors::get(c, vault, &cb.investor_id)
         .await?
         .ok_or(ApiError::NotFound { what: "investor" })?;
     let product = products::get(c, &cb.product_id)
@@ -261,7 +263,7 @@ pub async fn list_callbacks(
     let items: Vec<CallbackView> = found
         .into_iter()
         .take(limit as usize)
-        .map(listed_view)
+        .map(|l| listed_view(&state.vault, l))
         .collect();
     let next_after = if more {
         items.last().map(|i| i.id.clone())
@@ -286,7 +288,7 @@ pub async fn get_callback(
     let outcomes = callbacks::outcomes(&mut c, &id).await?;
     let reviews = callbacks::reviews(&mut c, &id).await?;
     Ok(Json(CallbackDetail {
-        callback: load_view(&mut c, cb).await?,
+        callback: load_view(&mut c, &state.vault, cb).await?,
         outcomes,
         reviews,
     }))
@@ -306,7 +308,7 @@ pub async fn claim_callback(
     let cb = callbacks::get(&mut tx.conn(), &id)
         .await?
         .ok_or(ApiError::NotFound { what: "callback" })?;
-    let investor = investors::get(&mut tx.conn(), &cb.investor_id)
+    let investor = investors::get(&mut tx.conn(), &state.vault, &cb.investor_id)
         .await?
         .ok_or(ApiError::NotFound { what: "investor" })?;
     if investor.sales_owner_id == caller.id {
@@ -334,7 +336,7 @@ pub async fn claim_callback(
     let cb = callbacks::get(&mut tx.conn(), &id)
         .await?
         .ok_or(ApiError::NotFound { what: "callback" })?;
-    let v = load_view(&mut tx.conn(), cb).await?;
+    let v = load_view(&mut tx.conn(), &state.vault, cb).await?;
     super::audit::record(
         &mut tx.conn(),
         &caller,
@@ -546,9 +548,9 @@ pub async fn record_outcome(
     let cb = callbacks::get(&mut tx.conn(), &id)
         .await?
         .ok_or(ApiError::NotFound { what: "callback" })?;
-    let callback = load_view(&mut tx.conn(), cb).await?;
+    let callback = load_view(&mut tx.conn(), &state.vault, cb).await?;
     let next = match next {
-        Some(n) => Some(load_view(&mut tx.conn(), n).await?),
+        Some(n) => Some(load_view(&mut tx.conn(), &state.vault, n).await?),
         None => None,
     };
     super::audit::record(

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use super::AppState;
+use super::access::MAY_REVEAL_PERSONAL_DATA;
 use super::extract::{ApiJson, ApiQuery, Caller, validation_problems};
 use crate::config::{Policy, business_today};
 use crate::domain::investor::{InvestorKind, InvestorType, Wealth, age_on, is_qualified};
+use crate::domain::mask;
 use crate::domain::money::RawAmount;
 use crate::error::{ApiError, FieldProblem};
 use crate::store::assessments::{self, Assessment};
@@ -83,6 +85,14 @@ pub struct PageQuery {
     pub limit: Option<i64>,
     /// The `next_after` of the previous page.
     pub after: Option<String>,
+    /// Investors only: find by identity number (matched through its keyed hash).
+    pub id_number: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct RevealQuery {
+    /// Show identity number, phone and e-mail in the clear (compliance and admin; audited).
+    pub reveal: Option<bool>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -227,10 +237,12 @@ pub fn assessment_summary(a: &Assessment, at: DateTime<Utc>) -> AssessmentSummar
     }
 }
 
+/// The investor as returned: identity number, phone and e-mail masked unless `reveal`.
 pub fn investor_response(
     inv: Investor,
     latest: Option<&Assessment>,
     policy: &Policy,
+    reveal: bool,
 ) -> InvestorResponse {
     let qualified = is_qualified(
         inv.kind,
@@ -251,10 +263,10 @@ pub fn investor_response(
         kind: inv.kind,
         investor_type: inv.investor_type,
         name: inv.name,
-        id_number: inv.id_number,
+        id_number: if reveal { inv.id_number } else { mask::id_number(&inv.id_number) },
         birth_date: inv.birth_date,
-        phone: inv.phone,
-        email: inv.email,
+        phone: if reveal { inv.phone } else { inv.phone.as_deref().map(mask::phone) },
+        email: if reveal { inv.email } else { inv.email.as_deref().map(mask::email) },
         sales_owner_id: inv.sales_owner_id,
         created_at: inv.created_at,
     }
@@ -271,43 +283,47 @@ pub async fn create_investor(
 ) -> Result<(StatusCode, Json<InvestorResponse>), ApiError> {
     let investor = req.into_investor(&caller.id)?;
     let mut tx = state.db.begin().await?;
-    investors::insert(&mut tx.conn(), &investor).await?;
+    investors::insert(&mut tx.conn(), &state.vault, &investor).await?;
     super::audit::record(
         &mut tx.conn(),
         &caller,
         "investor.create",
         "investor",
         &investor.id,
-        &investor_response(investor.clone(), None, &state.config.policy),
+        &investor_response(investor.clone(), None, &state.config.policy, true),
     )
     .await?;
     tx.commit().await?;
     tracing::info!(investor = %investor.id, "investor created");
     Ok((
         StatusCode::CREATED,
-        Json(investor_response(investor, None, &state.config.policy)),
+        Json(investor_response(investor, None, &state.config.policy, false)),
     ))
 }
 
 /// One investor with the latest assessment (valid or not), or `assessment: null`.
 #[utoipa::path(get, path = "/v1/investors/{id}", tag = "investors",
-    params(("id" = String, Path)),
+    params(("id" = String, Path), RevealQuery),
     responses((status = 200, body = InvestorResponse), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_investor(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<RevealQuery>,
 ) -> Result<Json<InvestorResponse>, ApiError> {
-    let mut pooled = state.db.acquire().await?;
-    let mut c = pooled.conn();
-    let investor = investors::get(&mut c, &id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "investor" })?;
-    let latest = assessments::latest_for(&mut c, &id).await?;
-    Ok(Json(investor_response(
-        investor,
-        latest.as_ref(),
-        &state.config.policy,
-    )))
+    let reveal = q.reveal.unwrap_or(false);
+    if reveal && !caller.has_any(MAY_REVEAL_PERSONAL_DATA) {
+        return Err(ApiError::forbidden("only compliance and admin may reveal personal data"));
+    }
+    let mut tx = state.db.begin().await?;
+    let investor = investors::get(&mut tx.conn(), &state.vault, &id).await?.ok_or(ApiError::NotFound { what: "investor" })?;
+    let latest = assessments::latest_for(&mut tx.conn(), &id).await?;
+    if reveal {
+        // Seeing personal data in the clear is itself a recorded act.
+        super::audit::record(&mut tx.conn(), &caller, "investor.reveal", "investor", &id, &serde_json::json!({"fields": ["id_number", "phone", "email"]})).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(investor_response(investor, latest.as_ref(), &state.config.policy, reveal)))
 }
 
 /// Investors in creation order, a page at a time.
@@ -320,16 +336,15 @@ pub async fn list_investors(
     let limit = page.limit()?;
     let mut pooled = state.db.acquire().await?;
     let mut c = pooled.conn();
-    let found = investors::list(&mut c, page.after.as_deref(), limit + 1).await?;
+    let found = match &page.id_number {
+        Some(n) => investors::by_id_number(&mut c, &state.vault, n).await?,
+        None => investors::list(&mut c, &state.vault, page.after.as_deref(), limit + 1).await?,
+    };
     let more = found.len() as i64 > limit;
     let mut items = Vec::with_capacity(found.len());
     for inv in found.into_iter().take(limit as usize) {
         let latest = assessments::latest_for(&mut c, &inv.id).await?;
-        items.push(investor_response(
-            inv,
-            latest.as_ref(),
-            &state.config.policy,
-        ));
+        items.push(investor_response(inv, latest.as_ref(), &state.config.policy, false));
     }
     let next_after = if more {
         items.last().map(|i| i.id.clone())

@@ -40,6 +40,8 @@ pub struct AppState {
     pub questionnaires: Arc<QuestionnaireSet>,
     pub auth: Arc<auth::AuthCache>,
     pub rules: Arc<crate::rules::active::ActiveRules>,
+    /// Seals and opens personal data.
+    pub vault: Arc<crate::vault::Vault>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -293,7 +293,7 @@ pub async fn create_order(
     for cb in &planned {
         callbacks::insert(&mut tx.conn(), cb).await?;
     }
-    let investor = investors::get(&mut tx.conn(), &order.investor_id)
+    let investor = investors::get(&mut tx.conn(), &state.vault, &order.investor_id)
         .await?
         .ok_or(ApiError::NotFound { what: "investor" })?;
     let product = crate::store::products::get(&mut tx.conn(), &order.product_id)
@@ -352,7 +352,7 @@ pub async fn get_order(
     let order = orders::get(&mut c, &id)
         .await?
         .ok_or(ApiError::NotFound { what: "order" })?;
-    let investor = investors::get(&mut c, &order.investor_id)
+    let investor = investors::get(&mut c, &state.vault, &order.investor_id)
         .await?
         .ok_or(ApiError::NotFound { what: "investor" })?;
     let product = crate::store::products::get(&mut c, &order.product_id)
@@ -377,7 +377,7 @@ pub async fn list_investor_orders(
 ) -> Result<Json<OrderList>, ApiError> {
     let mut pooled = state.db.acquire().await?;
     let mut c = pooled.conn();
-    investors::get(&mut c, &id)
+    investors::get(&mut c, &state.vault, &id)
         .await?
         .ok_or(ApiError::NotFound { what: "investor" })?;
     let items = orders::for_investor(&mut c, &id)

@@ -45,7 +45,7 @@ pub async fn decide_sale(
     amount: Money,
     history: History,
 ) -> Result<(DecisionView, Facts), ApiError> {
-    let investor = investors::get(c, investor_id)
+    let investor = investors::get(c, &state.vault, investor_id)
         .await?
         .ok_or(ApiError::NotFound { what: "investor" })?;
     let product = products::get(c, product_id)

@@ -6,6 +6,7 @@ use super::{Conn, StoreError};
 use crate::domain::Money;
 use crate::domain::investor::{InvestorKind, InvestorType, Wealth};
 use crate::on_conn;
+use crate::vault::Vault;
 
 /// An investor as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +56,24 @@ fn money(v: Option<String>) -> Result<Option<Money>, StoreError> {
     .transpose()
 }
 
+fn open(vault: &Vault, id: &str, v: String) -> Result<String, StoreError> {
+    if !Vault::is_sealed(&v) {
+        return Ok(v);
+    }
+    vault.open(&v).map_err(|e| StoreError::Corrupt(format!("investor {id}: {e}")))
+}
+
+impl Row {
+    fn into_investor(self, vault: &Vault) -> Result<Investor, StoreError> {
+        let mut r = self;
+        let id = r.id.clone();
+        r.id_number = open(vault, &id, r.id_number)?;
+        r.phone = r.phone.map(|p| open(vault, &id, p)).transpose()?;
+        r.email = r.email.map(|e| open(vault, &id, e)).transpose()?;
+        Investor::try_from(r)
+    }
+}
+
 impl TryFrom<Row> for Investor {
     type Error = StoreError;
     fn try_from(r: Row) -> Result<Self, StoreError> {
@@ -78,11 +97,20 @@ impl TryFrom<Row> for Investor {
     }
 }
 
-pub async fn insert(c: &mut Conn<'_>, inv: &Investor) -> Result<(), StoreError> {
+fn seal(vault: &Vault, v: &str) -> Result<String, StoreError> {
+    vault.seal(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Stores the investor with identity number, phone and e-mail sealed, and the identity number's
+/// lookup hash.
+pub async fn insert(c: &mut Conn<'_>, vault: &Vault, inv: &Investor) -> Result<(), StoreError> {
+    let id_number = seal(vault, &inv.id_number)?;
+    let phone = inv.phone.as_deref().map(|p| seal(vault, p)).transpose()?;
+    let email = inv.email.as_deref().map(|e| seal(vault, e)).transpose()?;
     let sql = concat!(
         "INSERT INTO investors (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ", id_number_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     );
     let text = |m: Option<Money>| m.map(|m| m.to_string());
     on_conn!(c, |e| sqlx::query(sql)
@@ -90,30 +118,32 @@ pub async fn insert(c: &mut Conn<'_>, inv: &Investor) -> Result<(), StoreError> 
         .bind(inv.kind.as_str())
         .bind(inv.investor_type.as_str())
         .bind(&inv.name)
-        .bind(&inv.id_number)
+        .bind(&id_number)
         .bind(inv.birth_date)
-        .bind(&inv.phone)
-        .bind(&inv.email)
+        .bind(&phone)
+        .bind(&email)
         .bind(text(inv.wealth.financial_assets))
         .bind(text(inv.wealth.avg_income_3y))
         .bind(text(inv.wealth.net_assets))
         .bind(&inv.sales_owner_id)
         .bind(inv.created_at)
+        .bind(vault.blind(&inv.id_number))
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<Investor>, StoreError> {
+pub async fn get(c: &mut Conn<'_>, vault: &Vault, id: &str) -> Result<Option<Investor>, StoreError> {
     let sql = concat!("SELECT ", columns!(), " FROM investors WHERE id = $1");
     let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?;
-    row.map(Investor::try_from).transpose()
+    row.map(|r| r.into_investor(vault)).transpose()
 }
 
 /// A page of investors in creation order, starting after the id `after`.
 pub async fn list(
     c: &mut Conn<'_>,
+    vault: &Vault,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Investor>, StoreError> {
@@ -127,5 +157,40 @@ pub async fn list(
         .bind(limit)
         .fetch_all(e)
         .await)?;
-    rows.into_iter().map(Investor::try_from).collect()
+    rows.into_iter().map(|r| r.into_investor(vault)).collect()
+}
+
+/// Investors with this identity number (found through its keyed hash).
+pub async fn by_id_number(c: &mut Conn<'_>, vault: &Vault, id_number: &str) -> Result<Vec<Investor>, StoreError> {
+    let sql = concat!("SELECT ", columns!(), " FROM investors WHERE id_number_hash = $1 ORDER BY id");
+    let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(vault.blind(id_number)).fetch_all(e).await)?;
+    rows.into_iter().map(|r| r.into_investor(vault)).collect()
+}
+
+/// Seals the personal data of rows written before encryption existed; returns how many.
+pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<usize, StoreError> {
+    let sql = "SELECT id, id_number, phone, email FROM investors WHERE id_number_hash IS NULL";
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = on_conn!(c, |e| sqlx::query_as(sql).fetch_all(e).await)?;
+    for (id, id_number, phone, email) in &rows {
+        let plain = open(vault, id, id_number.clone())?;
+        let s = |v: &Option<String>| -> Result<Option<String>, StoreError> {
+            v.as_ref()
+                .map(|x| if Vault::is_sealed(x) { Ok(x.clone()) } else { seal(vault, x) })
+                .transpose()
+        };
+        let (phone, email) = (s(phone)?, s(email)?);
+        let sealed_id = if Vault::is_sealed(id_number) { id_number.clone() } else { seal(vault, id_number)? };
+        on_conn!(c, |e| sqlx::query(
+            "UPDATE investors SET id_number = $2, phone = $3, email = $4, id_number_hash = $5 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(&sealed_id)
+        .bind(&phone)
+        .bind(&email)
+        .bind(vault.blind(&plain))
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    Ok(rows.len())
 }

@@ -83,6 +83,10 @@ pub fn test_config(database_url: &str) -> Config {
     config.listen = "127.0.0.1:0".parse().expect("addr");
     config.questionnaires_dir = repo_path("questionnaires");
     config.rules_dir = repo_path("rules");
+    if database_url.starts_with("postgres") {
+        // SQLite gets a key file beside the database by default; PostgreSQL needs a configured key.
+        config.data_key.key_hex = Some("7e".repeat(32));
+    }
     config
 }
 

@@ -10,6 +10,7 @@ mod callbacks;
 mod cli;
 mod investors;
 mod orders;
+mod privacy;
 mod products;
 mod questionnaires;
 mod rules;

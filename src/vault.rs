@@ -1,0 +1,163 @@
+//! Personal data at rest: identity numbers, phones and e-mails are sealed with ChaCha20-Poly1305
+//! (authenticated: a changed ciphertext does not open) and, where lookup is needed, indexed by a
+//! keyed hash (HMAC-SHA256) that reveals nothing without the key.
+//!
+//! The key comes from configuration (`SUITABILITY_DATA_KEY`, 64 hex characters, or a key file);
+//! the embedded default creates a key file beside the SQLite database, readable by its owner only.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::store::staff::hex;
+
+const PREFIX: &str = "v1:";
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("data key: {0}")]
+    Key(String),
+    #[error("a sealed value does not open: altered, or sealed with another key")]
+    Open,
+}
+
+/// Where the data key comes from.
+#[derive(Debug, Clone, Default)]
+pub struct KeySource {
+    /// 64 hex characters (32 bytes).
+    pub key_hex: Option<String>,
+    /// A file holding the key as 64 hex characters; created (mode 0600) if it does not exist.
+    pub key_file: Option<PathBuf>,
+}
+
+pub struct Vault {
+    cipher: ChaCha20Poly1305,
+    mac_key: [u8; 32],
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Vault(…)")
+    }
+}
+
+fn derive(key: &[u8; 32], label: &str) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(label.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+fn parse_hex_key(text: &str) -> Result<[u8; 32], VaultError> {
+    let t = text.trim();
+    if t.len() != 64 || !t.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(VaultError::Key("must be 64 hex characters (32 bytes)".into()));
+    }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).map_err(|e| VaultError::Key(e.to_string()))?;
+    }
+    Ok(key)
+}
+
+fn create_key_file(path: &Path) -> Result<[u8; 32], VaultError> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| VaultError::Key(format!("no randomness: {e}")))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| VaultError::Key(format!("{}: {e}", dir.display())))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    use std::io::Write;
+    let mut f = opts.open(path).map_err(|e| VaultError::Key(format!("{}: {e}", path.display())))?;
+    f.write_all(format!("{}\n", hex(&key)).as_bytes()).map_err(|e| VaultError::Key(format!("{}: {e}", path.display())))?;
+    tracing::warn!(file = %path.display(), "created a new data key: back it up; without it personal data cannot be read");
+    Ok(key)
+}
+
+impl Vault {
+    pub fn from_key(key: [u8; 32]) -> Vault {
+        let enc = derive(&key, "suitability personal data encryption v1");
+        Vault { cipher: ChaCha20Poly1305::new(&Key::from(enc)), mac_key: derive(&key, "suitability lookup hash v1") }
+    }
+
+    /// The configured key, or the key file (created on first use).
+    pub fn load(source: &KeySource) -> Result<Vault, VaultError> {
+        if let Some(k) = &source.key_hex {
+            return Ok(Vault::from_key(parse_hex_key(k)?));
+        }
+        let Some(path) = &source.key_file else {
+            return Err(VaultError::Key(
+                "no key configured: set SUITABILITY_DATA_KEY (64 hex characters) or SUITABILITY_DATA_KEY_FILE".into(),
+            ));
+        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => parse_hex_key(&text).map(Vault::from_key).map_err(|e| VaultError::Key(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(path).map(Vault::from_key),
+            Err(e) => Err(VaultError::Key(format!("{}: {e}", path.display()))),
+        }
+    }
+
+    /// `v1:` + base64(nonce ‖ ciphertext ‖ tag).
+    pub fn seal(&self, plaintext: &str) -> Result<String, VaultError> {
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).map_err(|e| VaultError::Key(format!("no randomness: {e}")))?;
+        let ct = self.cipher.encrypt(&Nonce::from(nonce), plaintext.as_bytes()).map_err(|_| VaultError::Open)?;
+        let mut out = nonce.to_vec();
+        out.extend(ct);
+        Ok(format!("{PREFIX}{}", STANDARD.encode(out)))
+    }
+
+    pub fn open(&self, sealed: &str) -> Result<String, VaultError> {
+        let raw = sealed.strip_prefix(PREFIX).ok_or(VaultError::Open)?;
+        let bytes = STANDARD.decode(raw).map_err(|_| VaultError::Open)?;
+        if bytes.len() < 12 + 16 {
+            return Err(VaultError::Open);
+        }
+        let (nonce, ct) = bytes.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| VaultError::Open)?;
+        let pt = self.cipher.decrypt(&Nonce::from(nonce), ct).map_err(|_| VaultError::Open)?;
+        String::from_utf8(pt).map_err(|_| VaultError::Open)
+    }
+
+    pub fn is_sealed(value: &str) -> bool {
+        value.starts_with(PREFIX)
+    }
+
+    /// The keyed lookup hash of a value (normalised: trimmed, upper case).
+    pub fn blind(&self, value: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key).expect("HMAC takes any key length");
+        mac.update(value.trim().to_uppercase().as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seals_opens_and_refuses_tampering() {
+        let v = Vault::from_key([7; 32]);
+        let sealed = v.seal("110101199001011234").expect("seal");
+        assert!(Vault::is_sealed(&sealed) && !sealed.contains("1101011990"));
+        assert_eq!(v.open(&sealed).expect("open"), "110101199001011234");
+        assert_ne!(v.seal("x").expect("seal"), v.seal("x").expect("seal"), "a fresh nonce each time");
+        let mut bytes = sealed.into_bytes();
+        let n = bytes.len() - 3;
+        bytes[n] = if bytes[n] == b'A' { b'B' } else { b'A' };
+        assert!(v.open(&String::from_utf8(bytes).expect("utf8")).is_err());
+        assert!(Vault::from_key([8; 32]).open(&v.seal("y").expect("seal")).is_err(), "another key");
+        assert_eq!(v.blind(" 11010119900101123x "), v.blind("11010119900101123X"));
+        assert_ne!(v.blind("a"), Vault::from_key([8; 32]).blind("a"));
+    }
+}
