@@ -235,7 +235,7 @@ pub async fn impact(
     };
     let mut after = String::new();
     loop {
-        let rows = holdings::page(&mut pooled.conn(), &after, PAGE).await?;
+        let rows = holdings::page(&mut pooled.conn(), &after, PAGE, at - chrono::Duration::days(90)).await?;
         let Some(last) = rows.last() else { break };
         after = last.order_id.clone();
         let page: Vec<Holding> = rows
@@ -321,7 +321,7 @@ pub async fn reevaluate_after_activation(
     loop {
         let rows = {
             let mut pooled = db.acquire().await?;
-            holdings::page(&mut pooled.conn(), &after, PAGE).await?
+            holdings::page(&mut pooled.conn(), &after, PAGE, at - chrono::Duration::days(90)).await?
         };
         let Some(last) = rows.last() else { break };
         let from = std::mem::replace(&mut after, last.order_id.clone());
@@ -375,9 +375,9 @@ pub async fn reevaluate_after_activation(
                     .collect();
                 let cb = Callback {
                     id: new_id(),
-                    order_id: h.order_id.clone(),
+                    order_id: Some(h.order_id.clone()),
                     investor_id: h.investor_id.clone(),
-                    product_id: h.product_id.clone(),
+                    product_id: Some(h.product_id.clone()),
                     kind: "special".into(),
                     reason: special.reason.to_string(),
                     due_from,
@@ -389,6 +389,7 @@ pub async fn reevaluate_after_activation(
                     decision_id: Some(decision.id.clone()),
                     created_at: at,
                     closed_at: None,
+                    complaint_id: None,
                 };
                 callbacks::insert(&mut tx.conn(), &cb).await?;
                 crate::store::audit::append(

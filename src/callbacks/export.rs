@@ -81,7 +81,10 @@ pub fn plan_rows(items: &[Listed]) -> Vec<[String; 11]> {
                 l.investor_name.clone(),
                 "电话".to_string(),
                 purpose(&c.kind, &c.reason),
-                format!("{}（{}）", l.product_name, l.product_code),
+                match (&l.product_name, &l.product_code) {
+                    (Some(name), Some(code)) => format!("{name}（{code}）"),
+                    _ => "投诉处理回访".to_string(),
+                },
                 c.due_from
                     .with_timezone(&business_offset())
                     .format("%Y-%m-%d")

@@ -30,9 +30,9 @@ pub fn task(
 ) -> Callback {
     Callback {
         id: new_id(),
-        order_id: order.id.clone(),
+        order_id: Some(order.id.clone()),
         investor_id: order.investor_id.clone(),
-        product_id: order.product_id.clone(),
+        product_id: Some(order.product_id.clone()),
         kind: kind.to_string(),
         reason: reason.to_string(),
         due_from,
@@ -44,6 +44,7 @@ pub fn task(
         decision_id: decision_id.map(str::to_string),
         created_at: now,
         closed_at: None,
+        complaint_id: None,
     }
 }
 

@@ -75,6 +75,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/decisions/{id}/replay",        Access::Roles(&[Risk, Compliance, Admin])),
     // The audit trail: compliance and admin.
     ("GET",   "/v1/audit",                        Access::Roles(&[Compliance, Admin])),
+    // Complaints: whoever receives one records it; compliance handles and resolves them.
+    ("POST",  "/v1/complaints",                   Access::Roles(&[Sales, Planner, Compliance, Admin])),
+    ("GET",   "/v1/complaints/archive",           Access::Roles(&[Compliance, Admin])),
+    ("GET",   "/v1/complaints/{id}",              Access::Roles(&[Planner, Compliance, Admin])),
+    ("POST",  "/v1/complaints/{id}/assign",       Access::Roles(&[Compliance, Admin])),
+    ("POST",  "/v1/complaints/{id}/resolve",      Access::Roles(&[Compliance])),
 ];
 
 /// Roles that may see identity numbers, phones and e-mails in the clear (`?reveal=true`, audited).

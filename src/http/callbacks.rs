@@ -54,9 +54,12 @@ pub struct CallbackView {
     pub kind: String,
     /// The special reason ("mismatch", "product_rerated", …), the periodic frequency, or "confirmation".
     pub reason: String,
-    pub order_id: String,
+    /// The holding it is about; null for a complaint follow-up.
+    pub order_id: Option<String>,
+    /// The complaint a `complaint_followup` callback follows up.
+    pub complaint_id: Option<String>,
     pub investor: CallbackInvestor,
-    pub product: CallbackProduct,
+    pub product: Option<CallbackProduct>,
     pub due_from: DateTime<Utc>,
     pub due_by: DateTime<Utc>,
     pub checks: Vec<CheckRef>,
@@ -111,8 +114,8 @@ pub struct OutcomeRequest {
 pub struct OutcomeResponse {
     pub callback: CallbackView,
     pub outcome: callbacks::Outcome,
-    /// The order's status after this outcome (for a confirmation callback).
-    pub order_status: OrderStatus,
+    /// The order's status after this outcome; null for a complaint follow-up.
+    pub order_status: Option<OrderStatus>,
     pub escalation: Option<Escalation>,
     /// The next periodic callback, when this one was periodic.
     pub next: Option<CallbackView>,
@@ -145,49 +148,30 @@ pub fn router() -> Router<AppState> {
         .route("/v1/callbacks/{id}/reviews", post(review_callback))
 }
 
-pub fn callback_view(
-    cb: Callback,
-    investor: &Investor,
-    product: &Product,
-    assignee: Option<String>,
-) -> CallbackView {
-    view(
-        cb,
-        investor.name.clone(),
-        investor.phone.as_deref(),
-        product.code.clone(),
-        product.name.clone(),
-        assignee,
-    )
+pub fn callback_view(cb: Callback, investor: &Investor, product: Option<&Product>, assignee: Option<String>) -> CallbackView {
+    let product = product.map(|p| (p.code.clone(), p.name.clone()));
+    view(cb, investor.name.clone(), investor.phone.as_deref(), product, assignee)
 }
 
 fn view(
     cb: Callback,
     investor_name: String,
     phone: Option<&str>,
-    product_code: String,
-    product_name: String,
+    product: Option<(String, String)>,
     assignee_name: Option<String>,
 ) -> CallbackView {
     CallbackView {
-        investor: CallbackInvestor {
-            id: cb.investor_id,
-            name: investor_name,
-            phone: phone.map(mask::phone),
+        investor: CallbackInvestor { id: cb.investor_id, name: investor_name, phone: phone.map(mask::phone) },
+        product: match (cb.product_id, product) {
+            (Some(id), Some((code, name))) => Some(CallbackProduct { id, code, name }),
+            _ => None,
         },
-        product: CallbackProduct {
-            id: cb.product_id,
-            code: product_code,
-            name: product_name,
-        },
-        assignee: cb.assignee_id.map(|id| PartyRef {
-            id,
-            name: assignee_name.unwrap_or_default(),
-        }),
+        assignee: cb.assignee_id.map(|id| PartyRef { id, name: assignee_name.unwrap_or_default() }),
         id: cb.id,
         kind: cb.kind,
         reason: cb.reason,
         order_id: cb.order_id,
+        complaint_id: cb.complaint_id,
         due_from: cb.due_from,
         due_by: cb.due_by,
         checks: cb.checks,
@@ -198,28 +182,21 @@ fn view(
 
 fn listed_view(vault: &Vault, mut l: callbacks::Listed) -> CallbackView {
     l.investor_phone = l.investor_phone.and_then(|p| if Vault::is_sealed(&p) { vault.open(&p).ok() } else { Some(p) });
-    view(
-        l.callback,
-        l.investor_name,
-        l.investor_phone.as_deref(),
-        l.product_code,
-        l.product_name,
-        l.assignee_name,
-    )
+    let product = l.product_code.zip(l.product_name);
+    view(l.callback, l.investor_name, l.investor_phone.as_deref(), product, l.assignee_name)
 }
 
 async fn load_view(c: &mut Conn<'_>, vault: &Vault, cb: Callback) -> Result<CallbackView, ApiError> {
-    let investor = investors::get(c, vault, &cb.investor_id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "investor" })?;
-    let product = products::get(c, &cb.product_id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "product" })?;
+    let investor = investors::get(c, vault, &cb.investor_id).await?.ok_or(ApiError::NotFound { what: "investor" })?;
+    let product = match &cb.product_id {
+        Some(id) => Some(products::get(c, id).await?.ok_or(ApiError::NotFound { what: "product" })?),
+        None => None,
+    };
     let assignee = match &cb.assignee_id {
         Some(id) => crate::store::staff::name_of(c, id).await?,
         None => None,
     };
-    Ok(callback_view(cb, &investor, &product, assignee))
+    Ok(callback_view(cb, &investor, product.as_ref(), assignee))
 }
 
 fn one_of(field: &str, v: &Option<String>, allowed: &[&str]) -> Result<(), ApiError> {
@@ -447,9 +424,11 @@ pub async fn record_outcome(
     if !problems.is_empty() {
         return Err(ApiError::validation(problems));
     }
-    let order = orders::get(&mut tx.conn(), &cb.order_id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "order" })?;
+    // A complaint follow-up belongs to no order.
+    let order = match &cb.order_id {
+        Some(order_id) => Some(orders::get(&mut tx.conn(), order_id).await?.ok_or(ApiError::NotFound { what: "order" })?),
+        None => None,
+    };
     let policy = &state.config.policy.callbacks;
     let failed: Vec<String> = req
         .answers
@@ -463,7 +442,7 @@ pub async fn record_outcome(
         (true, false) => "failed",
     };
     let mut escalation = None;
-    let mut order_status = order.status;
+    let mut order_status = order.as_ref().map(|o| o.status);
     let mut next = None;
     let lost = || {
         conflict(
@@ -488,20 +467,22 @@ pub async fn record_outcome(
             if !callbacks::close(&mut tx.conn(), &id, "completed", t).await? {
                 return Err(lost());
             }
-            if cb.kind == planner::CONFIRMATION
+            if let Some(order) = &order
+                && cb.kind == planner::CONFIRMATION
                 && orders::settle(&mut tx.conn(), &order.id, OrderStatus::Confirmed, t).await?
             {
-                order_status = OrderStatus::Confirmed;
+                order_status = Some(OrderStatus::Confirmed);
             }
         }
         _ => {
             if !callbacks::close(&mut tx.conn(), &id, "failed", t).await? {
                 return Err(lost());
             }
-            if cb.kind == planner::CONFIRMATION
+            if let Some(order) = &order
+                && cb.kind == planner::CONFIRMATION
                 && orders::settle(&mut tx.conn(), &order.id, OrderStatus::Rescinded, t).await?
             {
-                order_status = OrderStatus::Rescinded;
+                order_status = Some(OrderStatus::Rescinded);
                 callbacks::cancel_open_for_order(&mut tx.conn(), &order.id, t).await?;
             }
             escalation =
@@ -510,17 +491,18 @@ pub async fn record_outcome(
     }
     // A periodic callback, answered either way, schedules the next one at the frequency the
     // active rules give this holding now.
-    if cb.kind == planner::PERIODIC
+    if let Some(order) = &order
+        && cb.kind == planner::PERIODIC
         && result != "not_reached"
-        && order_status != OrderStatus::Rescinded
+        && order_status != Some(OrderStatus::Rescinded)
     {
         let decision =
-            reevaluate_holding(&state, &mut tx.conn(), &order, "periodic", Some(&caller.id))
+            reevaluate_holding(&state, &mut tx.conn(), order, "periodic", Some(&caller.id))
                 .await?;
         if let Some(f) = decision.outcome.periodic {
             let rules = state.rules.get();
             let n = planner::periodic(
-                &order,
+                order,
                 f,
                 t,
                 rules.catalogue(),
@@ -562,11 +544,13 @@ pub async fn record_outcome(
         &outcome,
     )
     .await?;
-    if order_status != order.status {
+    if let (Some(order), Some(status)) = (&order, order_status)
+        && status != order.status
+    {
         super::audit::record(
             &mut tx.conn(),
             &caller,
-            &format!("order.{}", order_status.as_str()),
+            &format!("order.{}", status.as_str()),
             "order",
             &order.id,
             &serde_json::json!({"callback": id}),

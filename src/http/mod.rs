@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod callbacks;
+pub mod complaints;
 pub mod decisions;
 pub mod escalations;
 pub mod extract;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rulesets::router())
         .merge(decisions::router())
         .merge(audit::router())
+        .merge(complaints::router())
         .merge(health::router())
         // Runs for matched routes only, so it can look the route up in the access table.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))

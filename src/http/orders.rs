@@ -304,7 +304,7 @@ pub async fn create_order(
         decision: view,
         callbacks: planned
             .into_iter()
-            .map(|cb| callback_view(cb, &investor, &product, None))
+            .map(|cb| callback_view(cb, &investor, Some(&product), None))
             .collect(),
     };
     let response = serde_json::to_value(&created).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -363,7 +363,7 @@ pub async fn get_order(
         order: order_response(order),
         callbacks: cbs
             .into_iter()
-            .map(|cb| callback_view(cb, &investor, &product, None))
+            .map(|cb| callback_view(cb, &investor, Some(&product), None))
             .collect(),
     }))
 }

@@ -18,9 +18,10 @@ pub struct CheckRef {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Callback {
     pub id: String,
-    pub order_id: String,
+    /// None for a callback that follows up a complaint rather than a holding.
+    pub order_id: Option<String>,
     pub investor_id: String,
-    pub product_id: String,
+    pub product_id: Option<String>,
     /// "confirmation", "periodic" or "special".
     pub kind: String,
     pub reason: String,
@@ -34,14 +35,16 @@ pub struct Callback {
     pub decision_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The complaint a `complaint_followup` callback follows up.
+    pub complaint_id: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
 struct Row {
     id: String,
-    order_id: String,
+    order_id: Option<String>,
     investor_id: String,
-    product_id: String,
+    product_id: Option<String>,
     kind: String,
     reason: String,
     due_from: DateTime<Utc>,
@@ -53,6 +56,7 @@ struct Row {
     decision_id: Option<String>,
     created_at: DateTime<Utc>,
     closed_at: Option<DateTime<Utc>>,
+    complaint_id: Option<String>,
 }
 
 impl From<Row> for Callback {
@@ -73,6 +77,7 @@ impl From<Row> for Callback {
             decision_id: r.decision_id,
             created_at: r.created_at,
             closed_at: r.closed_at,
+            complaint_id: r.complaint_id,
         }
     }
 }
@@ -80,14 +85,14 @@ impl From<Row> for Callback {
 macro_rules! columns {
     () => {
         "c.id, c.order_id, c.investor_id, c.product_id, c.kind, c.reason, c.due_from, c.due_by, c.checks, \
-         c.status, c.assignee_id, c.attempts, c.decision_id, c.created_at, c.closed_at"
+         c.status, c.assignee_id, c.attempts, c.decision_id, c.created_at, c.closed_at, c.complaint_id"
     };
 }
 
 pub async fn insert(c: &mut Conn<'_>, cb: &Callback) -> Result<(), StoreError> {
     let sql = "INSERT INTO callbacks (id, order_id, investor_id, product_id, kind, reason, due_from, due_by, checks, \
-               status, assignee_id, attempts, decision_id, created_at, closed_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+               status, assignee_id, attempts, decision_id, created_at, closed_at, complaint_id) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
     on_conn!(c, |e| sqlx::query(sql)
         .bind(&cb.id)
         .bind(&cb.order_id)
@@ -104,6 +109,7 @@ pub async fn insert(c: &mut Conn<'_>, cb: &Callback) -> Result<(), StoreError> {
         .bind(&cb.decision_id)
         .bind(cb.created_at)
         .bind(cb.closed_at)
+        .bind(&cb.complaint_id)
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
@@ -133,8 +139,8 @@ pub struct ListedRow {
     row: Row,
     investor_name: String,
     investor_phone: Option<String>,
-    product_code: String,
-    product_name: String,
+    product_code: Option<String>,
+    product_name: Option<String>,
     assignee_name: Option<String>,
 }
 
@@ -143,8 +149,8 @@ pub struct Listed {
     pub callback: Callback,
     pub investor_name: String,
     pub investor_phone: Option<String>,
-    pub product_code: String,
-    pub product_name: String,
+    pub product_code: Option<String>,
+    pub product_name: Option<String>,
     pub assignee_name: Option<String>,
 }
 
@@ -180,7 +186,7 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreErro
         columns!(),
         ", i.name AS investor_name, i.phone AS investor_phone, p.code AS product_code, p.name AS product_name, \
          s.name AS assignee_name \
-         FROM callbacks c JOIN investors i ON i.id = c.investor_id JOIN products p ON p.id = c.product_id \
+         FROM callbacks c JOIN investors i ON i.id = c.investor_id LEFT JOIN products p ON p.id = c.product_id \
          LEFT JOIN staff s ON s.id = c.assignee_id \
          WHERE c.status = COALESCE($1, c.status) AND c.kind = COALESCE($2, c.kind) \
          AND c.due_from <= COALESCE($3, c.due_from) AND c.due_from >= COALESCE($4, c.due_from) \

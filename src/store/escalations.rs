@@ -11,7 +11,8 @@ use crate::on_conn;
 pub struct Escalation {
     pub id: String,
     pub callback_id: String,
-    pub order_id: String,
+    /// None for an escalation from a complaint follow-up.
+    pub order_id: Option<String>,
     pub investor_id: String,
     /// "failed_checks" or "unreachable".
     pub reason: String,

@@ -28,6 +28,8 @@ pub struct HoldingRow {
     pub flags: Option<Json<Vec<String>>>,
     pub assessed_at: Option<DateTime<Utc>>,
     pub valid_until: Option<DateTime<Utc>>,
+    pub open_complaints: i64,
+    pub complaints_90d: i64,
 }
 
 /// The next `limit` holdings after order id `after`.
@@ -35,10 +37,13 @@ pub async fn page(
     c: &mut Conn<'_>,
     after: &str,
     limit: i64,
+    complaints_since: DateTime<Utc>,
 ) -> Result<Vec<HoldingRow>, StoreError> {
     let sql = "SELECT o.id AS order_id, o.investor_id, o.product_id, o.amount, o.cooling_off_ends_at, i.kind, i.investor_type, i.birth_date, \
                i.financial_assets, i.avg_income_3y, i.net_assets, p.code AS product_code, p.kind AS product_kind, \
-               p.risk_rating, p.min_subscription, a.level, a.flags, a.assessed_at, a.valid_until \
+               p.risk_rating, p.min_subscription, a.level, a.flags, a.assessed_at, a.valid_until, \
+               (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = o.investor_id AND k.status = 'open') AS open_complaints, \
+               (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = o.investor_id AND k.received_at >= $3) AS complaints_90d \
                FROM orders o JOIN investors i ON i.id = o.investor_id JOIN products p ON p.id = o.product_id \
                LEFT JOIN assessments a ON a.id = (SELECT a2.id FROM assessments a2 WHERE a2.investor_id = o.investor_id \
                    ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1) \
@@ -46,6 +51,7 @@ pub async fn page(
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(after)
         .bind(limit)
+        .bind(complaints_since)
         .fetch_all(e)
         .await)?)
 }

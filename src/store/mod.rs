@@ -8,6 +8,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod callbacks;
+pub mod complaints;
 pub mod decisions;
 pub mod escalations;
 pub mod holdings;
