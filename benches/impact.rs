@@ -126,9 +126,14 @@ fn main() {
         let mut streamed = 0u64;
         let at = suitability::store::now();
         loop {
-            let rows = holdings::page(&mut pooled.conn(), &after, batch::PAGE, at - chrono::Duration::days(90))
-                .await
-                .expect("page");
+            let rows = holdings::page(
+                &mut pooled.conn(),
+                &after,
+                batch::PAGE,
+                at - chrono::Duration::days(90),
+            )
+            .await
+            .expect("page");
             let Some(last) = rows.last() else { break };
             after = last.order_id.clone();
             for r in rows {

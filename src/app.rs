@@ -34,7 +34,11 @@ pub enum StartError {
 pub fn key_source(config: &Config) -> KeySource {
     let mut source = config.data_key.clone();
     if source.key_hex.is_none() && source.key_file.is_none() {
-        if let Some(path) = config.database_url.strip_prefix("sqlite://").or_else(|| config.database_url.strip_prefix("sqlite:")) {
+        if let Some(path) = config
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| config.database_url.strip_prefix("sqlite:"))
+        {
             let path = path.split('?').next().unwrap_or(path);
             source.key_file = Some(std::path::PathBuf::from(path).with_extension("key"));
         }
@@ -78,7 +82,10 @@ impl Application {
             let n = investors::seal_legacy(&mut tx.conn(), &vault).await?;
             tx.commit().await?;
             if n > 0 {
-                tracing::info!(investors = n, "sealed personal data stored before encryption");
+                tracing::info!(
+                    investors = n,
+                    "sealed personal data stored before encryption"
+                );
             }
         }
         let listener =

@@ -235,7 +235,13 @@ pub async fn impact(
     };
     let mut after = String::new();
     loop {
-        let rows = holdings::page(&mut pooled.conn(), &after, PAGE, at - chrono::Duration::days(90)).await?;
+        let rows = holdings::page(
+            &mut pooled.conn(),
+            &after,
+            PAGE,
+            at - chrono::Duration::days(90),
+        )
+        .await?;
         let Some(last) = rows.last() else { break };
         after = last.order_id.clone();
         let page: Vec<Holding> = rows
@@ -321,7 +327,13 @@ pub async fn reevaluate_after_activation(
     loop {
         let rows = {
             let mut pooled = db.acquire().await?;
-            holdings::page(&mut pooled.conn(), &after, PAGE, at - chrono::Duration::days(90)).await?
+            holdings::page(
+                &mut pooled.conn(),
+                &after,
+                PAGE,
+                at - chrono::Duration::days(90),
+            )
+            .await?
         };
         let Some(last) = rows.last() else { break };
         let from = std::mem::replace(&mut after, last.order_id.clone());

@@ -201,7 +201,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             config.questionnaires_dir = questionnaires_dir;
             config.rules_dir = rules_dir;
             config.policy.assessment_validity_months = assessment_validity_months;
-            config.data_key = crate::vault::KeySource { key_hex: data_key, key_file: data_key_file };
+            config.data_key = crate::vault::KeySource {
+                key_hex: data_key,
+                key_file: data_key_file,
+            };
             let app = Application::build(config)
                 .await
                 .map_err(|e| e.to_string())?;

@@ -55,11 +55,14 @@ fn derive(key: &[u8; 32], label: &str) -> [u8; 32] {
 fn parse_hex_key(text: &str) -> Result<[u8; 32], VaultError> {
     let t = text.trim();
     if t.len() != 64 || !t.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(VaultError::Key("must be 64 hex characters (32 bytes)".into()));
+        return Err(VaultError::Key(
+            "must be 64 hex characters (32 bytes)".into(),
+        ));
     }
     let mut key = [0u8; 32];
     for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).map_err(|e| VaultError::Key(e.to_string()))?;
+        *byte = u8::from_str_radix(&t[2 * i..2 * i + 2], 16)
+            .map_err(|e| VaultError::Key(e.to_string()))?;
     }
     Ok(key)
 }
@@ -68,7 +71,8 @@ fn create_key_file(path: &Path) -> Result<[u8; 32], VaultError> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(|e| VaultError::Key(format!("no randomness: {e}")))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| VaultError::Key(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| VaultError::Key(format!("{}: {e}", dir.display())))?;
     }
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -78,8 +82,11 @@ fn create_key_file(path: &Path) -> Result<[u8; 32], VaultError> {
         opts.mode(0o600);
     }
     use std::io::Write;
-    let mut f = opts.open(path).map_err(|e| VaultError::Key(format!("{}: {e}", path.display())))?;
-    f.write_all(format!("{}\n", hex(&key)).as_bytes()).map_err(|e| VaultError::Key(format!("{}: {e}", path.display())))?;
+    let mut f = opts
+        .open(path)
+        .map_err(|e| VaultError::Key(format!("{}: {e}", path.display())))?;
+    f.write_all(format!("{}\n", hex(&key)).as_bytes())
+        .map_err(|e| VaultError::Key(format!("{}: {e}", path.display())))?;
     tracing::warn!(file = %path.display(), "created a new data key: back it up; without it personal data cannot be read");
     Ok(key)
 }
@@ -87,7 +94,10 @@ fn create_key_file(path: &Path) -> Result<[u8; 32], VaultError> {
 impl Vault {
     pub fn from_key(key: [u8; 32]) -> Vault {
         let enc = derive(&key, "suitability personal data encryption v1");
-        Vault { cipher: ChaCha20Poly1305::new(&Key::from(enc)), mac_key: derive(&key, "suitability lookup hash v1") }
+        Vault {
+            cipher: ChaCha20Poly1305::new(&Key::from(enc)),
+            mac_key: derive(&key, "suitability lookup hash v1"),
+        }
     }
 
     /// The configured key, or the key file (created on first use).
@@ -101,8 +111,12 @@ impl Vault {
             ));
         };
         match std::fs::read_to_string(path) {
-            Ok(text) => parse_hex_key(&text).map(Vault::from_key).map_err(|e| VaultError::Key(format!("{}: {e}", path.display()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(path).map(Vault::from_key),
+            Ok(text) => parse_hex_key(&text)
+                .map(Vault::from_key)
+                .map_err(|e| VaultError::Key(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                create_key_file(path).map(Vault::from_key)
+            }
             Err(e) => Err(VaultError::Key(format!("{}: {e}", path.display()))),
         }
     }
@@ -111,7 +125,10 @@ impl Vault {
     pub fn seal(&self, plaintext: &str) -> Result<String, VaultError> {
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(|e| VaultError::Key(format!("no randomness: {e}")))?;
-        let ct = self.cipher.encrypt(&Nonce::from(nonce), plaintext.as_bytes()).map_err(|_| VaultError::Open)?;
+        let ct = self
+            .cipher
+            .encrypt(&Nonce::from(nonce), plaintext.as_bytes())
+            .map_err(|_| VaultError::Open)?;
         let mut out = nonce.to_vec();
         out.extend(ct);
         Ok(format!("{PREFIX}{}", STANDARD.encode(out)))
@@ -125,7 +142,10 @@ impl Vault {
         }
         let (nonce, ct) = bytes.split_at(12);
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| VaultError::Open)?;
-        let pt = self.cipher.decrypt(&Nonce::from(nonce), ct).map_err(|_| VaultError::Open)?;
+        let pt = self
+            .cipher
+            .decrypt(&Nonce::from(nonce), ct)
+            .map_err(|_| VaultError::Open)?;
         String::from_utf8(pt).map_err(|_| VaultError::Open)
     }
 
@@ -135,7 +155,8 @@ impl Vault {
 
     /// The keyed lookup hash of a value (normalised: trimmed, upper case).
     pub fn blind(&self, value: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key).expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key)
+            .expect("HMAC takes any key length");
         mac.update(value.trim().to_uppercase().as_bytes());
         hex(&mac.finalize().into_bytes())
     }
@@ -151,13 +172,25 @@ mod tests {
         let sealed = v.seal("110101199001011234").expect("seal");
         assert!(Vault::is_sealed(&sealed) && !sealed.contains("1101011990"));
         assert_eq!(v.open(&sealed).expect("open"), "110101199001011234");
-        assert_ne!(v.seal("x").expect("seal"), v.seal("x").expect("seal"), "a fresh nonce each time");
+        assert_ne!(
+            v.seal("x").expect("seal"),
+            v.seal("x").expect("seal"),
+            "a fresh nonce each time"
+        );
         let mut bytes = sealed.into_bytes();
         let n = bytes.len() - 3;
         bytes[n] = if bytes[n] == b'A' { b'B' } else { b'A' };
         assert!(v.open(&String::from_utf8(bytes).expect("utf8")).is_err());
-        assert!(Vault::from_key([8; 32]).open(&v.seal("y").expect("seal")).is_err(), "another key");
-        assert_eq!(v.blind(" 11010119900101123x "), v.blind("11010119900101123X"));
+        assert!(
+            Vault::from_key([8; 32])
+                .open(&v.seal("y").expect("seal"))
+                .is_err(),
+            "another key"
+        );
+        assert_eq!(
+            v.blind(" 11010119900101123x "),
+            v.blind("11010119900101123X")
+        );
         assert_ne!(v.blind("a"), Vault::from_key([8; 32]).blind("a"));
     }
 }

@@ -21,10 +21,10 @@ use crate::error::{ApiError, FieldProblem};
 use crate::store::callbacks::{self, Callback, CheckRef, Filter, Review};
 use crate::store::escalations::{self, Escalation};
 use crate::store::investors::Investor;
-use crate::vault::Vault;
 use crate::store::orders::{self, OrderStatus};
 use crate::store::products::Product;
 use crate::store::{Conn, investors, new_id, now, products};
+use crate::vault::Vault;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PartyRef {
@@ -148,9 +148,20 @@ pub fn router() -> Router<AppState> {
         .route("/v1/callbacks/{id}/reviews", post(review_callback))
 }
 
-pub fn callback_view(cb: Callback, investor: &Investor, product: Option<&Product>, assignee: Option<String>) -> CallbackView {
+pub fn callback_view(
+    cb: Callback,
+    investor: &Investor,
+    product: Option<&Product>,
+    assignee: Option<String>,
+) -> CallbackView {
     let product = product.map(|p| (p.code.clone(), p.name.clone()));
-    view(cb, investor.name.clone(), investor.phone.as_deref(), product, assignee)
+    view(
+        cb,
+        investor.name.clone(),
+        investor.phone.as_deref(),
+        product,
+        assignee,
+    )
 }
 
 fn view(
@@ -161,12 +172,19 @@ fn view(
     assignee_name: Option<String>,
 ) -> CallbackView {
     CallbackView {
-        investor: CallbackInvestor { id: cb.investor_id, name: investor_name, phone: phone.map(mask::phone) },
+        investor: CallbackInvestor {
+            id: cb.investor_id,
+            name: investor_name,
+            phone: phone.map(mask::phone),
+        },
         product: match (cb.product_id, product) {
             (Some(id), Some((code, name))) => Some(CallbackProduct { id, code, name }),
             _ => None,
         },
-        assignee: cb.assignee_id.map(|id| PartyRef { id, name: assignee_name.unwrap_or_default() }),
+        assignee: cb.assignee_id.map(|id| PartyRef {
+            id,
+            name: assignee_name.unwrap_or_default(),
+        }),
         id: cb.id,
         kind: cb.kind,
         reason: cb.reason,
@@ -181,15 +199,37 @@ fn view(
 }
 
 fn listed_view(vault: &Vault, mut l: callbacks::Listed) -> CallbackView {
-    l.investor_phone = l.investor_phone.and_then(|p| if Vault::is_sealed(&p) { vault.open(&p).ok() } else { Some(p) });
+    l.investor_phone = l.investor_phone.and_then(|p| {
+        if Vault::is_sealed(&p) {
+            vault.open(&p).ok()
+        } else {
+            Some(p)
+        }
+    });
     let product = l.product_code.zip(l.product_name);
-    view(l.callback, l.investor_name, l.investor_phone.as_deref(), product, l.assignee_name)
+    view(
+        l.callback,
+        l.investor_name,
+        l.investor_phone.as_deref(),
+        product,
+        l.assignee_name,
+    )
 }
 
-async fn load_view(c: &mut Conn<'_>, vault: &Vault, cb: Callback) -> Result<CallbackView, ApiError> {
-    let investor = investors::get(c, vault, &cb.investor_id).await?.ok_or(ApiError::NotFound { what: "investor" })?;
+async fn load_view(
+    c: &mut Conn<'_>,
+    vault: &Vault,
+    cb: Callback,
+) -> Result<CallbackView, ApiError> {
+    let investor = investors::get(c, vault, &cb.investor_id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "investor" })?;
     let product = match &cb.product_id {
-        Some(id) => Some(products::get(c, id).await?.ok_or(ApiError::NotFound { what: "product" })?),
+        Some(id) => Some(
+            products::get(c, id)
+                .await?
+                .ok_or(ApiError::NotFound { what: "product" })?,
+        ),
         None => None,
     };
     let assignee = match &cb.assignee_id {
@@ -426,7 +466,11 @@ pub async fn record_outcome(
     }
     // A complaint follow-up belongs to no order.
     let order = match &cb.order_id {
-        Some(order_id) => Some(orders::get(&mut tx.conn(), order_id).await?.ok_or(ApiError::NotFound { what: "order" })?),
+        Some(order_id) => Some(
+            orders::get(&mut tx.conn(), order_id)
+                .await?
+                .ok_or(ApiError::NotFound { what: "order" })?,
+        ),
         None => None,
     };
     let policy = &state.config.policy.callbacks;
@@ -497,8 +541,7 @@ pub async fn record_outcome(
         && order_status != Some(OrderStatus::Rescinded)
     {
         let decision =
-            reevaluate_holding(&state, &mut tx.conn(), order, "periodic", Some(&caller.id))
-                .await?;
+            reevaluate_holding(&state, &mut tx.conn(), order, "periodic", Some(&caller.id)).await?;
         if let Some(f) = decision.outcome.periodic {
             let rules = state.rules.get();
             let n = planner::periodic(

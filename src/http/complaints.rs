@@ -19,9 +19,25 @@ use crate::store::callbacks::{self, Callback};
 use crate::store::complaints::{self, Complaint};
 use crate::store::{investors, new_id, now, orders, staff};
 
-pub const CHANNELS: &[&str] = &["phone", "email", "letter", "visit", "online", "regulator", "other"];
-pub const CATEGORIES: &[&str] =
-    &["mis_selling", "suitability", "service", "fees", "disclosure", "redemption", "callback", "other"];
+pub const CHANNELS: &[&str] = &[
+    "phone",
+    "email",
+    "letter",
+    "visit",
+    "online",
+    "regulator",
+    "other",
+];
+pub const CATEGORIES: &[&str] = &[
+    "mis_selling",
+    "suitability",
+    "service",
+    "fees",
+    "disclosure",
+    "redemption",
+    "callback",
+    "other",
+];
 /// The follow-up is due within this many working days of the resolution (seed 001).
 pub const FOLLOWUP_WORKING_DAYS: u32 = 7;
 pub const FOLLOWUP: &str = "complaint_followup";
@@ -105,7 +121,10 @@ pub fn add_working_days(t: DateTime<Utc>, days: u32) -> DateTime<Utc> {
 
 fn one_of(field: &str, v: &str, allowed: &[&str], problems: &mut Vec<FieldProblem>) {
     if !allowed.contains(&v) {
-        problems.push(FieldProblem::new(field, format!("must be one of: {}", allowed.join(", "))));
+        problems.push(FieldProblem::new(
+            field,
+            format!("must be one of: {}", allowed.join(", ")),
+        ));
     }
 }
 
@@ -126,17 +145,25 @@ pub async fn create_complaint(
         problems.push(FieldProblem::new("content", "must be 1 to 8000 characters"));
     }
     if req.received_at > t + Duration::seconds(60) {
-        problems.push(FieldProblem::new("received_at", "must not be in the future"));
+        problems.push(FieldProblem::new(
+            "received_at",
+            "must not be in the future",
+        ));
     }
     if !problems.is_empty() {
         return Err(ApiError::validation(problems));
     }
     let mut tx = state.db.begin().await?;
-    investors::get(&mut tx.conn(), &state.vault, &req.investor_id).await?.ok_or(ApiError::NotFound { what: "investor" })?;
+    investors::get(&mut tx.conn(), &state.vault, &req.investor_id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "investor" })?;
     if let Some(order_id) = &req.order_id {
         let order = orders::get(&mut tx.conn(), order_id).await?;
         if order.is_none_or(|o| o.investor_id != req.investor_id) {
-            return Err(ApiError::field("order_id", "is not an order of this investor"));
+            return Err(ApiError::field(
+                "order_id",
+                "is not an order of this investor",
+            ));
         }
     }
     let complaint = Complaint {
@@ -156,16 +183,31 @@ pub async fn create_complaint(
         resolved_at: None,
     };
     complaints::insert(&mut tx.conn(), &complaint).await?;
-    super::audit::record(&mut tx.conn(), &caller, "complaint.create", "complaint", &complaint.id, &complaint).await?;
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "complaint.create",
+        "complaint",
+        &complaint.id,
+        &complaint,
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(complaint)))
 }
 
 #[utoipa::path(get, path = "/v1/complaints/{id}", tag = "complaints", params(("id" = String, Path)),
     responses((status = 200, body = Complaint), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_complaint(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Complaint>, ApiError> {
+pub async fn get_complaint(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Complaint>, ApiError> {
     let mut pooled = state.db.acquire().await?;
-    Ok(Json(complaints::get(&mut pooled.conn(), &id).await?.ok_or(ApiError::NotFound { what: "complaint" })?))
+    Ok(Json(
+        complaints::get(&mut pooled.conn(), &id)
+            .await?
+            .ok_or(ApiError::NotFound { what: "complaint" })?,
+    ))
 }
 
 /// Gives an open complaint to a staff member to handle.
@@ -179,15 +221,33 @@ pub async fn assign_complaint(
     ApiJson(req): ApiJson<AssignRequest>,
 ) -> Result<Json<Complaint>, ApiError> {
     let mut tx = state.db.begin().await?;
-    complaints::get(&mut tx.conn(), &id).await?.ok_or(ApiError::NotFound { what: "complaint" })?;
-    if staff::name_of(&mut tx.conn(), &req.assignee_id).await?.is_none() {
+    complaints::get(&mut tx.conn(), &id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "complaint" })?;
+    if staff::name_of(&mut tx.conn(), &req.assignee_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::field("assignee_id", "is not a staff member"));
     }
     if !complaints::assign(&mut tx.conn(), &id, &req.assignee_id).await? {
-        return Err(ApiError::Conflict { code: "complaint_resolved", message: "the complaint is resolved".into() });
+        return Err(ApiError::Conflict {
+            code: "complaint_resolved",
+            message: "the complaint is resolved".into(),
+        });
     }
-    super::audit::record(&mut tx.conn(), &caller, "complaint.assign", "complaint", &id, &serde_json::json!({"assignee": req.assignee_id})).await?;
-    let c = complaints::get(&mut tx.conn(), &id).await?.ok_or(ApiError::NotFound { what: "complaint" })?;
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "complaint.assign",
+        "complaint",
+        &id,
+        &serde_json::json!({"assignee": req.assignee_id}),
+    )
+    .await?;
+    let c = complaints::get(&mut tx.conn(), &id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "complaint" })?;
     tx.commit().await?;
     Ok(Json(c))
 }
@@ -206,16 +266,26 @@ pub async fn resolve_complaint(
 ) -> Result<Json<ResolvedComplaint>, ApiError> {
     let resolution = req.resolution.trim();
     if resolution.is_empty() || resolution.chars().count() > 8000 {
-        return Err(ApiError::field("resolution", "must be 1 to 8000 characters"));
+        return Err(ApiError::field(
+            "resolution",
+            "must be 1 to 8000 characters",
+        ));
     }
     let t = now();
     let mut tx = state.db.begin().await?;
-    let complaint = complaints::get(&mut tx.conn(), &id).await?.ok_or(ApiError::NotFound { what: "complaint" })?;
+    let complaint = complaints::get(&mut tx.conn(), &id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "complaint" })?;
     if !complaints::resolve(&mut tx.conn(), &id, resolution, &caller.id, t).await? {
-        return Err(ApiError::Conflict { code: "complaint_resolved", message: "the complaint is already resolved".into() });
+        return Err(ApiError::Conflict {
+            code: "complaint_resolved",
+            message: "the complaint is already resolved".into(),
+        });
     }
     let product_id = match &complaint.order_id {
-        Some(order_id) => orders::get(&mut tx.conn(), order_id).await?.map(|o| o.product_id),
+        Some(order_id) => orders::get(&mut tx.conn(), order_id)
+            .await?
+            .map(|o| o.product_id),
         None => None,
     };
     let rules = state.rules.get();
@@ -239,11 +309,33 @@ pub async fn resolve_complaint(
         complaint_id: Some(id.clone()),
     };
     callbacks::insert(&mut tx.conn(), &cb).await?;
-    super::audit::record(&mut tx.conn(), &caller, "complaint.resolve", "complaint", &id, &serde_json::json!({"resolution": resolution})).await?;
-    super::audit::record(&mut tx.conn(), &caller, "callback.plan", "callback", &cb.id, &serde_json::json!({"complaint_id": id, "reason": FOLLOWUP})).await?;
-    let complaint = complaints::get(&mut tx.conn(), &id).await?.ok_or(ApiError::NotFound { what: "complaint" })?;
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "complaint.resolve",
+        "complaint",
+        &id,
+        &serde_json::json!({"resolution": resolution}),
+    )
+    .await?;
+    super::audit::record(
+        &mut tx.conn(),
+        &caller,
+        "callback.plan",
+        "callback",
+        &cb.id,
+        &serde_json::json!({"complaint_id": id, "reason": FOLLOWUP}),
+    )
+    .await?;
+    let complaint = complaints::get(&mut tx.conn(), &id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "complaint" })?;
     tx.commit().await?;
-    Ok(Json(ResolvedComplaint { complaint, followup_callback_id: cb.id, followup_due_by: due_by }))
+    Ok(Json(ResolvedComplaint {
+        complaint,
+        followup_callback_id: cb.id,
+        followup_due_by: due_by,
+    }))
 }
 
 /// The complaint archive (投诉档案) of a period: counts by category and every complaint.
@@ -261,14 +353,25 @@ pub async fn complaint_archive(
     if let Some(c) = &q.category
         && !CATEGORIES.contains(&c.as_str())
     {
-        return Err(ApiError::field("category", format!("must be one of: {}", CATEGORIES.join(", "))));
+        return Err(ApiError::field(
+            "category",
+            format!("must be one of: {}", CATEGORIES.join(", ")),
+        ));
     }
     let mut pooled = state.db.acquire().await?;
-    let items = complaints::received_between(&mut pooled.conn(), from, to, q.category.as_deref()).await?;
+    let items =
+        complaints::received_between(&mut pooled.conn(), from, to, q.category.as_deref()).await?;
     let mut by_category = BTreeMap::new();
     for c in &items {
         *by_category.entry(c.category.clone()).or_insert(0) += 1;
     }
     let open = items.iter().filter(|c| c.status == "open").count();
-    Ok(Json(ComplaintArchive { from, to, total: items.len(), by_category, open, items }))
+    Ok(Json(ComplaintArchive {
+        from,
+        to,
+        total: items.len(),
+        by_category,
+        open,
+        items,
+    }))
 }

@@ -263,10 +263,22 @@ pub fn investor_response(
         kind: inv.kind,
         investor_type: inv.investor_type,
         name: inv.name,
-        id_number: if reveal { inv.id_number } else { mask::id_number(&inv.id_number) },
+        id_number: if reveal {
+            inv.id_number
+        } else {
+            mask::id_number(&inv.id_number)
+        },
         birth_date: inv.birth_date,
-        phone: if reveal { inv.phone } else { inv.phone.as_deref().map(mask::phone) },
-        email: if reveal { inv.email } else { inv.email.as_deref().map(mask::email) },
+        phone: if reveal {
+            inv.phone
+        } else {
+            inv.phone.as_deref().map(mask::phone)
+        },
+        email: if reveal {
+            inv.email
+        } else {
+            inv.email.as_deref().map(mask::email)
+        },
         sales_owner_id: inv.sales_owner_id,
         created_at: inv.created_at,
     }
@@ -297,7 +309,12 @@ pub async fn create_investor(
     tracing::info!(investor = %investor.id, "investor created");
     Ok((
         StatusCode::CREATED,
-        Json(investor_response(investor, None, &state.config.policy, false)),
+        Json(investor_response(
+            investor,
+            None,
+            &state.config.policy,
+            false,
+        )),
     ))
 }
 
@@ -313,17 +330,34 @@ pub async fn get_investor(
 ) -> Result<Json<InvestorResponse>, ApiError> {
     let reveal = q.reveal.unwrap_or(false);
     if reveal && !caller.has_any(MAY_REVEAL_PERSONAL_DATA) {
-        return Err(ApiError::forbidden("only compliance and admin may reveal personal data"));
+        return Err(ApiError::forbidden(
+            "only compliance and admin may reveal personal data",
+        ));
     }
     let mut tx = state.db.begin().await?;
-    let investor = investors::get(&mut tx.conn(), &state.vault, &id).await?.ok_or(ApiError::NotFound { what: "investor" })?;
+    let investor = investors::get(&mut tx.conn(), &state.vault, &id)
+        .await?
+        .ok_or(ApiError::NotFound { what: "investor" })?;
     let latest = assessments::latest_for(&mut tx.conn(), &id).await?;
     if reveal {
         // Seeing personal data in the clear is itself a recorded act.
-        super::audit::record(&mut tx.conn(), &caller, "investor.reveal", "investor", &id, &serde_json::json!({"fields": ["id_number", "phone", "email"]})).await?;
+        super::audit::record(
+            &mut tx.conn(),
+            &caller,
+            "investor.reveal",
+            "investor",
+            &id,
+            &serde_json::json!({"fields": ["id_number", "phone", "email"]}),
+        )
+        .await?;
     }
     tx.commit().await?;
-    Ok(Json(investor_response(investor, latest.as_ref(), &state.config.policy, reveal)))
+    Ok(Json(investor_response(
+        investor,
+        latest.as_ref(),
+        &state.config.policy,
+        reveal,
+    )))
 }
 
 /// Investors in creation order, a page at a time.
@@ -344,7 +378,12 @@ pub async fn list_investors(
     let mut items = Vec::with_capacity(found.len());
     for inv in found.into_iter().take(limit as usize) {
         let latest = assessments::latest_for(&mut c, &inv.id).await?;
-        items.push(investor_response(inv, latest.as_ref(), &state.config.policy, false));
+        items.push(investor_response(
+            inv,
+            latest.as_ref(),
+            &state.config.policy,
+            false,
+        ));
     }
     let next_after = if more {
         items.last().map(|i| i.id.clone())

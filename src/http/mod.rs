@@ -9,6 +9,7 @@ pub mod callbacks;
 pub mod complaints;
 pub mod decisions;
 pub mod escalations;
+pub mod evidence;
 pub mod extract;
 pub mod health;
 pub mod investors;
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(decisions::router())
         .merge(audit::router())
         .merge(complaints::router())
+        .merge(evidence::router())
         .merge(health::router())
         // Runs for matched routes only, so it can look the route up in the access table.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))

@@ -53,6 +53,7 @@ use super::access::{Access, lookup};
         super::complaints::get_complaint,
         super::complaints::assign_complaint,
         super::complaints::resolve_complaint,
+        super::evidence::order_evidence,
     ),
     components(schemas(crate::error::ErrorBody)),
     security(("bearer" = [])),

@@ -52,8 +52,14 @@ pub async fn decide_sale(
         .await?
         .ok_or(ApiError::NotFound { what: "product" })?;
     let latest = assessments::latest_for(c, investor_id).await?;
-    let (open, recent) = crate::store::complaints::counts(c, investor_id, now() - chrono::Duration::days(90)).await?;
-    let history = History { open_complaints: open, complaints_90d: recent, ..history };
+    let (open, recent) =
+        crate::store::complaints::counts(c, investor_id, now() - chrono::Duration::days(90))
+            .await?;
+    let history = History {
+        open_complaints: open,
+        complaints_90d: recent,
+        ..history
+    };
     let facts = facts_for(
         &investor,
         latest.as_ref(),

@@ -56,33 +56,66 @@ pub async fn insert(c: &mut Conn<'_>, x: &Complaint) -> Result<(), StoreError> {
 
 pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<Complaint>, StoreError> {
     let sql = concat!(select!(), " WHERE c.id = $1");
-    Ok(on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(e)
+        .await)?)
 }
 
 /// Sets the handler of an open complaint; false if it is resolved.
 pub async fn assign(c: &mut Conn<'_>, id: &str, assignee: &str) -> Result<bool, StoreError> {
     let sql = "UPDATE complaints SET assignee_id = $2 WHERE id = $1 AND status = 'open'";
-    let n = on_conn!(c, |e| sqlx::query(sql).bind(id).bind(assignee).execute(e).await.map(|r| r.rows_affected()))?;
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(assignee)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
 /// Records the resolution of an open complaint; false if it was already resolved.
-pub async fn resolve(c: &mut Conn<'_>, id: &str, resolution: &str, by: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+pub async fn resolve(
+    c: &mut Conn<'_>,
+    id: &str,
+    resolution: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     let sql = "UPDATE complaints SET status = 'resolved' WHERE id = $1 AND status = 'open'";
-    let n = on_conn!(c, |e| sqlx::query(sql).bind(id).execute(e).await.map(|r| r.rows_affected()))?;
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
     if n != 1 {
         return Ok(false);
     }
     let sql = "INSERT INTO complaint_resolutions (complaint_id, resolution, resolved_by, resolved_at) VALUES ($1, $2, $3, $4)";
-    on_conn!(c, |e| sqlx::query(sql).bind(id).bind(resolution).bind(by).bind(at).execute(e).await.map(|r| r.rows_affected()))?;
+    on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(resolution)
+        .bind(by)
+        .bind(at)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(true)
 }
 
 /// (open complaints, complaints received since `since`) of an investor: what the rules see.
-pub async fn counts(c: &mut Conn<'_>, investor_id: &str, since: DateTime<Utc>) -> Result<(i64, i64), StoreError> {
+pub async fn counts(
+    c: &mut Conn<'_>,
+    investor_id: &str,
+    since: DateTime<Utc>,
+) -> Result<(i64, i64), StoreError> {
     let sql = "SELECT COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0), \
                COALESCE(SUM(CASE WHEN received_at >= $2 THEN 1 ELSE 0 END), 0) FROM complaints WHERE investor_id = $1";
-    let (open, recent): (i64, i64) = on_conn!(c, |e| sqlx::query_as(sql).bind(investor_id).bind(since).fetch_one(e).await)?;
+    let (open, recent): (i64, i64) = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(investor_id)
+        .bind(since)
+        .fetch_one(e)
+        .await)?;
     Ok((open, recent))
 }
 
@@ -98,5 +131,22 @@ pub async fn received_between(
         " WHERE c.received_at >= $1 AND c.received_at < $2 AND c.category = COALESCE($3, c.category) \
          ORDER BY c.received_at, c.id"
     );
-    Ok(on_conn!(c, |e| sqlx::query_as(sql).bind(from).bind(to).bind(category).fetch_all(e).await)?)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(from)
+        .bind(to)
+        .bind(category)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Complaints about one order.
+pub async fn for_order(c: &mut Conn<'_>, order_id: &str) -> Result<Vec<Complaint>, StoreError> {
+    let sql = concat!(
+        select!(),
+        " WHERE c.order_id = $1 ORDER BY c.received_at, c.id"
+    );
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(order_id)
+        .fetch_all(e)
+        .await)?)
 }

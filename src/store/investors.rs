@@ -60,7 +60,9 @@ fn open(vault: &Vault, id: &str, v: String) -> Result<String, StoreError> {
     if !Vault::is_sealed(&v) {
         return Ok(v);
     }
-    vault.open(&v).map_err(|e| StoreError::Corrupt(format!("investor {id}: {e}")))
+    vault
+        .open(&v)
+        .map_err(|e| StoreError::Corrupt(format!("investor {id}: {e}")))
 }
 
 impl Row {
@@ -98,7 +100,9 @@ impl TryFrom<Row> for Investor {
 }
 
 fn seal(vault: &Vault, v: &str) -> Result<String, StoreError> {
-    vault.seal(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+    vault
+        .seal(v)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Stores the investor with identity number, phone and e-mail sealed, and the identity number's
@@ -134,7 +138,11 @@ pub async fn insert(c: &mut Conn<'_>, vault: &Vault, inv: &Investor) -> Result<(
     Ok(())
 }
 
-pub async fn get(c: &mut Conn<'_>, vault: &Vault, id: &str) -> Result<Option<Investor>, StoreError> {
+pub async fn get(
+    c: &mut Conn<'_>,
+    vault: &Vault,
+    id: &str,
+) -> Result<Option<Investor>, StoreError> {
     let sql = concat!("SELECT ", columns!(), " FROM investors WHERE id = $1");
     let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?;
     row.map(|r| r.into_investor(vault)).transpose()
@@ -161,26 +169,49 @@ pub async fn list(
 }
 
 /// Investors with this identity number (found through its keyed hash).
-pub async fn by_id_number(c: &mut Conn<'_>, vault: &Vault, id_number: &str) -> Result<Vec<Investor>, StoreError> {
-    let sql = concat!("SELECT ", columns!(), " FROM investors WHERE id_number_hash = $1 ORDER BY id");
-    let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(vault.blind(id_number)).fetch_all(e).await)?;
+pub async fn by_id_number(
+    c: &mut Conn<'_>,
+    vault: &Vault,
+    id_number: &str,
+) -> Result<Vec<Investor>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM investors WHERE id_number_hash = $1 ORDER BY id"
+    );
+    let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(vault.blind(id_number))
+        .fetch_all(e)
+        .await)?;
     rows.into_iter().map(|r| r.into_investor(vault)).collect()
 }
 
 /// Seals the personal data of rows written before encryption existed; returns how many.
 pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<usize, StoreError> {
     let sql = "SELECT id, id_number, phone, email FROM investors WHERE id_number_hash IS NULL";
-    let rows: Vec<(String, String, Option<String>, Option<String>)> = on_conn!(c, |e| sqlx::query_as(sql).fetch_all(e).await)?;
+    let rows: Vec<(String, String, Option<String>, Option<String>)> =
+        on_conn!(c, |e| sqlx::query_as(sql).fetch_all(e).await)?;
     for (id, id_number, phone, email) in &rows {
         let plain = open(vault, id, id_number.clone())?;
         let s = |v: &Option<String>| -> Result<Option<String>, StoreError> {
             v.as_ref()
-                .map(|x| if Vault::is_sealed(x) { Ok(x.clone()) } else { seal(vault, x) })
+                .map(|x| {
+                    if Vault::is_sealed(x) {
+                        Ok(x.clone())
+                    } else {
+                        seal(vault, x)
+                    }
+                })
                 .transpose()
         };
         let (phone, email) = (s(phone)?, s(email)?);
-        let sealed_id = if Vault::is_sealed(id_number) { id_number.clone() } else { seal(vault, id_number)? };
-        on_conn!(c, |e| sqlx::query(
+        let sealed_id = if Vault::is_sealed(id_number) {
+            id_number.clone()
+        } else {
+            seal(vault, id_number)?
+        };
+        on_conn!(c, |e| {
+            sqlx::query(
             "UPDATE investors SET id_number = $2, phone = $3, email = $4, id_number_hash = $5 WHERE id = $1"
         )
         .bind(id)
@@ -190,7 +221,8 @@ pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<usize, Store
         .bind(vault.blind(&plain))
         .execute(e)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
     }
     Ok(rows.len())
 }

@@ -8,6 +8,7 @@ mod assessments;
 mod audit;
 mod callbacks;
 mod cli;
+mod complaints;
 mod investors;
 mod orders;
 mod privacy;

@@ -33,19 +33,52 @@ async fn personal_data_is_masked_revealed_on_request_and_found_by_id_number(app:
     let id = create(&app).await;
     let (_, masked) = app.get(&format!("/v1/investors/{id}"), "planner").await;
     assert_eq!(masked["id_number"], "4403**********9876");
-    let got = app.get(&format!("/v1/investors/{id}?reveal=true"), "sales").await;
+    let got = app
+        .get(&format!("/v1/investors/{id}?reveal=true"), "sales")
+        .await;
     assert_error(&got, StatusCode::FORBIDDEN, "forbidden", None);
-    let (status, clear) = app.get(&format!("/v1/investors/{id}?reveal=true"), "compliance").await;
+    let (status, clear) = app
+        .get(&format!("/v1/investors/{id}?reveal=true"), "compliance")
+        .await;
     assert_eq!(status, StatusCode::OK, "{clear}");
-    assert_eq!((clear["id_number"].as_str(), clear["phone"].as_str(), clear["email"].as_str()), (Some(ID_NUMBER), Some(PHONE), Some(EMAIL)));
-    let (_, trail) = app.get(&format!("/v1/audit?entity=investor&entity_id={id}"), "compliance").await;
-    let actions: Vec<&str> = trail["items"].as_array().expect("items").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(
+        (
+            clear["id_number"].as_str(),
+            clear["phone"].as_str(),
+            clear["email"].as_str()
+        ),
+        (Some(ID_NUMBER), Some(PHONE), Some(EMAIL))
+    );
+    let (_, trail) = app
+        .get(
+            &format!("/v1/audit?entity=investor&entity_id={id}"),
+            "compliance",
+        )
+        .await;
+    let actions: Vec<&str> = trail["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
     assert_eq!(actions, ["investor.create", "investor.reveal"]);
     assert_eq!(trail["items"][1]["actor_roles"], "compliance");
-    let (_, found) = app.get(&format!("/v1/investors?id_number={}", ID_NUMBER.to_lowercase()), "sales").await;
-    let ids: Vec<&str> = found["items"].as_array().expect("items").iter().filter_map(|i| i["id"].as_str()).collect();
+    let (_, found) = app
+        .get(
+            &format!("/v1/investors?id_number={}", ID_NUMBER.to_lowercase()),
+            "sales",
+        )
+        .await;
+    let ids: Vec<&str> = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
     assert_eq!(ids, [id.as_str()]);
-    let (_, none) = app.get("/v1/investors?id_number=000000000000000000", "sales").await;
+    let (_, none) = app
+        .get("/v1/investors?id_number=000000000000000000", "sales")
+        .await;
     assert_eq!(none["items"], json!([]));
 }
 
@@ -56,12 +89,18 @@ async fn no_plaintext_personal_data_in_the_database(backend: Backend) {
     let needles = [ID_NUMBER, PHONE, EMAIL];
     match &app.db {
         suitability::store::Db::Sqlite(p) => {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.expect("checkpoint");
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(p)
+                .await
+                .expect("checkpoint");
             let path = app.database_url.trim_start_matches("sqlite://").to_string();
             let mut bytes = std::fs::read(&path).expect("db file");
             bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
             let text = String::from_utf8_lossy(&bytes);
-            assert!(text.contains("隐私测试"), "the file is readable (names are not personal data here)");
+            assert!(
+                text.contains("隐私测试"),
+                "the file is readable (names are not personal data here)"
+            );
             for n in needles {
                 assert!(!text.contains(n), "{n} is in the database file");
             }
@@ -70,21 +109,27 @@ async fn no_plaintext_personal_data_in_the_database(backend: Backend) {
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
-                let mode = std::fs::metadata(&key).expect("key file").permissions().mode();
+                let mode = std::fs::metadata(&key)
+                    .expect("key file")
+                    .permissions()
+                    .mode();
                 assert_eq!(mode & 0o777, 0o600, "{mode:o}");
             }
         }
         suitability::store::Db::Postgres(p) => {
-            let tables: Vec<(String,)> = sqlx::query_as("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
-                .fetch_all(p)
-                .await
-                .expect("tables");
-            let mut dump = String::new();
-            for (t,) in tables {
-                let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT t::text FROM \"{t}\" t")))
+            let tables: Vec<(String,)> =
+                sqlx::query_as("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
                     .fetch_all(p)
                     .await
-                    .expect("rows");
+                    .expect("tables");
+            let mut dump = String::new();
+            for (t,) in tables {
+                let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT t::text FROM \"{t}\" t"
+                )))
+                .fetch_all(p)
+                .await
+                .expect("rows");
                 dump.extend(rows.into_iter().map(|(r,)| r));
             }
             assert!(dump.contains("隐私测试"));
