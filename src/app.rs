@@ -33,15 +33,16 @@ pub enum StartError {
 /// The configured data key, or by default a key file beside the SQLite database.
 pub fn key_source(config: &Config) -> KeySource {
     let mut source = config.data_key.clone();
-    if source.key_hex.is_none() && source.key_file.is_none() {
-        if let Some(path) = config
-            .database_url
-            .strip_prefix("sqlite://")
-            .or_else(|| config.database_url.strip_prefix("sqlite:"))
-        {
-            let path = path.split('?').next().unwrap_or(path);
-            source.key_file = Some(std::path::PathBuf::from(path).with_extension("key"));
-        }
+    let sqlite_path = config
+        .database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| config.database_url.strip_prefix("sqlite:"));
+    if source.key_hex.is_none()
+        && source.key_file.is_none()
+        && let Some(path) = sqlite_path
+    {
+        let path = path.split('?').next().unwrap_or(path);
+        source.key_file = Some(std::path::PathBuf::from(path).with_extension("key"));
     }
     source
 }

@@ -143,7 +143,7 @@ async fn assigned_to(app: &TestApp) -> String {
         .expect("items")
         .iter()
         .filter_map(|e| e["entity_id"].as_str())
-        .last()
+        .next_back()
         .expect("a staff id")
         .to_string()
 }
