@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Retention: export every record for the archive (nothing is deleted through the API).
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -70,6 +75,16 @@ enum Command {
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Write every table as JSON Lines with a manifest of row counts and digests.
+    Export {
+        /// The folder to write (created if needed).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -152,6 +167,21 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Archive {
+            command: ArchiveCommand::Export { out },
+        } => {
+            let db = Db::connect(&cli.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            db.migrate().await.map_err(|e| e.to_string())?;
+            let manifest = crate::archive::export(&db, &out).await?;
+            db.close().await;
+            for t in &manifest.tables {
+                println!("{:<24} {:>9} rows  {}", t.table, t.rows, t.sha256);
+            }
+            println!("exported to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {

@@ -2,6 +2,7 @@
 //! managers. See the README for what it does and `../shared/product.md` for the contract.
 
 pub mod app;
+pub mod archive;
 pub mod batch;
 pub mod callbacks;
 pub mod cli;

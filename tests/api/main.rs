@@ -14,6 +14,7 @@ mod orders;
 mod privacy;
 mod products;
 mod questionnaires;
+mod retention;
 mod rules;
 mod rulesets;
 mod suitability;
