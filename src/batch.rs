@@ -10,9 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::Policy;
-use crate::decide::{AssessmentSnapshot, History, InvestorSnapshot, ProductSnapshot, facts_from};
-use crate::domain::investor::Wealth;
-use crate::domain::{Money, RiskLevel, RiskRating};
+use crate::decide::facts_of_row;
 use crate::rules::decision::Outcome;
 use crate::rules::{CompiledRuleSet, Facts, RuleError};
 use crate::store::holdings::{self, HoldingRow};
@@ -30,65 +28,17 @@ pub struct Holding {
     pub facts: Facts,
 }
 
-fn money(s: &Option<String>) -> Result<Option<Money>, StoreError> {
-    s.as_ref()
-        .map(|v| {
-            v.parse::<Money>()
-                .map_err(|e| StoreError::Corrupt(format!("amount '{v}': {e}")))
-        })
-        .transpose()
-}
-
-/// The facts of a stored holding as of `at` (not a first purchase: it is held already).
+/// The facts of a stored holding as of `at` (held already, so not a first purchase).
 pub fn holding(row: HoldingRow, policy: &Policy, at: DateTime<Utc>) -> Result<Holding, StoreError> {
-    let corrupt = |what: String| StoreError::Corrupt(what);
-    let wealth = Wealth {
-        financial_assets: money(&row.financial_assets)?,
-        avg_income_3y: money(&row.avg_income_3y)?,
-        net_assets: money(&row.net_assets)?,
-    };
-    let investor = InvestorSnapshot {
-        kind: row.kind.parse().map_err(corrupt)?,
-        investor_type: row.investor_type.parse().map_err(corrupt)?,
-        birth_date: row.birth_date,
-        wealth: &wealth,
-    };
-    let latest = match (row.level, row.assessed_at, row.valid_until) {
-        (Some(level), Some(assessed_at), Some(valid_until)) => Some(AssessmentSnapshot {
-            level: RiskLevel::from_number(level)
-                .ok_or_else(|| corrupt(format!("level {level}")))?,
-            lowest_category: row
-                .flags
-                .as_ref()
-                .is_some_and(|f| f.0.iter().any(|x| x == "lowest_category")),
-            assessed_at,
-            valid_until,
-        }),
-        _ => None,
-    };
-    let product = ProductSnapshot {
-        code: &row.product_code,
-        kind: &row.product_kind,
-        rating: RiskRating::from_number(row.risk_rating)
-            .ok_or_else(|| corrupt(format!("rating {}", row.risk_rating)))?,
-        min_subscription: row
-            .min_subscription
-            .parse()
-            .map_err(|e| corrupt(format!("minimum: {e}")))?,
-    };
     let amount = row
         .amount
         .parse()
-        .map_err(|e| corrupt(format!("amount: {e}")))?;
-    let history = History {
-        holds_product: true,
-        ..History::default()
-    };
-    let facts = facts_from(investor, latest, product, amount, history, policy, at);
+        .map_err(|e| StoreError::Corrupt(format!("amount: {e}")))?;
+    let facts = facts_of_row(&row.facts, amount, policy, at)?;
     Ok(Holding {
         order_id: row.order_id,
-        investor_id: row.investor_id,
-        product_id: row.product_id,
+        investor_id: row.facts.investor_id,
+        product_id: row.facts.product_id,
         cooling_off_ends_at: row.cooling_off_ends_at,
         facts,
     })

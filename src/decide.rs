@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Policy, business_offset};
 use crate::domain::investor::{InvestorKind, InvestorType, Wealth, age_on, is_qualified};
 use crate::domain::{Money, RiskLevel, RiskRating};
+use crate::questionnaire::score::LOWEST_CATEGORY;
 use crate::rules::decision::Outcome;
 use crate::rules::{Facts, InvestorFacts, OrderFacts, ProductFacts};
-use crate::store::assessments::Assessment;
-use crate::store::investors::Investor;
-use crate::store::products::Product;
+use crate::store::StoreError;
+use crate::store::holdings::FactRow;
 
 /// What the service knows about an investor's history that is not on the investor row.
 #[derive(Debug, Clone, Copy, Default)]
@@ -109,40 +109,65 @@ pub fn facts_from(
     }
 }
 
-/// The facts of one prospective sale from stored records, as of `at`.
-pub fn facts_for(
-    investor: &Investor,
-    latest: Option<&Assessment>,
-    product: &Product,
+fn money(s: &Option<String>) -> Result<Option<Money>, StoreError> {
+    s.as_ref()
+        .map(|v| {
+            v.parse::<Money>()
+                .map_err(|e| StoreError::Corrupt(format!("amount '{v}': {e}")))
+        })
+        .transpose()
+}
+
+/// The facts of a sale or holding from its row of sources (see `store::holdings`), as of `at`.
+pub fn facts_of_row(
+    row: &FactRow,
     amount: Money,
-    history: History,
     policy: &Policy,
     at: DateTime<Utc>,
-) -> Facts {
-    facts_from(
-        InvestorSnapshot {
-            kind: investor.kind,
-            investor_type: investor.investor_type,
-            birth_date: investor.birth_date,
-            wealth: &investor.wealth,
-        },
-        latest.map(|a| AssessmentSnapshot {
-            level: a.level,
-            lowest_category: a.lowest_category(),
-            assessed_at: a.assessed_at,
-            valid_until: a.valid_until,
+) -> Result<Facts, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(what);
+    let wealth = Wealth {
+        financial_assets: money(&row.financial_assets)?,
+        avg_income_3y: money(&row.avg_income_3y)?,
+        net_assets: money(&row.net_assets)?,
+    };
+    let investor = InvestorSnapshot {
+        kind: row.kind.parse().map_err(corrupt)?,
+        investor_type: row.investor_type.parse().map_err(corrupt)?,
+        birth_date: row.birth_date,
+        wealth: &wealth,
+    };
+    let latest = match (row.level, row.assessed_at, row.valid_until) {
+        (Some(level), Some(assessed_at), Some(valid_until)) => Some(AssessmentSnapshot {
+            level: RiskLevel::from_number(level)
+                .ok_or_else(|| corrupt(format!("level {level}")))?,
+            lowest_category: row
+                .flags
+                .as_ref()
+                .is_some_and(|f| f.0.iter().any(|x| x == LOWEST_CATEGORY)),
+            assessed_at,
+            valid_until,
         }),
-        ProductSnapshot {
-            code: &product.code,
-            kind: &product.kind,
-            rating: product.risk_rating,
-            min_subscription: product.min_subscription,
-        },
-        amount,
-        history,
-        policy,
-        at,
-    )
+        _ => None,
+    };
+    let product = ProductSnapshot {
+        code: &row.product_code,
+        kind: &row.product_kind,
+        rating: RiskRating::from_number(row.risk_rating)
+            .ok_or_else(|| corrupt(format!("rating {}", row.risk_rating)))?,
+        min_subscription: row
+            .min_subscription
+            .parse()
+            .map_err(|e| corrupt(format!("minimum: {e}")))?,
+    };
+    let history = History {
+        holds_product: row.holds_product,
+        open_complaints: row.open_complaints,
+        complaints_90d: row.complaints_90d,
+    };
+    Ok(facts_from(
+        investor, latest, product, amount, history, policy, at,
+    ))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -16,7 +16,7 @@ use super::callbacks::{CallbackView, callback_view};
 use super::extract::{Caller, parse_json};
 use super::suitability::{decide_sale, parse_amount};
 use crate::callbacks::planner;
-use crate::decide::{DecisionView, History};
+use crate::decide::DecisionView;
 use crate::domain::money::RawAmount;
 use crate::error::{ApiError, FieldProblem};
 use crate::store::decisions::{self, StoredDecision};
@@ -199,18 +199,12 @@ pub async fn create_order(
     }
 
     let mut tx = state.db.begin().await?;
-    let holds = orders::holds(&mut tx.conn(), &req.investor_id, &req.product_id).await?;
-    let history = History {
-        holds_product: holds,
-        ..History::default()
-    };
     let (view, facts) = decide_sale(
         &state,
         &mut tx.conn(),
         &req.investor_id,
         &req.product_id,
         amount,
-        history,
     )
     .await?;
     let decision_json =

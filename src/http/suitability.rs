@@ -8,12 +8,12 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::extract::ApiJson;
-use crate::decide::{DecisionView, History, facts_for};
+use crate::decide::{DecisionView, facts_of_row};
 use crate::domain::Money;
 use crate::domain::money::RawAmount;
 use crate::error::ApiError;
 use crate::rules::Facts;
-use crate::store::{Conn, assessments, investors, now, products};
+use crate::store::{Conn, holdings, investors, now};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,39 +36,26 @@ pub fn parse_amount(raw: &RawAmount) -> Result<Money, ApiError> {
     Ok(amount)
 }
 
-/// Loads what the rules need for this sale and evaluates the active rule set.
+/// Loads what the rules need for this sale (one query) and evaluates the active rule set.
 pub async fn decide_sale(
     state: &AppState,
     c: &mut Conn<'_>,
     investor_id: &str,
     product_id: &str,
     amount: Money,
-    history: History,
 ) -> Result<(DecisionView, Facts), ApiError> {
-    let investor = investors::get(c, &state.vault, investor_id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "investor" })?;
-    let product = products::get(c, product_id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "product" })?;
-    let latest = assessments::latest_for(c, investor_id).await?;
-    let (open, recent) =
-        crate::store::complaints::counts(c, investor_id, now() - chrono::Duration::days(90))
-            .await?;
-    let history = History {
-        open_complaints: open,
-        complaints_90d: recent,
-        ..history
+    let t = now();
+    let Some(row) =
+        holdings::sale_facts(c, investor_id, product_id, t - chrono::Duration::days(90)).await?
+    else {
+        let what = if investors::exists(c, investor_id).await? {
+            "product"
+        } else {
+            "investor"
+        };
+        return Err(ApiError::NotFound { what });
     };
-    let facts = facts_for(
-        &investor,
-        latest.as_ref(),
-        &product,
-        amount,
-        history,
-        &state.config.policy,
-        now(),
-    );
+    let facts = facts_of_row(&row, amount, &state.config.policy, t)?;
     let rules = state.rules.get();
     let outcome = rules.evaluate(&facts).map_err(ApiError::RuleFailed)?;
     Ok((
@@ -94,7 +81,6 @@ pub async fn check_suitability(
         &req.investor_id,
         &req.product_id,
         amount,
-        History::default(),
     )
     .await?;
     Ok(Json(view))
@@ -109,17 +95,12 @@ pub async fn reevaluate_holding(
     purpose: &str,
     actor: Option<&str>,
 ) -> Result<crate::store::decisions::StoredDecision, ApiError> {
-    let history = History {
-        holds_product: true,
-        ..History::default()
-    };
     let (view, facts) = decide_sale(
         state,
         c,
         &order.investor_id,
         &order.product_id,
         order.amount,
-        history,
     )
     .await?;
     let stored = crate::store::decisions::StoredDecision {

@@ -7,13 +7,11 @@ use sqlx::types::Json;
 use super::{Conn, StoreError};
 use crate::on_conn;
 
+/// Everything the facts of a sale or holding are computed from, read in one query.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct HoldingRow {
-    pub order_id: String,
+pub struct FactRow {
     pub investor_id: String,
     pub product_id: String,
-    pub amount: String,
-    pub cooling_off_ends_at: DateTime<Utc>,
     pub kind: String,
     pub investor_type: String,
     pub birth_date: Option<NaiveDate>,
@@ -30,6 +28,61 @@ pub struct HoldingRow {
     pub valid_until: Option<DateTime<Utc>>,
     pub open_complaints: i64,
     pub complaints_90d: i64,
+    /// Whether the investor holds the product already (an order cooling off or confirmed).
+    pub holds_product: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HoldingRow {
+    pub order_id: String,
+    pub amount: String,
+    pub cooling_off_ends_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub facts: FactRow,
+}
+
+/// The columns of a `FactRow` over `investors i`, `products p` and the latest assessment `a`;
+/// `$3` is the start of the 90-day complaint window.
+macro_rules! fact_columns {
+    () => {
+        "i.id AS investor_id, p.id AS product_id, i.kind, i.investor_type, i.birth_date, i.financial_assets, \
+         i.avg_income_3y, i.net_assets, p.code AS product_code, p.kind AS product_kind, p.risk_rating, \
+         p.min_subscription, a.level, a.flags, a.assessed_at, a.valid_until, \
+         (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.status = 'open') AS open_complaints, \
+         (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= $3) AS complaints_90d, \
+         EXISTS (SELECT 1 FROM orders h WHERE h.investor_id = i.id AND h.product_id = p.id \
+             AND h.status IN ('cooling_off', 'confirmed')) AS holds_product"
+    };
+}
+
+macro_rules! latest_assessment {
+    () => {
+        " LEFT JOIN assessments a ON a.id = (SELECT a2.id FROM assessments a2 WHERE a2.investor_id = i.id \
+           ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1)"
+    };
+}
+
+/// The facts' sources for a prospective sale, in one round trip; None if the investor or the
+/// product does not exist.
+pub async fn sale_facts(
+    c: &mut Conn<'_>,
+    investor_id: &str,
+    product_id: &str,
+    complaints_since: DateTime<Utc>,
+) -> Result<Option<FactRow>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        fact_columns!(),
+        " FROM investors i JOIN products p ON p.id = $2",
+        latest_assessment!(),
+        " WHERE i.id = $1"
+    );
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(investor_id)
+        .bind(product_id)
+        .bind(complaints_since)
+        .fetch_optional(e)
+        .await)?)
 }
 
 /// The next `limit` holdings after order id `after`.
@@ -39,15 +92,13 @@ pub async fn page(
     limit: i64,
     complaints_since: DateTime<Utc>,
 ) -> Result<Vec<HoldingRow>, StoreError> {
-    let sql = "SELECT o.id AS order_id, o.investor_id, o.product_id, o.amount, o.cooling_off_ends_at, i.kind, i.investor_type, i.birth_date, \
-               i.financial_assets, i.avg_income_3y, i.net_assets, p.code AS product_code, p.kind AS product_kind, \
-               p.risk_rating, p.min_subscription, a.level, a.flags, a.assessed_at, a.valid_until, \
-               (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = o.investor_id AND k.status = 'open') AS open_complaints, \
-               (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = o.investor_id AND k.received_at >= $3) AS complaints_90d \
-               FROM orders o JOIN investors i ON i.id = o.investor_id JOIN products p ON p.id = o.product_id \
-               LEFT JOIN assessments a ON a.id = (SELECT a2.id FROM assessments a2 WHERE a2.investor_id = o.investor_id \
-                   ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1) \
-               WHERE o.status IN ('cooling_off', 'confirmed') AND o.id > $1 ORDER BY o.id LIMIT $2";
+    let sql = concat!(
+        "SELECT o.id AS order_id, o.amount, o.cooling_off_ends_at, ",
+        fact_columns!(),
+        " FROM orders o JOIN investors i ON i.id = o.investor_id JOIN products p ON p.id = o.product_id",
+        latest_assessment!(),
+        " WHERE o.status IN ('cooling_off', 'confirmed') AND o.id > $1 ORDER BY o.id LIMIT $2"
+    );
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(after)
         .bind(limit)

@@ -226,3 +226,13 @@ pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<usize, Store
     }
     Ok(rows.len())
 }
+
+pub async fn exists(c: &mut Conn<'_>, id: &str) -> Result<bool, StoreError> {
+    let row: Option<(String,)> = on_conn!(c, |e| sqlx::query_as(
+        "SELECT id FROM investors WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(e)
+    .await)?;
+    Ok(row.is_some())
+}

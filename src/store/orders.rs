@@ -170,22 +170,6 @@ pub async fn holdings_of_product(
     rows.into_iter().map(Order::try_from).collect()
 }
 
-/// Whether the investor already holds the product (an order cooling off or confirmed).
-pub async fn holds(
-    c: &mut Conn<'_>,
-    investor_id: &str,
-    product_id: &str,
-) -> Result<bool, StoreError> {
-    let sql = "SELECT COUNT(*) FROM orders WHERE investor_id = $1 AND product_id = $2 \
-               AND status IN ('cooling_off', 'confirmed')";
-    let (n,): (i64,) = on_conn!(c, |e| sqlx::query_as(sql)
-        .bind(investor_id)
-        .bind(product_id)
-        .fetch_one(e)
-        .await)?;
-    Ok(n > 0)
-}
-
 /// Moves an order out of cooling-off; false when it was not cooling off any more.
 pub async fn settle(
     c: &mut Conn<'_>,

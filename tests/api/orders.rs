@@ -14,7 +14,20 @@ on_both!(
     a_rejected_order_is_422_with_the_decision,
     a_retried_order_with_the_same_key_returns_the_first_result,
     bad_orders_are_refused_and_store_nothing,
+    an_additional_subscription_is_not_held_to_the_minimum,
 );
+
+async fn an_additional_subscription_is_not_held_to_the_minimum(app: TestApp) {
+    let investor = investor_at(&app, "C3", "1980-01-01", None).await;
+    let r3 = product(&app, "R3F", "R3").await;
+    let (_, first) = crate::suitability::check(&app, &investor, &r3, json!("500000")).await;
+    assert_eq!(first["verdict"], "reject");
+    assert_eq!(first["facts"]["order"]["first_purchase"], true);
+    place(&app, &investor, &r3, Duration::hours(2), json!([])).await;
+    let (_, more) = crate::suitability::check(&app, &investor, &r3, json!("500000")).await;
+    assert_eq!(more["facts"]["order"]["first_purchase"], false);
+    assert_eq!(more["verdict"], "match", "{more}");
+}
 
 pub fn ago(d: Duration) -> String {
     (Utc::now() - d).to_rfc3339()
