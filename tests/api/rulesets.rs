@@ -418,3 +418,55 @@ async fn a_second_instance_switches_without_restart_sqlite() {
 async fn a_second_instance_switches_without_restart_postgres() {
     a_second_instance_switches_without_restart(Backend::Postgres).await;
 }
+
+/// `suitability rules publish DIR` tests the folder locally, then uploads it as a draft.
+async fn rules_publish_uploads_a_tested_folder(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dir = tempfile::tempdir().expect("dir");
+    for (path, text) in files_with_annual_review() {
+        let target = dir.path().join(&path);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::write(target, text).expect("write");
+    }
+    let publish = |folder: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_suitability"))
+            .args(["rules", "publish"])
+            .arg(folder)
+            .args(["--url", &app.base, "--note", "annual review of PE"])
+            .env("SUITABILITY_TOKEN", app.token("risk"))
+            .output()
+            .expect("runs")
+    };
+    let out = publish(dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("published draft version 2"), "{stdout}");
+    let (_, v2) = app.get("/v1/rulesets/2", "risk").await;
+    assert_eq!(v2["status"], "draft");
+    assert_eq!(v2["note"], "annual review of PE");
+    // A folder whose tests fail is not uploaded.
+    std::fs::write(
+        dir.path().join("tests/annual-review.toml"),
+        "[[case]]\nname = \"wrong\"\n[case.expect]\nverdict = \"reject\"\n",
+    )
+    .expect("write");
+    let out = publish(dir.path());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not published"));
+    let (_, list) = app.get("/v1/rulesets", "risk").await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_publish_uploads_a_tested_folder_sqlite() {
+    rules_publish_uploads_a_tested_folder(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_publish_uploads_a_tested_folder_postgres() {
+    rules_publish_uploads_a_tested_folder(Backend::Postgres).await;
+}
