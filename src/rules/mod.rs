@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod decision;
 pub mod engine;
 pub mod facts;
+pub mod outcome;
 pub mod testing;
 
 pub use decision::{Decision, Frequency, Verdict};
