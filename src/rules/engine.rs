@@ -13,8 +13,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rhai::packages::{
-    BasicArrayPackage, BasicMapPackage, BasicMathPackage, CorePackage, LogicPackage,
-    MoreStringPackage, Package,
+    ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage, BasicMapPackage,
+    BasicMathPackage, BasicStringPackage, LogicPackage, MoreStringPackage, Package,
 };
 use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Position, Scope};
 use serde::Serialize;
@@ -156,7 +156,12 @@ fn build_engine() -> Engine {
     let mut engine = Engine::new_raw();
     // Pure language packages only: no time (rules must replay identically), no I/O of any kind.
     for lib in [
-        CorePackage::new().as_shared_module(),
+        // Not `CorePackage`: its language-core part has `sleep`, which blocks the thread where no
+        // operation limit or clock check can stop it, and `exit`.
+        ArithmeticPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        BasicIteratorPackage::new().as_shared_module(),
+        BasicFnPackage::new().as_shared_module(),
         LogicPackage::new().as_shared_module(),
         BasicMathPackage::new().as_shared_module(),
         BasicArrayPackage::new().as_shared_module(),
@@ -166,6 +171,7 @@ fn build_engine() -> Engine {
         engine.register_global_module(lib);
     }
     engine.disable_symbol("eval");
+    engine.disable_symbol("sleep");
     engine
         .set_max_operations(MAX_OPERATIONS)
         .set_max_call_levels(MAX_CALL_LEVELS)

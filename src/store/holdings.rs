@@ -28,7 +28,8 @@ pub struct FactRow {
     pub valid_until: Option<DateTime<Utc>>,
     pub open_complaints: i64,
     pub complaints_90d: i64,
-    /// Whether the investor holds the product already (an order cooling off or confirmed).
+    /// Whether the investor holds the product already (a confirmed order: one still cooling off
+    /// may yet be rescinded, so it does not make a top-up exempt from the minimum).
     pub holds_product: bool,
 }
 
@@ -51,7 +52,7 @@ macro_rules! fact_columns {
          (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.status = 'open') AS open_complaints, \
          (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= $3) AS complaints_90d, \
          EXISTS (SELECT 1 FROM orders h WHERE h.investor_id = i.id AND h.product_id = p.id \
-             AND h.status IN ('cooling_off', 'confirmed')) AS holds_product"
+             AND h.status = 'confirmed') AS holds_product"
     };
 }
 

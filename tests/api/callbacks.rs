@@ -158,8 +158,8 @@ async fn three_unreached_attempts_escalate(app: TestApp) {
     }
     assert_eq!(
         order_status(&app, &order).await,
-        "cooling_off",
-        "compliance decides an unreachable investor's order"
+        "rescinded",
+        "an impossible confirmation voids the order (refund due)"
     );
     let (_, open) = app.get("/v1/escalations", "compliance").await;
     assert_eq!(open["items"][0]["reason"], "unreachable");

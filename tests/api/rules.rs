@@ -116,6 +116,8 @@ fn the_sandbox_has_no_modules_eval_or_clock() {
         "eval(\"1\");",
         "let t = timestamp();",
         "print(open_file(\"/etc/passwd\"));",
+        "sleep(1000000);",
+        "exit(1);",
     ] {
         let mut files = BTreeMap::new();
         files.insert(

@@ -282,7 +282,13 @@ pub async fn claim_callback(
     let investor = investors::get(&mut tx.conn(), &state.vault, &cb.investor_id)
         .await?
         .ok_or(ApiError::NotFound { what: "investor" })?;
-    if investor.sales_owner_id == caller.id {
+    let sold_it = match &cb.order_id {
+        Some(order_id) => crate::store::orders::get(&mut tx.conn(), order_id)
+            .await?
+            .is_some_and(|o| o.created_by == caller.id),
+        None => false,
+    };
+    if investor.sales_owner_id == caller.id || sold_it {
         return Err(ApiError::Forbidden {
             code: "separation_of_duties",
             message: "callbacks are made by staff outside sales: you sold to this investor".into(),

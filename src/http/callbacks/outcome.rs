@@ -190,6 +190,14 @@ pub async fn record_outcome(
                 }
                 escalation =
                     Some(escalate(&mut tx.conn(), &cb, "unreachable", Vec::new(), t).await?);
+                // An impossible confirmation voids the order, with a refund (regulation §3).
+                if let Some(order) = &order
+                    && cb.kind == planner::CONFIRMATION
+                    && orders::settle(&mut tx.conn(), &order.id, OrderStatus::Rescinded, t).await?
+                {
+                    order_status = Some(OrderStatus::Rescinded);
+                    callbacks::cancel_open_for_order(&mut tx.conn(), &order.id, t).await?;
+                }
             }
         }
         "completed" => {
@@ -218,11 +226,11 @@ pub async fn record_outcome(
                 Some(escalate(&mut tx.conn(), &cb, "failed_checks", failed.clone(), t).await?);
         }
     }
-    // A periodic callback, answered either way, schedules the next one at the frequency the
+    // A periodic callback that is answered either way, or given up as unreachable, schedules the next one at the frequency the
     // active rules give this holding now.
     if let Some(order) = &order
         && cb.kind == planner::PERIODIC
-        && result != "not_reached"
+        && (result != "not_reached" || escalation.is_some())
         && order_status != Some(OrderStatus::Rescinded)
     {
         let decision =
