@@ -68,6 +68,15 @@ fn local(t: chrono::DateTime<chrono::Utc>) -> String {
         .to_string()
 }
 
+/// Text that a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`) is quoted with `'`.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 /// The plan's rows, one per callback, in the order given.
 pub fn plan_rows(items: &[Listed]) -> Vec<[String; 11]> {
     items
@@ -78,11 +87,11 @@ pub fn plan_rows(items: &[Listed]) -> Vec<[String; 11]> {
             let checks: Vec<&str> = c.checks.iter().map(|k| k.question.as_str()).collect();
             [
                 (i + 1).to_string(),
-                l.investor_name.clone(),
+                cell(&l.investor_name),
                 "电话".to_string(),
                 purpose(&c.kind, &c.reason),
                 match (&l.product_name, &l.product_code) {
-                    (Some(name), Some(code)) => format!("{name}（{code}）"),
+                    (Some(name), Some(code)) => cell(&format!("{name}（{code}）")),
                     _ => "投诉处理回访".to_string(),
                 },
                 c.due_from

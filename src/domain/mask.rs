@@ -1,16 +1,18 @@
 //! Masking personal data for display: enough to recognise, not enough to misuse.
 
-/// `13800138000` → `138****8000`; short values keep only their last two characters.
+/// `13800138000` → `138****8000`; shorter numbers (landlines) keep only their last quarter, so
+/// at least half of any number is hidden.
 pub fn phone(p: &str) -> String {
     let chars: Vec<char> = p.chars().filter(|c| !c.is_whitespace()).collect();
     let n = chars.len();
-    if n >= 7 {
+    if n >= 11 {
         let head: String = chars[..3].iter().collect();
         let tail: String = chars[n - 4..].iter().collect();
         format!("{head}{}{tail}", "*".repeat(n - 7))
     } else {
-        let tail: String = chars[n.saturating_sub(2)..].iter().collect();
-        format!("{}{tail}", "*".repeat(n.saturating_sub(2)))
+        let keep = n / 4;
+        let tail: String = chars[n - keep..].iter().collect();
+        format!("{}{tail}", "*".repeat(n - keep))
     }
 }
 
@@ -19,7 +21,8 @@ mod tests {
     #[test]
     fn masks_the_middle_of_a_phone_number() {
         assert_eq!(super::phone("13800138000"), "138****8000");
-        assert_eq!(super::phone("12345"), "***45");
+        assert_eq!(super::phone("12345"), "****5");
+        assert_eq!(super::phone("88886666"), "******66");
         assert_eq!(super::phone(""), "");
     }
 }

@@ -282,14 +282,15 @@ pub async fn resolve_complaint(
             message: "the complaint is already resolved".into(),
         });
     }
-    let product_id = match &complaint.order_id {
-        Some(order_id) => orders::get(&mut tx.conn(), order_id)
-            .await?
-            .map(|o| o.product_id),
+    let order = match &complaint.order_id {
+        Some(order_id) => orders::get(&mut tx.conn(), order_id).await?,
         None => None,
     };
+    // No contact during an order's cooling-off, even to follow up a complaint about it.
+    let due_from = order.as_ref().map_or(t, |o| t.max(o.cooling_off_ends_at));
+    let product_id = order.map(|o| o.product_id);
     let rules = state.rules.get();
-    let due_by = add_working_days(t, FOLLOWUP_WORKING_DAYS);
+    let due_by = add_working_days(due_from, FOLLOWUP_WORKING_DAYS);
     let cb = Callback {
         id: new_id(),
         order_id: complaint.order_id.clone(),
@@ -297,7 +298,7 @@ pub async fn resolve_complaint(
         product_id,
         kind: planner::SPECIAL.into(),
         reason: FOLLOWUP.into(),
-        due_from: t,
+        due_from,
         due_by,
         checks: planner::group_checks(rules.catalogue(), FOLLOWUP),
         status: "open".into(),

@@ -125,11 +125,12 @@ pub async fn order_evidence(
     let decision = decisions::get(&mut c, &order.decision_id)
         .await?
         .ok_or(ApiError::NotFound { what: "decision" })?;
-    // The assessment the decision saw: the latest taken before the order.
+    // The assessment the decision saw: the latest taken, and recorded, before it (a paper record
+    // imported later with an earlier date was not there to see).
     let assessment = assessments::all_for(&mut c, &order.investor_id)
         .await?
         .into_iter()
-        .find(|a| a.assessed_at <= decision.created_at);
+        .find(|a| a.assessed_at <= decision.created_at && a.created_at <= decision.created_at);
     let cbs: Vec<Callback> = callbacks::for_order(&mut c, &id).await?;
     let mut evidence_callbacks = Vec::with_capacity(cbs.len());
     for cb in cbs {

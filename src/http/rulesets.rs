@@ -293,6 +293,7 @@ pub async fn create_ruleset(
         return Err(failing_tests(&report));
     }
     let mut tx = state.db.begin().await?;
+    rulesets::lock(&mut tx.conn()).await?;
     let version =
         rulesets::insert_draft(&mut tx.conn(), &files, &caller.id, req.note.trim()).await?;
     super::audit::record(
@@ -383,6 +384,17 @@ pub async fn activate_ruleset(
         updated_at: t,
     };
     let mut tx = state.db.begin().await?;
+    rulesets::lock(&mut tx.conn()).await?;
+    // Checked again under the lock: two activations of one version must not both start a job.
+    let current = rulesets::get(&mut tx.conn(), stored.version)
+        .await?
+        .ok_or(ApiError::NotFound { what: "rule set" })?;
+    if current.status == "active" {
+        return Err(ApiError::Conflict {
+            code: "already_active",
+            message: format!("version {} is active", stored.version),
+        });
+    }
     let previous = rulesets::activate(&mut tx.conn(), stored.version, t).await?;
     rulesets::insert_job(&mut tx.conn(), &job).await?;
     super::audit::record(

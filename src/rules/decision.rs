@@ -13,6 +13,9 @@ pub use super::outcome::{
     Verdict,
 };
 
+/// Most calls on `decision` one evaluation may make (a decision is stored and shown whole).
+pub const MAX_EFFECTS: usize = 256;
+
 /// Longest a special callback may be deferred.
 pub const MAX_DUE_IN_DAYS: INT = 366;
 
@@ -72,8 +75,14 @@ impl Decision {
         self.verdict
     }
 
-    fn push(&mut self, e: Effect) {
+    fn push(&mut self, e: Effect) -> CallResult {
+        if self.effects.len() >= MAX_EFFECTS {
+            return Err(fail(format!(
+                "more than {MAX_EFFECTS} calls on decision in one evaluation"
+            )));
+        }
         self.effects.push((CURRENT_RULE.with(|c| c.get()), e));
+        Ok(())
     }
 
     fn reject(&mut self, code: ImmutableString, message: ImmutableString) -> CallResult {
@@ -83,8 +92,7 @@ impl Decision {
             )));
         }
         self.verdict = Verdict::Reject;
-        self.push(Effect::Reject(code, message));
-        Ok(())
+        self.push(Effect::Reject(code, message))
     }
 
     fn mismatch(&mut self, code: ImmutableString, message: ImmutableString) -> CallResult {
@@ -94,8 +102,7 @@ impl Decision {
             )));
         }
         self.verdict = self.verdict.max(Verdict::Mismatch);
-        self.push(Effect::Mismatch(code, message));
-        Ok(())
+        self.push(Effect::Mismatch(code, message))
     }
 
     fn require(&mut self, item: ImmutableString) -> CallResult {
@@ -104,8 +111,7 @@ impl Decision {
                 "require: item '{item}' must be lower_snake_case"
             )));
         }
-        self.push(Effect::Require(item));
-        Ok(())
+        self.push(Effect::Require(item))
     }
 
     fn check_index(&self, code: &str) -> Result<u16, Box<EvalAltResult>> {
@@ -118,8 +124,7 @@ impl Decision {
 
     fn check(&mut self, code: ImmutableString) -> CallResult {
         let i = self.check_index(&code)?;
-        self.push(Effect::Check(i));
-        Ok(())
+        self.push(Effect::Check(i))
     }
 
     fn check_group(&mut self, name: ImmutableString) -> CallResult {
@@ -128,14 +133,12 @@ impl Decision {
                 "unknown check group '{name}': it is not in checks.toml [groups]"
             )));
         }
-        self.push(Effect::CheckGroup(name));
-        Ok(())
+        self.push(Effect::CheckGroup(name))
     }
 
     fn periodic(&mut self, frequency: ImmutableString) -> CallResult {
         let f = frequency.parse::<Frequency>().map_err(fail)?;
-        self.push(Effect::Periodic(f));
-        Ok(())
+        self.push(Effect::Periodic(f))
     }
 
     fn special_callback(
@@ -163,13 +166,11 @@ impl Decision {
             })?;
             indices.push(self.check_index(&code)?);
         }
-        self.push(Effect::Special(reason, due_in_days, indices));
-        Ok(())
+        self.push(Effect::Special(reason, due_in_days, indices))
     }
 
     fn note(&mut self, text: ImmutableString) -> CallResult {
-        self.push(Effect::Note(text));
-        Ok(())
+        self.push(Effect::Note(text))
     }
 
     /// Builds the outcome; `rules` names the rule files by index. Strings are shared, not

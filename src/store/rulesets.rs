@@ -99,6 +99,19 @@ pub async fn list(c: &mut Conn<'_>) -> Result<Vec<StoredRuleSet>, StoreError> {
     Ok(rows.into_iter().map(StoredRuleSet::from).collect())
 }
 
+/// Serialises rule-set writes for the rest of the transaction (PostgreSQL: an advisory lock;
+/// SQLite write transactions are exclusive already), so version numbers and the single active
+/// version never race.
+pub async fn lock(c: &mut Conn<'_>) -> Result<(), StoreError> {
+    if let Conn::Postgres(pg) = c {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(0x5355_4954_5253_i64)
+            .execute(&mut **pg)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Stores a new draft as the next version number; returns it.
 pub async fn insert_draft(
     c: &mut Conn<'_>,

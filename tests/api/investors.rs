@@ -123,6 +123,7 @@ async fn each_bad_field_is_named_and_nothing_is_stored(app: TestApp) {
             "kind",
         ),
         (individual(json!({"nickname": "x"})), "nickname"),
+        (individual(json!({"name": "a\u{0}b"})), "body"),
     ];
     for (body, field) in cases {
         let got = app.post("/v1/investors", "sales", body.clone()).await;

@@ -187,3 +187,14 @@ fn the_decision_follows_precedence_and_the_most_frequent_periodic() {
         ]
     );
 }
+
+#[test]
+fn a_rule_cannot_flood_the_decision() {
+    let err = run(with_rule(
+        "70-flood.rhai",
+        "for i in 0..1000 { decision.note(\"x\"); }",
+    ))
+    .expect_err("capped");
+    assert_eq!(err.file, "70-flood.rhai");
+    assert!(err.message.contains("256"), "{err}");
+}
