@@ -210,7 +210,7 @@ impl Native {
             require(&mut out, 1, "reassessment");
         }
         // 30-matching
-        if ordinary && inv.assessment_valid {
+        if ordinary && inv.level > 0 {
             if inv.lowest_category {
                 if prod.rating > 1 {
                     reject(
