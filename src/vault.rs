@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -121,20 +121,27 @@ impl Vault {
         }
     }
 
-    /// `v1:` + base64(nonce ‖ ciphertext ‖ tag).
-    pub fn seal(&self, plaintext: &str) -> Result<String, VaultError> {
+    /// `v1:` + base64(nonce ‖ ciphertext ‖ tag). `context` (e.g. `investors.phone/<id>`) is
+    /// authenticated with it, so a sealed value copied to another row or column does not open.
+    pub fn seal(&self, plaintext: &str, context: &str) -> Result<String, VaultError> {
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(|e| VaultError::Key(format!("no randomness: {e}")))?;
         let ct = self
             .cipher
-            .encrypt(&Nonce::from(nonce), plaintext.as_bytes())
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: context.as_bytes(),
+                },
+            )
             .map_err(|_| VaultError::Open)?;
         let mut out = nonce.to_vec();
         out.extend(ct);
         Ok(format!("{PREFIX}{}", STANDARD.encode(out)))
     }
 
-    pub fn open(&self, sealed: &str) -> Result<String, VaultError> {
+    pub fn open(&self, sealed: &str, context: &str) -> Result<String, VaultError> {
         let raw = sealed.strip_prefix(PREFIX).ok_or(VaultError::Open)?;
         let bytes = STANDARD.decode(raw).map_err(|_| VaultError::Open)?;
         if bytes.len() < 12 + 16 {
@@ -144,7 +151,13 @@ impl Vault {
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| VaultError::Open)?;
         let pt = self
             .cipher
-            .decrypt(&Nonce::from(nonce), ct)
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: ct,
+                    aad: context.as_bytes(),
+                },
+            )
             .map_err(|_| VaultError::Open)?;
         String::from_utf8(pt).map_err(|_| VaultError::Open)
     }
@@ -169,21 +182,40 @@ mod tests {
     #[test]
     fn seals_opens_and_refuses_tampering() {
         let v = Vault::from_key([7; 32]);
-        let sealed = v.seal("110101199001011234").expect("seal");
+        let sealed = v
+            .seal("110101199001011234", "investors.id_number/a")
+            .expect("seal");
         assert!(Vault::is_sealed(&sealed) && !sealed.contains("1101011990"));
-        assert_eq!(v.open(&sealed).expect("open"), "110101199001011234");
+        assert_eq!(
+            v.open(&sealed, "investors.id_number/a").expect("open"),
+            "110101199001011234"
+        );
+        assert!(
+            v.open(&sealed, "investors.id_number/b").is_err(),
+            "bound to its row"
+        );
+        assert!(
+            v.open(&sealed, "investors.phone/a").is_err(),
+            "bound to its column"
+        );
         assert_ne!(
-            v.seal("x").expect("seal"),
-            v.seal("x").expect("seal"),
+            v.seal("x", "c").expect("seal"),
+            v.seal("x", "c").expect("seal"),
             "a fresh nonce each time"
         );
         let mut bytes = sealed.into_bytes();
         let n = bytes.len() - 3;
         bytes[n] = if bytes[n] == b'A' { b'B' } else { b'A' };
-        assert!(v.open(&String::from_utf8(bytes).expect("utf8")).is_err());
+        assert!(
+            v.open(
+                &String::from_utf8(bytes).expect("utf8"),
+                "investors.id_number/a"
+            )
+            .is_err()
+        );
         assert!(
             Vault::from_key([8; 32])
-                .open(&v.seal("y").expect("seal"))
+                .open(&v.seal("y", "c").expect("seal"), "c")
                 .is_err(),
             "another key"
         );

@@ -56,22 +56,27 @@ fn money(v: Option<String>) -> Result<Option<Money>, StoreError> {
     .transpose()
 }
 
-fn open(vault: &Vault, id: &str, v: String) -> Result<String, StoreError> {
+/// What a sealed column value is bound to: its column and its investor.
+pub fn context(column: &str, id: &str) -> String {
+    format!("investors.{column}/{id}")
+}
+
+fn open(vault: &Vault, id: &str, column: &str, v: String) -> Result<String, StoreError> {
     if !Vault::is_sealed(&v) {
         return Ok(v);
     }
     vault
-        .open(&v)
-        .map_err(|e| StoreError::Corrupt(format!("investor {id}: {e}")))
+        .open(&v, &context(column, id))
+        .map_err(|e| StoreError::Corrupt(format!("investor {id} {column}: {e}")))
 }
 
 impl Row {
     fn into_investor(self, vault: &Vault) -> Result<Investor, StoreError> {
         let mut r = self;
         let id = r.id.clone();
-        r.id_number = open(vault, &id, r.id_number)?;
-        r.phone = r.phone.map(|p| open(vault, &id, p)).transpose()?;
-        r.email = r.email.map(|e| open(vault, &id, e)).transpose()?;
+        r.id_number = open(vault, &id, "id_number", r.id_number)?;
+        r.phone = r.phone.map(|p| open(vault, &id, "phone", p)).transpose()?;
+        r.email = r.email.map(|e| open(vault, &id, "email", e)).transpose()?;
         Investor::try_from(r)
     }
 }
@@ -99,18 +104,26 @@ impl TryFrom<Row> for Investor {
     }
 }
 
-fn seal(vault: &Vault, v: &str) -> Result<String, StoreError> {
+fn seal(vault: &Vault, id: &str, column: &str, v: &str) -> Result<String, StoreError> {
     vault
-        .seal(v)
+        .seal(v, &context(column, id))
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Stores the investor with identity number, phone and e-mail sealed, and the identity number's
 /// lookup hash.
 pub async fn insert(c: &mut Conn<'_>, vault: &Vault, inv: &Investor) -> Result<(), StoreError> {
-    let id_number = seal(vault, &inv.id_number)?;
-    let phone = inv.phone.as_deref().map(|p| seal(vault, p)).transpose()?;
-    let email = inv.email.as_deref().map(|e| seal(vault, e)).transpose()?;
+    let id_number = seal(vault, &inv.id, "id_number", &inv.id_number)?;
+    let phone = inv
+        .phone
+        .as_deref()
+        .map(|p| seal(vault, &inv.id, "phone", p))
+        .transpose()?;
+    let email = inv
+        .email
+        .as_deref()
+        .map(|e| seal(vault, &inv.id, "email", e))
+        .transpose()?;
     let sql = concat!(
         "INSERT INTO investors (",
         columns!(),
@@ -192,23 +205,23 @@ pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<usize, Store
     let rows: Vec<(String, String, Option<String>, Option<String>)> =
         on_conn!(c, |e| sqlx::query_as(sql).fetch_all(e).await)?;
     for (id, id_number, phone, email) in &rows {
-        let plain = open(vault, id, id_number.clone())?;
-        let s = |v: &Option<String>| -> Result<Option<String>, StoreError> {
+        let plain = open(vault, id, "id_number", id_number.clone())?;
+        let s = |column: &str, v: &Option<String>| -> Result<Option<String>, StoreError> {
             v.as_ref()
                 .map(|x| {
                     if Vault::is_sealed(x) {
                         Ok(x.clone())
                     } else {
-                        seal(vault, x)
+                        seal(vault, id, column, x)
                     }
                 })
                 .transpose()
         };
-        let (phone, email) = (s(phone)?, s(email)?);
+        let (phone, email) = (s("phone", phone)?, s("email", email)?);
         let sealed_id = if Vault::is_sealed(id_number) {
             id_number.clone()
         } else {
-            seal(vault, id_number)?
+            seal(vault, id, "id_number", id_number)?
         };
         on_conn!(c, |e| {
             sqlx::query(

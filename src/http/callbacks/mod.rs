@@ -155,7 +155,12 @@ fn view(
 fn listed_view(vault: &Vault, mut l: callbacks::Listed) -> CallbackView {
     l.investor_phone = l.investor_phone.and_then(|p| {
         if Vault::is_sealed(&p) {
-            vault.open(&p).ok()
+            vault
+                .open(
+                    &p,
+                    &crate::store::investors::context("phone", &l.callback.investor_id),
+                )
+                .ok()
         } else {
             Some(p)
         }
