@@ -36,6 +36,8 @@ pub mod limits {
     pub const MAX_VARIABLES: usize = 128;
     pub const MAX_FUNCTIONS: usize = 64;
     pub const MAX_SOURCE_BYTES: usize = 64 * 1024;
+    /// Lines `print`/`debug` may log in one evaluation of a whole rule set.
+    pub const MAX_LOG_LINES: u32 = 16;
     /// Wall-clock budget of one evaluation of a whole rule set.
     pub const WALL_CLOCK: std::time::Duration = std::time::Duration::from_millis(200);
 }
@@ -143,6 +145,8 @@ impl std::error::Error for RuleError {}
 
 thread_local! {
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// Lines a rule may still log in this evaluation.
+    static LOG_BUDGET: Cell<u32> = const { Cell::new(0) };
 }
 
 /// The process-wide sandboxed engine.
@@ -191,8 +195,17 @@ fn build_engine() -> Engine {
         }
         None
     });
-    engine.on_print(|text| tracing::info!(target: "rules", "{text}"));
-    engine.on_debug(|text, source, pos| tracing::debug!(target: "rules", ?source, %pos, "{text}"));
+    // A rule's print and debug lines go to the log, a few per evaluation: a loop cannot flood it.
+    engine.on_print(|text| {
+        if take_log_budget() {
+            tracing::info!(target: "rules", "{text}");
+        }
+    });
+    engine.on_debug(|text, source, pos| {
+        if take_log_budget() {
+            tracing::debug!(target: "rules", ?source, %pos, "{text}");
+        }
+    });
     facts::register(&mut engine);
     super::decision::register(&mut engine);
     engine
@@ -222,11 +235,20 @@ impl fmt::Debug for CompiledRuleSet {
     }
 }
 
+fn take_log_budget() -> bool {
+    LOG_BUDGET.with(|b| {
+        let left = b.get();
+        b.set(left.saturating_sub(1));
+        left > 0
+    })
+}
+
 struct DeadlineGuard;
 
 impl DeadlineGuard {
     fn start(budget: Duration) -> Self {
         DEADLINE.with(|d| d.set(Some(Instant::now() + budget)));
+        LOG_BUDGET.with(|b| b.set(limits::MAX_LOG_LINES));
         DeadlineGuard
     }
 }
