@@ -683,3 +683,12 @@ async fn a_lowered_level_calls_back_every_holding(app: TestApp) {
         assert_eq!((by - from).num_days(), 30);
     }
 }
+
+/// Claims an order's confirmation callback as `planner` and confirms every check; returns the
+/// outcome's status and body.
+pub async fn confirm(app: &TestApp, order: &Value, recording_ref: &str) -> (StatusCode, Value) {
+    let cb = callback_of(order, "confirmation");
+    claim(app, &cb, "planner").await;
+    let codes = checks_of(app, &cb).await;
+    outcome(app, &cb, "planner", json!({"method": "phone", "reached": true, "answers": answers(&codes, None), "recording_ref": recording_ref})).await
+}

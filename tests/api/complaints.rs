@@ -195,24 +195,15 @@ async fn an_evidence_bundle_verifies_by_digest_and_replay(app: TestApp) {
     )
     .await;
     let order_id = order["id"].as_str().expect("id");
-    let confirmation = order["callbacks"]
+    let (status, _) = crate::callbacks::confirm(&app, &order, "tel/1.wav").await;
+    assert_eq!(status, StatusCode::OK);
+    let cb = order["callbacks"]
         .as_array()
         .expect("cbs")
         .iter()
         .find(|c| c["kind"] == "confirmation")
-        .cloned()
-        .expect("c");
-    let cb = confirmation["id"].as_str().expect("cb");
-    app.post(&format!("/v1/callbacks/{cb}/claim"), "planner", json!({}))
-        .await;
-    let answers: serde_json::Map<String, Value> = confirmation["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .filter_map(|c| c["code"].as_str())
-        .map(|c| (c.to_string(), json!(true)))
-        .collect();
-    app.post(&format!("/v1/callbacks/{cb}/outcome"), "planner", json!({"method": "phone", "reached": true, "answers": answers, "recording_ref": "tel/1.wav"})).await;
+        .and_then(|c| c["id"].as_str())
+        .expect("cb");
     app.post(
         &format!("/v1/callbacks/{cb}/reviews"),
         "compliance",

@@ -27,30 +27,7 @@ async fn an_additional_subscription_is_not_held_to_the_minimum(app: TestApp) {
     // While the first order may still be rescinded, a top-up is still a first purchase.
     let (_, cooling) = crate::suitability::check(&app, &investor, &r3, json!("500000")).await;
     assert_eq!(cooling["verdict"], "reject");
-    let cb = order["callbacks"]
-        .as_array()
-        .expect("cbs")
-        .iter()
-        .find(|c| c["kind"] == "confirmation")
-        .cloned()
-        .expect("c");
-    let id = cb["id"].as_str().expect("id");
-    app.post(&format!("/v1/callbacks/{id}/claim"), "planner", json!({}))
-        .await;
-    let answers: serde_json::Map<String, Value> = cb["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .filter_map(|c| c["code"].as_str())
-        .map(|c| (c.to_string(), json!(true)))
-        .collect();
-    let (status, _) = app
-        .post(
-            &format!("/v1/callbacks/{id}/outcome"),
-            "planner",
-            json!({"method": "phone", "reached": true, "answers": answers}),
-        )
-        .await;
+    let (status, _) = crate::callbacks::confirm(&app, &order, "tel/2.wav").await;
     assert_eq!(status, StatusCode::OK);
     let (_, more) = crate::suitability::check(&app, &investor, &r3, json!("500000")).await;
     assert_eq!(more["facts"]["order"]["first_purchase"], false);
