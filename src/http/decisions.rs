@@ -38,6 +38,22 @@ pub struct Replay {
     pub replayed: Outcome,
 }
 
+impl From<decisions::StoredDecision> for DecisionRecord {
+    fn from(d: decisions::StoredDecision) -> Self {
+        DecisionRecord {
+            id: d.id,
+            investor_id: d.investor_id,
+            product_id: d.product_id,
+            purpose: d.purpose,
+            ruleset_version: d.ruleset_version,
+            facts: d.facts,
+            outcome: d.outcome,
+            created_by: d.created_by,
+            created_at: d.created_at,
+        }
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/decisions/{id}", get(get_decision))
@@ -58,18 +74,7 @@ pub async fn get_decision(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<DecisionRecord>, ApiError> {
-    let d = load(&state, &id).await?;
-    Ok(Json(DecisionRecord {
-        id: d.id,
-        investor_id: d.investor_id,
-        product_id: d.product_id,
-        purpose: d.purpose,
-        ruleset_version: d.ruleset_version,
-        facts: d.facts,
-        outcome: d.outcome,
-        created_by: d.created_by,
-        created_at: d.created_at,
-    }))
+    Ok(Json(load(&state, &id).await?.into()))
 }
 
 /// Re-evaluates a stored decision with its stored facts and rule-set version.

@@ -345,47 +345,31 @@ async fn outcomes_must_answer_every_check(app: TestApp) {
         .as_object_mut()
         .expect("map")
         .remove("identity_confirmed");
-    let got = outcome(
-        &app,
-        &cb,
-        "planner",
-        json!({"method": "phone", "reached": true, "answers": partial}),
-    )
-    .await;
-    assert_error(
-        &got,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-        Some("answers.identity_confirmed"),
-    );
     let mut extra = answers(&codes, None);
     extra["made_up"] = json!(true);
-    let got = outcome(
-        &app,
-        &cb,
-        "planner",
-        json!({"method": "phone", "reached": true, "answers": extra}),
-    )
-    .await;
-    assert_error(
-        &got,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-        Some("answers.made_up"),
-    );
-    let got = outcome(
-        &app,
-        &cb,
-        "planner",
-        json!({"method": "pigeon", "reached": true, "answers": answers(&codes, None)}),
-    )
-    .await;
-    assert_error(
-        &got,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-        Some("method"),
-    );
+    let cases = [
+        (
+            json!({"method": "phone", "reached": true, "answers": partial}),
+            "answers.identity_confirmed",
+        ),
+        (
+            json!({"method": "phone", "reached": true, "answers": extra}),
+            "answers.made_up",
+        ),
+        (
+            json!({"method": "pigeon", "reached": true, "answers": answers(&codes, None)}),
+            "method",
+        ),
+    ];
+    for (body, field) in cases {
+        let got = outcome(&app, &cb, "planner", body).await;
+        assert_error(
+            &got,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Some(field),
+        );
+    }
     let (_, detail) = app.get(&format!("/v1/callbacks/{cb}"), "planner").await;
     assert_eq!(detail["status"], "open");
     assert_eq!(detail["outcomes"], json!([]));
