@@ -129,7 +129,7 @@ pub struct ImpactReport {
 
 pub const MAX_EXAMPLES: usize = 20;
 
-fn compare(h: &Holding, active: &Outcome, draft: &Outcome) -> Vec<String> {
+fn compare(active: &Outcome, draft: &Outcome) -> Vec<String> {
     let mut changes = Vec::new();
     if active.verdict != draft.verdict {
         changes.push("verdict".to_string());
@@ -155,7 +155,6 @@ fn compare(h: &Holding, active: &Outcome, draft: &Outcome) -> Vec<String> {
     if specials(active) != specials(draft) {
         changes.push("special_callbacks".to_string());
     }
-    let _ = h;
     changes
 }
 
@@ -205,7 +204,7 @@ pub async fn impact(
                 let after = d.evaluate_cached(&h.facts);
                 match (before, after) {
                     (Ok(b), Ok(n)) => {
-                        let changes = compare(h, &b, &n);
+                        let changes = compare(&b, &n);
                         Ok((changes, b, n))
                     }
                     (Err(e), _) | (_, Err(e)) => Err(e),

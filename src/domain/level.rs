@@ -72,13 +72,6 @@ macro_rules! five_grades {
 five_grades!(RiskLevel, "C", "investor risk level");
 five_grades!(RiskRating, "R", "product risk rating");
 
-impl RiskLevel {
-    /// The common Chinese name of the level (names vary by firm; questionnaires may carry their own).
-    pub fn chinese_name(self) -> &'static str {
-        ["保守型", "谨慎型", "稳健型", "积极型", "激进型"][usize::from(self.0 - 1)]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,7 @@ impl AuthCache {
         {
             return Ok(Some(staff.clone()));
         }
-        let found = staff::authenticate(db, token).await?;
+        let found = staff::authenticate(db, &key).await?;
         if let (Some(staff), Ok(mut map)) = (&found, self.entries.write()) {
             if map.len() >= MAX_ENTRIES {
                 map.retain(|_, (_, at)| at.elapsed() < TTL);

@@ -199,7 +199,7 @@ pub async fn create_order(
     }
 
     let mut tx = state.db.begin().await?;
-    let (view, facts) = decide_sale(
+    let view = decide_sale(
         &state,
         &mut tx.conn(),
         &req.investor_id,
@@ -248,7 +248,7 @@ pub async fn create_order(
         product_id: req.product_id.clone(),
         purpose: "order".into(),
         ruleset_version: view.outcome.ruleset_version,
-        facts,
+        facts: view.facts.clone(),
         outcome: view.outcome.clone(),
         created_by: Some(caller.id.clone()),
         created_at: t,

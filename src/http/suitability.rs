@@ -12,7 +12,6 @@ use crate::decide::{DecisionView, facts_of_row};
 use crate::domain::Money;
 use crate::domain::money::RawAmount;
 use crate::error::ApiError;
-use crate::rules::Facts;
 use crate::store::{Conn, holdings, investors, now};
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -43,7 +42,7 @@ pub async fn decide_sale(
     investor_id: &str,
     product_id: &str,
     amount: Money,
-) -> Result<(DecisionView, Facts), ApiError> {
+) -> Result<DecisionView, ApiError> {
     let t = now();
     let Some(row) =
         holdings::sale_facts(c, investor_id, product_id, t - chrono::Duration::days(90)).await?
@@ -58,9 +57,11 @@ pub async fn decide_sale(
     let facts = facts_of_row(&row, amount, &state.config.policy, t)?;
     let rules = state.rules.get();
     let outcome = rules.evaluate(&facts).map_err(ApiError::RuleFailed)?;
-    Ok((
-        DecisionView::new(Some(investor_id), Some(product_id), facts.clone(), outcome),
+    Ok(DecisionView::new(
+        Some(investor_id),
+        Some(product_id),
         facts,
+        outcome,
     ))
 }
 
@@ -75,7 +76,7 @@ pub async fn check_suitability(
 ) -> Result<Json<DecisionView>, ApiError> {
     let amount = parse_amount(&req.amount)?;
     let mut pooled = state.db.acquire().await?;
-    let (view, _) = decide_sale(
+    let view = decide_sale(
         &state,
         &mut pooled.conn(),
         &req.investor_id,
@@ -95,7 +96,7 @@ pub async fn reevaluate_holding(
     purpose: &str,
     actor: Option<&str>,
 ) -> Result<crate::store::decisions::StoredDecision, ApiError> {
-    let (view, facts) = decide_sale(
+    let view = decide_sale(
         state,
         c,
         &order.investor_id,
@@ -109,7 +110,7 @@ pub async fn reevaluate_holding(
         product_id: order.product_id.clone(),
         purpose: purpose.to_string(),
         ruleset_version: view.outcome.ruleset_version,
-        facts,
+        facts: view.facts,
         outcome: view.outcome,
         created_by: actor.map(str::to_string),
         created_at: now(),

@@ -71,10 +71,6 @@ impl Decision {
         }
     }
 
-    pub fn verdict(&self) -> Verdict {
-        self.verdict
-    }
-
     fn push(&mut self, e: Effect) -> CallResult {
         if self.effects.len() >= MAX_EFFECTS {
             return Err(fail(format!(

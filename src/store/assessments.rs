@@ -148,12 +148,6 @@ pub async fn latest_for(
     row.map(Assessment::try_from).transpose()
 }
 
-pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<Assessment>, StoreError> {
-    let sql = concat!("SELECT ", columns!(), " FROM assessments WHERE id = $1");
-    let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?;
-    row.map(Assessment::try_from).transpose()
-}
-
 /// Every assessment of the investor, newest first.
 pub async fn all_for(c: &mut Conn<'_>, investor_id: &str) -> Result<Vec<Assessment>, StoreError> {
     let sql = concat!(

@@ -103,22 +103,6 @@ pub async fn resolve(
     Ok(true)
 }
 
-/// (open complaints, complaints received since `since`) of an investor: what the rules see.
-pub async fn counts(
-    c: &mut Conn<'_>,
-    investor_id: &str,
-    since: DateTime<Utc>,
-) -> Result<(i64, i64), StoreError> {
-    let sql = "SELECT COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0), \
-               COALESCE(SUM(CASE WHEN received_at >= $2 THEN 1 ELSE 0 END), 0) FROM complaints WHERE investor_id = $1";
-    let (open, recent): (i64, i64) = on_conn!(c, |e| sqlx::query_as(sql)
-        .bind(investor_id)
-        .bind(since)
-        .fetch_one(e)
-        .await)?;
-    Ok((open, recent))
-}
-
 /// Complaints received in [from, to), optionally of one category: the archive (投诉档案).
 pub async fn received_between(
     c: &mut Conn<'_>,

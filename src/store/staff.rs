@@ -133,14 +133,14 @@ async fn load_staff(c: &mut Conn<'_>, staff_id: &str) -> Result<Staff, StoreErro
     })
 }
 
-/// The staff member a bearer token belongs to, if the token is known and not revoked.
-pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Staff>, StoreError> {
+/// The staff member whose token hashes to `token_hash`, if it is known and not revoked.
+pub async fn authenticate(db: &Db, token_hash: &str) -> Result<Option<Staff>, StoreError> {
     let mut pooled = db.acquire().await?;
     let mut c = pooled.conn();
     let row: Option<(String, Option<DateTime<Utc>>)> = on_conn!(&mut c, |e| sqlx::query_as(
         "SELECT staff_id, revoked_at FROM tokens WHERE token_hash = $1"
     )
-    .bind(hash_token(token))
+    .bind(token_hash)
     .fetch_optional(e)
     .await)?;
     match row {
