@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::store::staff::hex;
+use crate::hex::hex;
 use crate::store::{Db, StoreError};
 
 /// The tables exported, parents before children.

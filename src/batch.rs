@@ -1,5 +1,5 @@
-//! Work over every holding: the impact preview of a draft rule set, and the re-evaluation after
-//! an activation. Holdings stream from the store a page at a time (bounded memory); each page is
+//! Work over every holding: the impact preview of a draft rule set (and, through
+//! `workflow::reevaluation`, the re-evaluation after an activation). Holdings stream from the store a page at a time (bounded memory); each page is
 //! evaluated on every core; outcomes are memoised on identical facts.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -26,6 +26,18 @@ pub struct Holding {
     pub product_id: String,
     pub cooling_off_ends_at: DateTime<Utc>,
     pub facts: Facts,
+}
+
+impl Holding {
+    /// The holding as callbacks are planned on it.
+    pub fn held(&self) -> crate::callbacks::planner::Held<'_> {
+        crate::callbacks::planner::Held {
+            order_id: &self.order_id,
+            investor_id: &self.investor_id,
+            product_id: &self.product_id,
+            cooling_off_ends_at: self.cooling_off_ends_at,
+        }
+    }
 }
 
 /// The facts of a stored holding as of `at` (held already, so not a first purchase).
@@ -253,127 +265,4 @@ pub async fn impact(
     }
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)
-}
-
-/// Re-evaluates every holding with a newly activated set and plans the special callbacks it calls
-/// for that a holding does not have yet (one per order and reason). Progress goes to `job` in the
-/// store after each page, where every instance can read it.
-pub async fn reevaluate_after_activation(
-    db: &Db,
-    set: Arc<CompiledRuleSet>,
-    policy: &Policy,
-    job: &mut crate::store::rulesets::Job,
-) -> Result<(), StoreError> {
-    use crate::store::callbacks::{self, Callback, CheckRef};
-    use crate::store::decisions::{self, StoredDecision};
-    use crate::store::{new_id, now, rulesets};
-    let at = now();
-    {
-        let mut pooled = db.acquire().await?;
-        job.total = holdings::count(&mut pooled.conn()).await?;
-    }
-    let mut after = String::new();
-    loop {
-        let rows = {
-            let mut pooled = db.acquire().await?;
-            holdings::page(
-                &mut pooled.conn(),
-                &after,
-                PAGE,
-                at - chrono::Duration::days(90),
-            )
-            .await?
-        };
-        let Some(last) = rows.last() else { break };
-        let from = std::mem::replace(&mut after, last.order_id.clone());
-        let page: Vec<Holding> = rows
-            .into_iter()
-            .map(|r| holding(r, policy, at))
-            .collect::<Result<_, _>>()?;
-        let s = set.clone();
-        let outcomes =
-            tokio::task::block_in_place(|| par_map(&page, |h| s.evaluate_cached(&h.facts)));
-        let mut tx = db.begin().await?;
-        let existing: HashSet<(String, String)> =
-            holdings::special_reasons(&mut tx.conn(), &from, &after)
-                .await?
-                .into_iter()
-                .collect();
-        for (h, outcome) in page.iter().zip(outcomes) {
-            job.processed += 1;
-            let Ok(outcome) = outcome else { continue };
-            let missing: Vec<_> = outcome
-                .special_callbacks
-                .iter()
-                .filter(|s| !existing.contains(&(h.order_id.clone(), s.reason.to_string())))
-                .collect();
-            if missing.is_empty() {
-                continue;
-            }
-            job.changed += 1;
-            let decision = StoredDecision {
-                id: new_id(),
-                investor_id: h.investor_id.clone(),
-                product_id: h.product_id.clone(),
-                purpose: "activation".into(),
-                ruleset_version: set.version,
-                facts: h.facts.clone(),
-                outcome: (*outcome).clone(),
-                created_by: None,
-                created_at: at,
-            };
-            decisions::insert(&mut tx.conn(), &decision).await?;
-            for special in missing {
-                let due_from = at.max(h.cooling_off_ends_at);
-                let checks = special
-                    .checks
-                    .iter()
-                    .filter_map(|c| set.catalogue().by_code(c))
-                    .map(|c| CheckRef {
-                        code: c.code.clone(),
-                        question: c.question.clone(),
-                    })
-                    .collect();
-                let cb = Callback {
-                    id: new_id(),
-                    order_id: Some(h.order_id.clone()),
-                    investor_id: h.investor_id.clone(),
-                    product_id: Some(h.product_id.clone()),
-                    kind: "special".into(),
-                    reason: special.reason.to_string(),
-                    due_from,
-                    due_by: due_from + chrono::Duration::days(special.due_in_days.max(1)),
-                    checks,
-                    status: "open".into(),
-                    assignee_id: None,
-                    attempts: 0,
-                    decision_id: Some(decision.id.clone()),
-                    created_at: at,
-                    closed_at: None,
-                    complaint_id: None,
-                };
-                callbacks::insert(&mut tx.conn(), &cb).await?;
-                crate::store::audit::append(
-                    &mut tx.conn(),
-                    &crate::store::audit::Actor::system(),
-                    "callback.plan",
-                    "callback",
-                    &cb.id,
-                    &serde_json::json!({"order_id": cb.order_id, "reason": cb.reason, "ruleset_version": set.version}),
-                )
-                .await?;
-                job.callbacks += 1;
-            }
-        }
-        job.updated_at = now();
-        rulesets::update_job(&mut tx.conn(), job).await?;
-        tx.commit().await?;
-        tracing::info!(
-            version = set.version,
-            processed = job.processed,
-            total = job.total,
-            "re-evaluating holdings"
-        );
-    }
-    Ok(())
 }

@@ -1,27 +1,22 @@
-//! The one error type of the HTTP layer and its mapping to status codes and the contract's JSON shape
-//! (`{"error": {"code", "message", "details"}}`). Every handler returns `ApiError`; nothing else
-//! decides a status code.
+//! The one error type of the HTTP layer and its mapping to status codes and the contract's JSON
+//! shape (`{"error": {"code", "message", "details"}}`). Every handler returns `ApiError`; nothing
+//! else decides a status code. Causes the client must not see (database text, internal faults)
+//! travel in the response's extensions to `log_failures`, which logs them once inside the
+//! request's span; the body says only that the cause was logged.
+
+use std::sync::Arc;
 
 use axum::Json;
+use axum::extract::Request;
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-/// One problem with one input field, as in `{"field": "answers.q3", "problem": "unknown option 'z'"}`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct FieldProblem {
-    pub field: String,
-    pub problem: String,
-}
-
-impl FieldProblem {
-    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            problem: problem.into(),
-        }
-    }
-}
+pub use crate::domain::FieldProblem;
+use crate::store::StoreError;
+use crate::workflow::WorkflowError;
+use crate::workflow::error::summary;
 
 /// Errors an API call can end with. The variant decides the status; `code` is the stable,
 /// machine-readable name clients switch on.
@@ -37,43 +32,36 @@ pub enum ApiError {
     NotFound { what: &'static str },
     #[error("method not allowed on this route")]
     MethodNotAllowed,
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
-    #[error("{message}")]
-    Unprocessable {
-        code: &'static str,
-        message: String,
-        details: Vec<FieldProblem>,
-        /// Extra payload some codes carry (the decision for `suitability_rejected`).
-        extra: Option<serde_json::Value>,
-    },
-    /// A rule of the active set failed at run time: not the caller's fault, but named so risk
-    /// staff can fix it.
-    #[error("rule {0} failed")]
-    RuleFailed(crate::rules::RuleError),
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
+    /// Input that does not parse into what the workflow takes.
+    #[error("{}", summary(.0))]
+    Invalid(Vec<FieldProblem>),
+    /// An `Idempotency-Key` sent again with another body.
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
+    /// What a workflow refused or failed with.
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The store cannot be reached to authenticate the caller.
+    #[error("service unavailable")]
+    Unavailable(#[source] StoreError),
     /// Anything unexpected: logged in full, answered with a generic message.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+/// A cause logged by `log_failures` rather than sent to the client.
+#[derive(Clone, Debug)]
+pub struct HiddenCause(pub Arc<String>);
+
 impl ApiError {
     pub fn validation(details: Vec<FieldProblem>) -> Self {
-        let message = match details.as_slice() {
-            [one] => format!("{}: {}", one.field, one.problem),
-            many => format!("{} fields are invalid", many.len()),
-        };
-        ApiError::Unprocessable {
-            code: "validation_failed",
-            message,
-            details,
-            extra: None,
-        }
+        ApiError::Invalid(details)
     }
 
     pub fn field(field: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self::validation(vec![FieldProblem::new(field, problem)])
+        ApiError::Invalid(vec![FieldProblem::new(field, problem)])
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -90,11 +78,25 @@ impl ApiError {
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::RuleFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Invalid(_) | ApiError::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::Workflow(e) => match e {
+                WorkflowError::NotFound(_) => StatusCode::NOT_FOUND,
+                WorkflowError::Forbidden { .. } => StatusCode::FORBIDDEN,
+                WorkflowError::Conflict { .. } => StatusCode::CONFLICT,
+                WorkflowError::Invalid(_)
+                | WorkflowError::SuitabilityRejected(_)
+                | WorkflowError::RequirementsMissing { .. }
+                | WorkflowError::RulesInvalid(_)
+                | WorkflowError::RuleTestsFailed(_)
+                | WorkflowError::RuleFailedOnFacts(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                WorkflowError::RuleFailed(_)
+                | WorkflowError::Store(_)
+                | WorkflowError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -105,11 +107,94 @@ impl ApiError {
             ApiError::Forbidden { code, .. } => code,
             ApiError::NotFound { .. } => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::Conflict { code, .. } => code,
-            ApiError::Unprocessable { code, .. } => code,
-            ApiError::RuleFailed(_) => "rule_failed",
+            ApiError::Invalid(_) => "validation_failed",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::Workflow(e) => match e {
+                WorkflowError::NotFound(_) => "not_found",
+                WorkflowError::Invalid(_) => "validation_failed",
+                WorkflowError::Forbidden { code, .. } | WorkflowError::Conflict { code, .. } => {
+                    code
+                }
+                WorkflowError::SuitabilityRejected(_) => "suitability_rejected",
+                WorkflowError::RequirementsMissing { .. } => "requirements_missing",
+                WorkflowError::RulesInvalid(_) => "rules_invalid",
+                WorkflowError::RuleTestsFailed(_) => "rule_tests_failed",
+                WorkflowError::RuleFailedOnFacts(_) | WorkflowError::RuleFailed(_) => {
+                    "rule_failed"
+                }
+                WorkflowError::Store(_) | WorkflowError::Internal(_) => "internal_error",
+            },
+            ApiError::Store(_) | ApiError::Internal(_) => "internal_error",
             ApiError::Unavailable(_) => "unavailable",
-            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The cause to log instead of answering with it, if this error hides one.
+    fn hidden_cause(&self) -> Option<String> {
+        match self {
+            ApiError::Store(e)
+            | ApiError::Workflow(WorkflowError::Store(e))
+            | ApiError::Unavailable(e) => Some(e.to_string()),
+            ApiError::Internal(cause) | ApiError::Workflow(WorkflowError::Internal(cause)) => {
+                Some(cause.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Field problems and the extra payload some codes carry (the decision, the test report).
+    fn details(self) -> (Vec<FieldProblem>, Option<serde_json::Value>) {
+        use serde_json::json;
+        let e = match self {
+            ApiError::Invalid(d) => return (d, None),
+            ApiError::IdempotencyKeyReused => {
+                let problem = FieldProblem::new("Idempotency-Key", "used before with another body");
+                return (vec![problem], None);
+            }
+            ApiError::Workflow(e) => e,
+            _ => return (Vec::new(), None),
+        };
+        match e {
+            WorkflowError::Invalid(d) => (d, None),
+            WorkflowError::SuitabilityRejected(d) => (Vec::new(), Some(json!({ "decision": d }))),
+            WorkflowError::RequirementsMissing { decision, missing } => (
+                missing
+                    .iter()
+                    .map(|m| FieldProblem::new("acknowledgments", format!("missing '{m}'")))
+                    .collect(),
+                Some(json!({ "decision": decision, "missing": missing })),
+            ),
+            WorkflowError::RulesInvalid(errors) => (
+                errors
+                    .iter()
+                    .map(|e| {
+                        let at = match (e.line, e.column) {
+                            (Some(l), Some(c)) => format!("line {l}, column {c}: "),
+                            (Some(l), None) => format!("line {l}: "),
+                            _ => String::new(),
+                        };
+                        FieldProblem::new(format!("files.{}", e.file), format!("{at}{}", e.message))
+                    })
+                    .collect(),
+                Some(json!({ "errors": errors })),
+            ),
+            WorkflowError::RuleTestsFailed(report) => (
+                report
+                    .failures
+                    .iter()
+                    .map(|f| {
+                        FieldProblem::new(
+                            format!("files.{}", f.file),
+                            format!("{}: {}", f.case, f.problems.join("; ")),
+                        )
+                    })
+                    .collect(),
+                Some(json!({ "tests": report })),
+            ),
+            WorkflowError::RuleFailedOnFacts(e) | WorkflowError::RuleFailed(e) => {
+                (vec![FieldProblem::new(e.file.clone(), e.to_string())], None)
+            }
+            _ => (Vec::new(), None),
         }
     }
 }
@@ -134,39 +219,46 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let code = self.code().to_string();
-        let message = match &self {
-            ApiError::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
-                "internal error; the cause has been logged".to_string()
-            }
-            ApiError::Unavailable(cause) => {
-                tracing::warn!(%cause, "unavailable");
-                self.to_string()
-            }
-            ApiError::RuleFailed(e) => format!("rule {e}"),
-            other => other.to_string(),
+        let hidden = self.hidden_cause();
+        let message = match (&self, &hidden) {
+            (ApiError::Unavailable(_), _) => "service unavailable; try again shortly".to_string(),
+            (_, Some(_)) => "internal error; the cause has been logged".to_string(),
+            (ApiError::Workflow(WorkflowError::RuleFailed(e)), None) => format!("rule {e}"),
+            (other, None) => other.to_string(),
         };
-        let (details, extra) = match self {
-            ApiError::Unprocessable { details, extra, .. } => {
-                let extra = extra.and_then(|v| match v {
-                    serde_json::Value::Object(map) => Some(map),
-                    _ => None,
-                });
-                (details, extra)
-            }
-            ApiError::RuleFailed(e) => {
-                (vec![FieldProblem::new(e.file.clone(), e.to_string())], None)
-            }
-            _ => (Vec::new(), None),
-        };
+        let (details, extra) = self.details();
         let body = ErrorBody {
             error: ErrorDetail {
                 code,
                 message,
                 details,
-                extra,
+                extra: extra.and_then(|v| match v {
+                    serde_json::Value::Object(map) => Some(map),
+                    _ => None,
+                }),
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(cause) = hidden {
+            response
+                .extensions_mut()
+                .insert(HiddenCause(Arc::new(cause)));
+        }
+        response
     }
+}
+
+/// Logs, once and inside the request's span, the cause of every failure the client was not
+/// told (a 5xx with a generic body).
+pub async fn log_failures(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    if let Some(HiddenCause(cause)) = response.extensions().get::<HiddenCause>() {
+        let status = response.status().as_u16();
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(status, cause = %cause, "unavailable");
+        } else {
+            tracing::error!(status, cause = %cause, "internal error");
+        }
+    }
+    response
 }

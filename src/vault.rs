@@ -14,7 +14,7 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::store::staff::hex;
+use crate::hex::hex;
 
 const PREFIX: &str = "v1:";
 

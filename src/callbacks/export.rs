@@ -1,6 +1,7 @@
 //! The planners' documents: the callback plan (回访计划表) as CSV or XLSX, with the columns of
 //! the firm's paper form, and the report for a period (回访报告).
 
+use crate::domain::state::CallbackKind;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -24,11 +25,11 @@ pub const PLAN_COLUMNS: [&str; 11] = [
     "状态",
 ];
 
-fn purpose(kind: &str, reason: &str) -> String {
+fn purpose(kind: CallbackKind, reason: &str) -> String {
     match kind {
-        "confirmation" => "投资冷静期后回访确认".to_string(),
-        "periodic" => format!("定期回访（{}）", frequency_zh(reason)),
-        _ => format!("特定回访：{}", special_zh(reason)),
+        CallbackKind::Confirmation => "投资冷静期后回访确认".to_string(),
+        CallbackKind::Periodic => format!("定期回访（{}）", frequency_zh(reason)),
+        CallbackKind::Special => format!("特定回访：{}", special_zh(reason)),
     }
 }
 
@@ -54,11 +55,11 @@ fn special_zh(reason: &str) -> &str {
     }
 }
 
-fn first_or_regular(kind: &str) -> &'static str {
+fn first_or_regular(kind: CallbackKind) -> &'static str {
     match kind {
-        "confirmation" => "首次",
-        "periodic" => "常规",
-        _ => "特定",
+        CallbackKind::Confirmation => "首次",
+        CallbackKind::Periodic => "常规",
+        CallbackKind::Special => "特定",
     }
 }
 
@@ -89,7 +90,7 @@ pub fn plan_rows(items: &[Listed]) -> Vec<[String; 11]> {
                 (i + 1).to_string(),
                 cell(&l.investor_name),
                 "电话".to_string(),
-                purpose(&c.kind, &c.reason),
+                purpose(c.kind, &c.reason),
                 match (&l.product_name, &l.product_code) {
                     (Some(name), Some(code)) => cell(&format!("{name}（{code}）")),
                     _ => "投诉处理回访".to_string(),
@@ -98,11 +99,11 @@ pub fn plan_rows(items: &[Listed]) -> Vec<[String; 11]> {
                     .with_timezone(&business_offset())
                     .format("%Y-%m-%d")
                     .to_string(),
-                first_or_regular(&c.kind).to_string(),
+                first_or_regular(c.kind).to_string(),
                 local(c.due_from),
                 local(c.due_by),
                 checks.join("；"),
-                c.status.clone(),
+                c.status.to_string(),
             ]
         })
         .collect()
@@ -167,7 +168,7 @@ pub struct Report {
 pub fn report(
     from: chrono::DateTime<chrono::Utc>,
     to: chrono::DateTime<chrono::Utc>,
-    outcomes: &[(Outcome, String)],
+    outcomes: &[(Outcome, CallbackKind)],
     escalations: &[Escalation],
 ) -> Report {
     let mut r = Report {
@@ -177,9 +178,9 @@ pub fn report(
         ..Default::default()
     };
     for (o, kind) in outcomes {
-        *r.by_kind.entry(kind.clone()).or_default() += 1;
+        *r.by_kind.entry(kind.to_string()).or_default() += 1;
         *r.by_method.entry(o.method.clone()).or_default() += 1;
-        *r.by_result.entry(o.result.clone()).or_default() += 1;
+        *r.by_result.entry(o.result.to_string()).or_default() += 1;
         for (code, ok) in o.answers.0.iter() {
             if !ok {
                 *r.failed_checks.entry(code.clone()).or_default() += 1;
@@ -188,7 +189,7 @@ pub fn report(
     }
     r.escalations_opened = escalations.len();
     for e in escalations {
-        *r.escalations_by_reason.entry(e.reason.clone()).or_default() += 1;
+        *r.escalations_by_reason.entry(e.reason.to_string()).or_default() += 1;
     }
     r
 }

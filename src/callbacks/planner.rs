@@ -7,21 +7,42 @@
 use chrono::{DateTime, Duration, Months, Utc};
 
 use crate::config::CallbackPolicy;
+use crate::domain::state::{CallbackKind, CallbackStatus};
 use crate::rules::Frequency;
 use crate::rules::catalogue::Catalogue;
-use crate::rules::decision::Outcome;
+use crate::rules::decision::{Outcome, SpecialCallback};
 use crate::store::callbacks::{Callback, CheckRef};
 use crate::store::new_id;
 use crate::store::orders::Order;
 
+/// The reason of a confirmation callback, and the catalogue group of periodic checks.
 pub const CONFIRMATION: &str = "confirmation";
 pub const PERIODIC: &str = "periodic";
-pub const SPECIAL: &str = "special";
+
+/// The holding a callback is about: an order, or a holding streamed by batch work.
+#[derive(Debug, Clone, Copy)]
+pub struct Held<'a> {
+    pub order_id: &'a str,
+    pub investor_id: &'a str,
+    pub product_id: &'a str,
+    pub cooling_off_ends_at: DateTime<Utc>,
+}
+
+impl<'a> From<&'a Order> for Held<'a> {
+    fn from(o: &'a Order) -> Self {
+        Held {
+            order_id: &o.id,
+            investor_id: &o.investor_id,
+            product_id: &o.product_id,
+            cooling_off_ends_at: o.cooling_off_ends_at,
+        }
+    }
+}
 
 /// A callback task due in [due_from, due_by].
 pub fn task(
-    order: &Order,
-    kind: &str,
+    held: Held<'_>,
+    kind: CallbackKind,
     reason: &str,
     (due_from, due_by): (DateTime<Utc>, DateTime<Utc>),
     checks: Vec<CheckRef>,
@@ -30,15 +51,15 @@ pub fn task(
 ) -> Callback {
     Callback {
         id: new_id(),
-        order_id: Some(order.id.clone()),
-        investor_id: order.investor_id.clone(),
-        product_id: Some(order.product_id.clone()),
-        kind: kind.to_string(),
+        order_id: Some(held.order_id.to_string()),
+        investor_id: held.investor_id.to_string(),
+        product_id: Some(held.product_id.to_string()),
+        kind,
         reason: reason.to_string(),
         due_from,
         due_by,
         checks,
-        status: "open".into(),
+        status: CallbackStatus::Open,
         assignee_id: None,
         attempts: 0,
         decision_id: decision_id.map(str::to_string),
@@ -98,8 +119,8 @@ pub fn for_new_order(
         question: c.question.to_string(),
     });
     out.push(task(
-        order,
-        CONFIRMATION,
+        order.into(),
+        CallbackKind::Confirmation,
         CONFIRMATION,
         (
             start,
@@ -109,15 +130,12 @@ pub fn for_new_order(
         Some(decision_id),
         now,
     ));
-    for special in &outcome.special_callbacks {
-        let due_by = start + Duration::days(special.due_in_days.max(1));
-        let checks = codes_to_checks(catalogue, special.checks.iter().map(|c| c.as_str()));
-        out.push(task(
-            order,
-            SPECIAL,
-            &special.reason,
-            (start, due_by),
-            checks,
+    for s in &outcome.special_callbacks {
+        out.push(special(
+            order.into(),
+            s,
+            start,
+            catalogue,
             Some(decision_id),
             now,
         ));
@@ -136,6 +154,28 @@ pub fn for_new_order(
     out
 }
 
+/// The special callback a decision calls for, due within its `due_in_days` of `from`.
+pub fn special(
+    held: Held<'_>,
+    special: &SpecialCallback,
+    from: DateTime<Utc>,
+    catalogue: &Catalogue,
+    decision_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Callback {
+    let due_by = from + Duration::days(special.due_in_days.max(1));
+    let checks = codes_to_checks(catalogue, special.checks.iter().map(|c| c.as_str()));
+    task(
+        held,
+        CallbackKind::Special,
+        &special.reason,
+        (from, due_by),
+        checks,
+        decision_id,
+        now,
+    )
+}
+
 /// The periodic callback one period after `from`.
 pub fn periodic(
     order: &Order,
@@ -149,8 +189,8 @@ pub fn periodic(
     let due_from = add_months(from, frequency.months());
     let due_by = due_from + Duration::days(i64::from(policy.periodic_window_days));
     task(
-        order,
-        PERIODIC,
+        order.into(),
+        CallbackKind::Periodic,
         frequency.as_str(),
         (due_from, due_by),
         group_checks(catalogue, PERIODIC),
@@ -172,8 +212,8 @@ pub fn for_event(
     let due_from = now.max(order.cooling_off_ends_at);
     let due_by = due_from + Duration::days(i64::from(policy.event_due_days));
     task(
-        order,
-        SPECIAL,
+        order.into(),
+        CallbackKind::Special,
         reason,
         (due_from, due_by),
         group_checks(catalogue, reason),

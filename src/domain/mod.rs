@@ -5,8 +5,11 @@ pub mod investor;
 pub mod level;
 pub mod mask;
 pub mod money;
+pub mod problem;
 pub mod role;
+pub mod state;
 
 pub use level::{RiskLevel, RiskRating};
 pub use money::Money;
+pub use problem::FieldProblem;
 pub use role::Role;

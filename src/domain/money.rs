@@ -56,6 +56,42 @@ impl Serialize for Money {
     }
 }
 
+/// Stored as its decimal text on both backends (exact, and readable in the database).
+impl<DB: sqlx::Database> sqlx::Type<DB> for Money
+where
+    str: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <str as sqlx::Type<DB>>::type_info()
+    }
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <str as sqlx::Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for Money
+where
+    String: sqlx::Encode<'q, DB>,
+{
+    fn encode_by_ref(
+        &self,
+        buf: &mut <DB as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <String as sqlx::Encode<'q, DB>>::encode(self.to_string(), buf)
+    }
+}
+
+impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for Money
+where
+    &'r str: sqlx::Decode<'r, DB>,
+{
+    fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
+        text.parse::<Money>()
+            .map_err(|e| format!("amount '{text}': {e}").into())
+    }
+}
+
 /// What a request may carry where an amount is expected, before it is checked: JSON numbers are
 /// read through their shortest decimal text so `1000000.01` stays exact.
 #[derive(Debug, Clone, PartialEq)]

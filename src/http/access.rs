@@ -84,11 +84,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST",  "/v1/complaints/{id}/resolve",      Access::Roles(&[Compliance])),
 ];
 
-/// Roles that may see identity numbers, phones and e-mails in the clear (`?reveal=true`, audited).
-pub const MAY_REVEAL_PERSONAL_DATA: &[Role] = &[Compliance, Admin];
-
-/// Roles that may back-date an assessment (`assessed_at`, importing paper records).
-pub const MAY_BACKDATE_ASSESSMENTS: &[Role] = &[Risk, Admin];
+pub use crate::workflow::assessments::MAY_BACKDATE_ASSESSMENTS;
+pub use crate::workflow::investors::MAY_REVEAL_PERSONAL_DATA;
 
 pub fn lookup(method: &Method, path: &str) -> Option<&'static Access> {
     ROUTES
@@ -123,7 +120,7 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
     let staff = match state.auth.authenticate(&state.db, token).await {
         Ok(Some(staff)) => staff,
         Ok(None) => return ApiError::Unauthorized.into_response(),
-        Err(e) => return ApiError::Unavailable(e.to_string()).into_response(),
+        Err(e) => return ApiError::Unavailable(e).into_response(),
     };
     if !staff.has_any(allowed) {
         let roles: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();

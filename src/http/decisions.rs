@@ -8,8 +8,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::AppState;
-use super::rulesets::compiled;
+use crate::domain::state::DecisionPurpose;
 use crate::error::ApiError;
+use crate::workflow::WorkflowError;
+use crate::workflow::rulesets::compiled;
 use crate::rules::Facts;
 use crate::rules::decision::Outcome;
 use crate::store::{decisions, rulesets};
@@ -19,8 +21,7 @@ pub struct DecisionRecord {
     pub id: String,
     pub investor_id: String,
     pub product_id: String,
-    /// "order", "periodic", "rerating", "level_change", "activation".
-    pub purpose: String,
+    pub purpose: DecisionPurpose,
     pub ruleset_version: i64,
     pub facts: Facts,
     pub outcome: Outcome,
@@ -95,8 +96,8 @@ pub async fn replay(state: &AppState, d: &decisions::StoredDecision) -> Result<R
             .await?
             .ok_or(ApiError::NotFound { what: "rule set" })?
     };
-    let set = compiled(state, &stored_set)?;
-    let replayed = set.evaluate(&d.facts).map_err(ApiError::RuleFailed)?;
+    let set = compiled(&state.rules, &stored_set)?;
+    let replayed = set.evaluate(&d.facts).map_err(WorkflowError::RuleFailed)?;
     Ok(Replay {
         decision_id: d.id.clone(),
         ruleset_version: d.ruleset_version,

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Caller};
 use crate::error::ApiError;
-use crate::store::escalations::{self, Escalation};
-use crate::store::now;
+use crate::store::escalations::Escalation;
+use crate::workflow::escalations;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct EscalationQuery {
@@ -57,32 +57,8 @@ pub async fn resolve_escalation(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ResolveRequest>,
 ) -> Result<Json<Escalation>, ApiError> {
-    let note = req.note.trim();
-    if note.is_empty() || note.chars().count() > 4000 {
-        return Err(ApiError::field("note", "must be 1 to 4000 characters"));
-    }
     let mut tx = state.db.begin().await?;
-    escalations::get(&mut tx.conn(), &id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "escalation" })?;
-    if !escalations::resolve(&mut tx.conn(), &id, &caller.id, note, now()).await? {
-        return Err(ApiError::Conflict {
-            code: "already_resolved",
-            message: "this escalation is already resolved".into(),
-        });
-    }
-    let e = escalations::get(&mut tx.conn(), &id)
-        .await?
-        .ok_or(ApiError::NotFound { what: "escalation" })?;
-    super::audit::record(
-        &mut tx.conn(),
-        &caller,
-        "escalation.resolve",
-        "escalation",
-        &id,
-        &e,
-    )
-    .await?;
+    let e = escalations::resolve(&mut tx.conn(), &caller, &id, &req.note).await?;
     tx.commit().await?;
     Ok(Json(e))
 }

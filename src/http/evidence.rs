@@ -12,13 +12,14 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::decisions::{DecisionRecord, Replay, replay};
-use super::orders::{OrderResponse, order_response};
 use crate::domain::mask;
+use crate::domain::state::{CallbackKind, CallbackStatus};
+use crate::store::orders::Order;
 use crate::error::ApiError;
 use crate::store::audit::{self, Entry};
 use crate::store::callbacks::{self, Callback, Outcome, Review};
 use crate::store::escalations::{self, Escalation};
-use crate::store::staff::hex;
+use crate::hex::hex;
 use crate::store::{assessments, decisions, investors, orders, products};
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -63,12 +64,12 @@ pub struct CoolingOff {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EvidenceCallback {
     pub id: String,
-    pub kind: String,
+    pub kind: CallbackKind,
     pub reason: String,
     pub due_from: DateTime<Utc>,
     pub due_by: DateTime<Utc>,
     pub checks: Vec<callbacks::CheckRef>,
-    pub status: String,
+    pub status: CallbackStatus,
     pub assignee_id: Option<String>,
     pub attempts: i64,
     pub outcomes: Vec<Outcome>,
@@ -77,7 +78,7 @@ pub struct EvidenceCallback {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Evidence {
-    pub order: OrderResponse,
+    pub order: Order,
     pub investor: EvidenceInvestor,
     pub product: serde_json::Value,
     pub assessment: Option<EvidenceAssessment>,
@@ -201,7 +202,7 @@ pub async fn order_evidence(
             ends_at: order.cooling_off_ends_at,
         },
         decision: DecisionRecord::from(decision.clone()),
-        order: order_response(order),
+        order,
         callbacks: evidence_callbacks,
         escalations,
         complaints,

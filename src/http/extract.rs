@@ -6,9 +6,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use validator::{ValidationErrors, ValidationErrorsKind};
 
-use crate::error::{ApiError, FieldProblem};
+use crate::error::ApiError;
 use crate::store::staff::Staff;
 
 /// A JSON body deserialised with the failing field named in the error.
@@ -69,41 +68,6 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
 }
 
-/// Turns `validator` errors into field problems (`name`, `contacts[0].email`, …).
-pub fn validation_problems(errors: &ValidationErrors) -> Vec<FieldProblem> {
-    let mut out = Vec::new();
-    collect(errors, "", &mut out);
-    out.sort_by(|a, b| a.field.cmp(&b.field));
-    out
-}
-
-fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldProblem>) {
-    for (field, kind) in errors.errors() {
-        let name = if prefix.is_empty() {
-            field.to_string()
-        } else {
-            format!("{prefix}.{field}")
-        };
-        match kind {
-            ValidationErrorsKind::Field(list) => {
-                for e in list {
-                    let problem = e
-                        .message
-                        .as_ref()
-                        .map(|m| m.to_string())
-                        .unwrap_or_else(|| e.code.to_string());
-                    out.push(FieldProblem::new(&name, problem));
-                }
-            }
-            ValidationErrorsKind::Struct(inner) => collect(inner, &name, out),
-            ValidationErrorsKind::List(items) => {
-                for (i, inner) in items {
-                    collect(inner, &format!("{name}[{i}]"), out);
-                }
-            }
-        }
-    }
-}
 
 /// The authenticated caller, attached by the access layer.
 #[derive(Debug, Clone)]

@@ -17,7 +17,6 @@ pub mod openapi;
 pub mod orders;
 pub mod products;
 pub mod questionnaires;
-pub mod replan;
 pub mod rulesets;
 pub mod suitability;
 
@@ -46,6 +45,18 @@ pub struct AppState {
     pub vault: Arc<crate::vault::Vault>,
 }
 
+impl AppState {
+    /// What the workflows need, with the rule set active at this moment.
+    pub fn ctx(&self) -> crate::workflow::Ctx<'_> {
+        crate::workflow::Ctx {
+            rules: self.rules.get(),
+            policy: &self.config.policy,
+            vault: &self.vault,
+            questionnaires: &self.questionnaires,
+        }
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/openapi.json", get(openapi::get_openapi))
@@ -67,6 +78,8 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))
         .fallback(|| async { ApiError::NotFound { what: "route" } })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // Inside the trace layer, so a logged cause carries the request's span.
+        .layer(middleware::from_fn(crate::error::log_failures))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), staff = tracing::field::Empty)

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::model::{Questionnaire, QuestionnaireSet};
 use crate::domain::RiskLevel;
-use crate::store::staff::hex;
+use crate::hex::hex;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadError {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::model::Questionnaire;
 use crate::domain::RiskLevel;
-use crate::error::FieldProblem;
+use crate::domain::FieldProblem;
 
 /// The flag a knock-out option sets.
 pub const LOWEST_CATEGORY: &str = "lowest_category";

@@ -8,7 +8,7 @@ use crate::domain::RiskLevel;
 use crate::on_conn;
 use crate::questionnaire::score::{AnswerPoints, Choice};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Assessment {
     pub id: String,
     pub investor_id: String,
@@ -16,10 +16,13 @@ pub struct Assessment {
     pub questionnaire_version: i64,
     pub questionnaire_hash: String,
     /// The answers exactly as submitted (option ids per question).
+    #[sqlx(json)]
     pub answers: std::collections::BTreeMap<String, Vec<String>>,
+    #[sqlx(json)]
     pub breakdown: Vec<AnswerPoints>,
     pub score: i64,
     pub level: RiskLevel,
+    #[sqlx(json)]
     pub flags: Vec<String>,
     pub assessed_at: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
@@ -55,52 +58,11 @@ pub fn answers_as_lists(
         .collect()
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: String,
-    investor_id: String,
-    questionnaire_id: String,
-    questionnaire_version: i64,
-    questionnaire_hash: String,
-    answers: Json<std::collections::BTreeMap<String, Vec<String>>>,
-    breakdown: Json<Vec<AnswerPoints>>,
-    score: i64,
-    level: i64,
-    flags: Json<Vec<String>>,
-    assessed_at: DateTime<Utc>,
-    valid_until: DateTime<Utc>,
-    recorded_by: String,
-    created_at: DateTime<Utc>,
-}
-
 macro_rules! columns {
     () => {
         "id, investor_id, questionnaire_id, questionnaire_version, questionnaire_hash, \
          answers, breakdown, score, level, flags, assessed_at, valid_until, recorded_by, created_at"
     };
-}
-
-impl TryFrom<Row> for Assessment {
-    type Error = StoreError;
-    fn try_from(r: Row) -> Result<Self, StoreError> {
-        Ok(Assessment {
-            level: RiskLevel::from_number(r.level)
-                .ok_or_else(|| StoreError::Corrupt(format!("assessment level {}", r.level)))?,
-            id: r.id,
-            investor_id: r.investor_id,
-            questionnaire_id: r.questionnaire_id,
-            questionnaire_version: r.questionnaire_version,
-            questionnaire_hash: r.questionnaire_hash,
-            answers: r.answers.0,
-            breakdown: r.breakdown.0,
-            score: r.score,
-            flags: r.flags.0,
-            assessed_at: r.assessed_at,
-            valid_until: r.valid_until,
-            recorded_by: r.recorded_by,
-            created_at: r.created_at,
-        })
-    }
 }
 
 pub async fn insert(c: &mut Conn<'_>, a: &Assessment) -> Result<(), StoreError> {
@@ -141,11 +103,10 @@ pub async fn latest_for(
         columns!(),
         " FROM assessments WHERE investor_id = $1 ORDER BY assessed_at DESC, id DESC LIMIT 1"
     );
-    let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(investor_id)
         .fetch_optional(e)
-        .await)?;
-    row.map(Assessment::try_from).transpose()
+        .await)?)
 }
 
 /// Every assessment of the investor, newest first.
@@ -155,9 +116,8 @@ pub async fn all_for(c: &mut Conn<'_>, investor_id: &str) -> Result<Vec<Assessme
         columns!(),
         " FROM assessments WHERE investor_id = $1 ORDER BY assessed_at DESC, id DESC"
     );
-    let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(investor_id)
         .fetch_all(e)
-        .await)?;
-    rows.into_iter().map(Assessment::try_from).collect()
+        .await)?)
 }

@@ -8,7 +8,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::staff::{Staff, hex};
+use super::staff::Staff;
+use crate::hex::hex;
 use super::{Conn, StoreError, now};
 use crate::on_conn;
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 
 use super::{Conn, StoreError};
+use crate::domain::state::{CallbackKind, CallbackStatus, OutcomeResult};
 use crate::on_conn;
 
 /// A check the agent must confirm, with the question as it stood when the task was created.
@@ -15,21 +16,20 @@ pub struct CheckRef {
     pub question: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Callback {
     pub id: String,
     /// None for a callback that follows up a complaint rather than a holding.
     pub order_id: Option<String>,
     pub investor_id: String,
     pub product_id: Option<String>,
-    /// "confirmation", "periodic" or "special".
-    pub kind: String,
+    pub kind: CallbackKind,
     pub reason: String,
     pub due_from: DateTime<Utc>,
     pub due_by: DateTime<Utc>,
+    #[sqlx(json)]
     pub checks: Vec<CheckRef>,
-    /// "open", "completed", "failed", "escalated" or "cancelled".
-    pub status: String,
+    pub status: CallbackStatus,
     pub assignee_id: Option<String>,
     pub attempts: i64,
     pub decision_id: Option<String>,
@@ -37,49 +37,6 @@ pub struct Callback {
     pub closed_at: Option<DateTime<Utc>>,
     /// The complaint a `complaint_followup` callback follows up.
     pub complaint_id: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: String,
-    order_id: Option<String>,
-    investor_id: String,
-    product_id: Option<String>,
-    kind: String,
-    reason: String,
-    due_from: DateTime<Utc>,
-    due_by: DateTime<Utc>,
-    checks: Json<Vec<CheckRef>>,
-    status: String,
-    assignee_id: Option<String>,
-    attempts: i64,
-    decision_id: Option<String>,
-    created_at: DateTime<Utc>,
-    closed_at: Option<DateTime<Utc>>,
-    complaint_id: Option<String>,
-}
-
-impl From<Row> for Callback {
-    fn from(r: Row) -> Self {
-        Callback {
-            id: r.id,
-            order_id: r.order_id,
-            investor_id: r.investor_id,
-            product_id: r.product_id,
-            kind: r.kind,
-            reason: r.reason,
-            due_from: r.due_from,
-            due_by: r.due_by,
-            checks: r.checks.0,
-            status: r.status,
-            assignee_id: r.assignee_id,
-            attempts: r.attempts,
-            decision_id: r.decision_id,
-            created_at: r.created_at,
-            closed_at: r.closed_at,
-            complaint_id: r.complaint_id,
-        }
-    }
 }
 
 macro_rules! columns {
@@ -98,12 +55,12 @@ pub async fn insert(c: &mut Conn<'_>, cb: &Callback) -> Result<(), StoreError> {
         .bind(&cb.order_id)
         .bind(&cb.investor_id)
         .bind(&cb.product_id)
-        .bind(&cb.kind)
+        .bind(cb.kind)
         .bind(&cb.reason)
         .bind(cb.due_from)
         .bind(cb.due_by)
         .bind(Json(&cb.checks))
-        .bind(&cb.status)
+        .bind(cb.status)
         .bind(&cb.assignee_id)
         .bind(cb.attempts)
         .bind(&cb.decision_id)
@@ -118,8 +75,7 @@ pub async fn insert(c: &mut Conn<'_>, cb: &Callback) -> Result<(), StoreError> {
 
 pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<Callback>, StoreError> {
     let sql = concat!("SELECT ", columns!(), " FROM callbacks c WHERE c.id = $1");
-    let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?;
-    Ok(row.map(Callback::from))
+    Ok(on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?)
 }
 
 pub async fn for_order(c: &mut Conn<'_>, order_id: &str) -> Result<Vec<Callback>, StoreError> {
@@ -128,24 +84,13 @@ pub async fn for_order(c: &mut Conn<'_>, order_id: &str) -> Result<Vec<Callback>
         columns!(),
         " FROM callbacks c WHERE c.order_id = $1 ORDER BY c.id"
     );
-    let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(order_id).fetch_all(e).await)?;
-    Ok(rows.into_iter().map(Callback::from).collect())
+    Ok(on_conn!(c, |e| sqlx::query_as(sql).bind(order_id).fetch_all(e).await)?)
 }
 
 /// A callback with what a planner needs to place it.
-#[derive(sqlx::FromRow)]
-pub struct ListedRow {
-    #[sqlx(flatten)]
-    row: Row,
-    investor_name: String,
-    investor_phone: Option<String>,
-    product_code: Option<String>,
-    product_name: Option<String>,
-    assignee_name: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Listed {
+    #[sqlx(flatten)]
     pub callback: Callback,
     pub investor_name: String,
     pub investor_phone: Option<String>,
@@ -154,24 +99,11 @@ pub struct Listed {
     pub assignee_name: Option<String>,
 }
 
-impl From<ListedRow> for Listed {
-    fn from(r: ListedRow) -> Self {
-        Listed {
-            callback: Callback::from(r.row),
-            investor_name: r.investor_name,
-            investor_phone: r.investor_phone,
-            product_code: r.product_code,
-            product_name: r.product_name,
-            assignee_name: r.assignee_name,
-        }
-    }
-}
-
 /// Filters of the callback list; `None` means any.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    pub status: Option<String>,
-    pub kind: Option<String>,
+    pub status: Option<CallbackStatus>,
+    pub kind: Option<CallbackKind>,
     pub due_before: Option<DateTime<Utc>>,
     pub due_from_after: Option<DateTime<Utc>>,
     pub after_id: Option<String>,
@@ -192,7 +124,7 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreErro
          AND c.due_from <= COALESCE($3, c.due_from) AND c.due_from >= COALESCE($4, c.due_from) \
          AND c.id > $5 ORDER BY c.id LIMIT $6"
     );
-    let rows: Vec<ListedRow> = on_conn!(c, |e| sqlx::query_as(sql)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(&f.status)
         .bind(&f.kind)
         .bind(f.due_before)
@@ -200,8 +132,7 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreErro
         .bind(f.after_id.as_deref().unwrap_or(""))
         .bind(f.limit)
         .fetch_all(e)
-        .await)?;
-    Ok(rows.into_iter().map(Listed::from).collect())
+        .await)?)
 }
 
 /// Makes `staff_id` the assignee of an open callback nobody else holds. False if it was taken
@@ -239,7 +170,7 @@ pub async fn count_attempt(
 pub async fn close(
     c: &mut Conn<'_>,
     id: &str,
-    status: &str,
+    status: CallbackStatus,
     at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let sql = "UPDATE callbacks SET status = $2, closed_at = $3 WHERE id = $1 AND status = 'open'";
@@ -279,8 +210,7 @@ pub struct Outcome {
     pub answers: Json<std::collections::BTreeMap<String, bool>>,
     pub notes: String,
     pub recording_ref: Option<String>,
-    /// "completed", "failed" or "not_reached".
-    pub result: String,
+    pub result: OutcomeResult,
     pub recorded_by: String,
     pub recorded_at: DateTime<Utc>,
 }
@@ -296,7 +226,7 @@ pub async fn insert_outcome(c: &mut Conn<'_>, o: &Outcome) -> Result<(), StoreEr
         .bind(&o.answers)
         .bind(&o.notes)
         .bind(&o.recording_ref)
-        .bind(&o.result)
+        .bind(o.result)
         .bind(&o.recorded_by)
         .bind(o.recorded_at)
         .execute(e)
@@ -319,12 +249,12 @@ pub async fn outcomes_between(
     c: &mut Conn<'_>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<(Outcome, String)>, StoreError> {
+) -> Result<Vec<(Outcome, CallbackKind)>, StoreError> {
     #[derive(sqlx::FromRow)]
     struct OutcomeWithKind {
         #[sqlx(flatten)]
         o: Outcome,
-        kind: String,
+        kind: CallbackKind,
     }
     let sql = "SELECT o.id, o.callback_id, o.method, o.reached, o.answers, o.notes, o.recording_ref, o.result, \
                o.recorded_by, o.recorded_at, c.kind FROM callback_outcomes o JOIN callbacks c ON c.id = o.callback_id \

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Conn, StoreError};
+use crate::domain::state::ComplaintStatus;
 use crate::on_conn;
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
@@ -15,8 +16,7 @@ pub struct Complaint {
     pub category: String,
     pub content: String,
     pub received_at: DateTime<Utc>,
-    /// "open" or "resolved".
-    pub status: String,
+    pub status: ComplaintStatus,
     pub assignee_id: Option<String>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -44,7 +44,7 @@ pub async fn insert(c: &mut Conn<'_>, x: &Complaint) -> Result<(), StoreError> {
         .bind(&x.category)
         .bind(&x.content)
         .bind(x.received_at)
-        .bind(&x.status)
+        .bind(x.status)
         .bind(&x.assignee_id)
         .bind(&x.created_by)
         .bind(x.created_at)

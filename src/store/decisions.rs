@@ -4,35 +4,24 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 use super::{Conn, StoreError};
+use crate::domain::state::DecisionPurpose;
 use crate::on_conn;
 use crate::rules::Facts;
 use crate::rules::decision::Outcome;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StoredDecision {
     pub id: String,
     pub investor_id: String,
     pub product_id: String,
-    /// Why it was taken: "order", "rerating", "level_change", "periodic".
-    pub purpose: String,
+    pub purpose: DecisionPurpose,
     pub ruleset_version: i64,
+    #[sqlx(json)]
     pub facts: Facts,
+    #[sqlx(json)]
     pub outcome: Outcome,
     pub created_by: Option<String>,
     pub created_at: DateTime<Utc>,
-}
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: String,
-    investor_id: String,
-    product_id: String,
-    purpose: String,
-    ruleset_version: i64,
-    facts: Json<Facts>,
-    outcome: Json<Outcome>,
-    created_by: Option<String>,
-    created_at: DateTime<Utc>,
 }
 
 macro_rules! columns {
@@ -51,7 +40,7 @@ pub async fn insert(c: &mut Conn<'_>, d: &StoredDecision) -> Result<(), StoreErr
         .bind(&d.id)
         .bind(&d.investor_id)
         .bind(&d.product_id)
-        .bind(&d.purpose)
+        .bind(d.purpose)
         .bind(d.ruleset_version)
         .bind(Json(&d.facts))
         .bind(Json(&d.outcome))
@@ -66,16 +55,5 @@ pub async fn insert(c: &mut Conn<'_>, d: &StoredDecision) -> Result<(), StoreErr
 
 pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<StoredDecision>, StoreError> {
     let sql = concat!("SELECT ", columns!(), " FROM decisions WHERE id = $1");
-    let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?;
-    Ok(row.map(|r| StoredDecision {
-        id: r.id,
-        investor_id: r.investor_id,
-        product_id: r.product_id,
-        purpose: r.purpose,
-        ruleset_version: r.ruleset_version,
-        facts: r.facts.0,
-        outcome: r.outcome.0,
-        created_by: r.created_by,
-        created_at: r.created_at,
-    }))
+    Ok(on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?)
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use sqlx::types::Json;
 
 use super::{Conn, StoreError};
+use crate::domain::state::EscalationReason;
 use crate::on_conn;
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
@@ -14,8 +15,7 @@ pub struct Escalation {
     /// None for an escalation from a complaint follow-up.
     pub order_id: Option<String>,
     pub investor_id: String,
-    /// "failed_checks" or "unreachable".
-    pub reason: String,
+    pub reason: EscalationReason,
     #[schema(value_type = Vec<String>)]
     pub failed_checks: Json<Vec<String>>,
     pub opened_at: DateTime<Utc>,
@@ -32,7 +32,7 @@ pub async fn open(c: &mut Conn<'_>, e: &Escalation) -> Result<(), StoreError> {
         .bind(&e.callback_id)
         .bind(&e.order_id)
         .bind(&e.investor_id)
-        .bind(&e.reason)
+        .bind(e.reason)
         .bind(&e.failed_checks)
         .bind(e.opened_at)
         .execute(x)

@@ -58,12 +58,6 @@ impl StoreError {
     }
 }
 
-impl From<StoreError> for crate::error::ApiError {
-    fn from(e: StoreError) -> Self {
-        crate::error::ApiError::Internal(e.to_string())
-    }
-}
-
 /// The connection pool of the configured backend.
 #[derive(Clone, Debug)]
 pub enum Db {

@@ -6,56 +6,27 @@ use super::{Conn, StoreError};
 use crate::domain::{Money, RiskRating};
 use crate::on_conn;
 
-#[derive(Debug, Clone, PartialEq)]
+/// A product as stored and as the API returns it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Product {
     pub id: String,
     pub code: String,
     pub name: String,
     pub kind: String,
+    #[schema(value_type = String, example = "R3")]
     pub risk_rating: RiskRating,
+    #[schema(value_type = String, example = "1000000")]
     pub min_subscription: Money,
+    #[serde(skip_serializing)]
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: String,
-    code: String,
-    name: String,
-    kind: String,
-    risk_rating: i64,
-    min_subscription: String,
-    created_by: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
 }
 
 macro_rules! columns {
     () => {
         "id, code, name, kind, risk_rating, min_subscription, created_by, created_at, updated_at"
     };
-}
-
-impl TryFrom<Row> for Product {
-    type Error = StoreError;
-    fn try_from(r: Row) -> Result<Self, StoreError> {
-        Ok(Product {
-            risk_rating: RiskRating::from_number(r.risk_rating)
-                .ok_or_else(|| StoreError::Corrupt(format!("risk rating {}", r.risk_rating)))?,
-            min_subscription: r.min_subscription.parse().map_err(|e| {
-                StoreError::Corrupt(format!("min_subscription '{}': {e}", r.min_subscription))
-            })?,
-            id: r.id,
-            code: r.code,
-            name: r.name,
-            kind: r.kind,
-            created_by: r.created_by,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
 }
 
 pub async fn insert(c: &mut Conn<'_>, p: &Product) -> Result<(), StoreError> {
@@ -69,8 +40,8 @@ pub async fn insert(c: &mut Conn<'_>, p: &Product) -> Result<(), StoreError> {
         .bind(&p.code)
         .bind(&p.name)
         .bind(&p.kind)
-        .bind(p.risk_rating.number())
-        .bind(p.min_subscription.to_string())
+        .bind(p.risk_rating)
+        .bind(p.min_subscription)
         .bind(&p.created_by)
         .bind(p.created_at)
         .bind(p.updated_at)
@@ -88,8 +59,8 @@ pub async fn update(c: &mut Conn<'_>, p: &Product) -> Result<(), StoreError> {
         .bind(&p.id)
         .bind(&p.name)
         .bind(&p.kind)
-        .bind(p.risk_rating.number())
-        .bind(p.min_subscription.to_string())
+        .bind(p.risk_rating)
+        .bind(p.min_subscription)
         .bind(p.updated_at)
         .execute(e)
         .await
@@ -99,8 +70,7 @@ pub async fn update(c: &mut Conn<'_>, p: &Product) -> Result<(), StoreError> {
 
 pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<Product>, StoreError> {
     let sql = concat!("SELECT ", columns!(), " FROM products WHERE id = $1");
-    let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?;
-    row.map(Product::try_from).transpose()
+    Ok(on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?)
 }
 
 pub async fn list(
@@ -113,10 +83,9 @@ pub async fn list(
         columns!(),
         " FROM products WHERE id > $1 ORDER BY id LIMIT $2"
     );
-    let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(after.unwrap_or(""))
         .bind(limit)
         .fetch_all(e)
-        .await)?;
-    rows.into_iter().map(Product::try_from).collect()
+        .await)?)
 }

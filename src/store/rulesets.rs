@@ -5,46 +5,21 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 use super::{Conn, StoreError, now};
+use crate::domain::state::{JobStatus, RuleSetStatus};
 use crate::on_conn;
 use crate::rules::RuleFiles;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StoredRuleSet {
     pub version: i64,
-    pub status: String,
+    pub status: RuleSetStatus,
+    #[sqlx(json)]
     pub files: RuleFiles,
     pub author_id: Option<String>,
     pub note: String,
     pub created_at: DateTime<Utc>,
     pub activated_at: Option<DateTime<Utc>>,
     pub retired_at: Option<DateTime<Utc>>,
-}
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    version: i64,
-    status: String,
-    files: Json<RuleFiles>,
-    author_id: Option<String>,
-    note: String,
-    created_at: DateTime<Utc>,
-    activated_at: Option<DateTime<Utc>>,
-    retired_at: Option<DateTime<Utc>>,
-}
-
-impl From<Row> for StoredRuleSet {
-    fn from(r: Row) -> Self {
-        StoredRuleSet {
-            version: r.version,
-            status: r.status,
-            files: r.files.0,
-            author_id: r.author_id,
-            note: r.note,
-            created_at: r.created_at,
-            activated_at: r.activated_at,
-            retired_at: r.retired_at,
-        }
-    }
 }
 
 macro_rules! columns {
@@ -75,17 +50,15 @@ pub async fn active(c: &mut Conn<'_>) -> Result<Option<StoredRuleSet>, StoreErro
         columns!(),
         " FROM rulesets WHERE status = 'active'"
     );
-    let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql).fetch_optional(e).await)?;
-    Ok(row.map(StoredRuleSet::from))
+    Ok(on_conn!(c, |e| sqlx::query_as(sql).fetch_optional(e).await)?)
 }
 
 pub async fn get(c: &mut Conn<'_>, version: i64) -> Result<Option<StoredRuleSet>, StoreError> {
     let sql = concat!("SELECT ", columns!(), " FROM rulesets WHERE version = $1");
-    let row: Option<Row> = on_conn!(c, |e| sqlx::query_as(sql)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(version)
         .fetch_optional(e)
-        .await)?;
-    Ok(row.map(StoredRuleSet::from))
+        .await)?)
 }
 
 /// Every version, newest first (files left out).
@@ -95,8 +68,7 @@ pub async fn list(c: &mut Conn<'_>) -> Result<Vec<StoredRuleSet>, StoreError> {
         columns!(),
         " FROM rulesets ORDER BY version DESC"
     );
-    let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql).fetch_all(e).await)?;
-    Ok(rows.into_iter().map(StoredRuleSet::from).collect())
+    Ok(on_conn!(c, |e| sqlx::query_as(sql).fetch_all(e).await)?)
 }
 
 /// Serialises rule-set writes for the rest of the transaction (PostgreSQL: an advisory lock;
@@ -178,8 +150,7 @@ pub async fn active_version(c: &mut Conn<'_>) -> Result<Option<i64>, StoreError>
 pub struct Job {
     pub id: String,
     pub version: i64,
-    /// "running", "done" or "failed".
-    pub status: String,
+    pub status: JobStatus,
     pub total: i64,
     pub processed: i64,
     /// Holdings whose decision changed.
@@ -197,7 +168,7 @@ pub async fn insert_job(c: &mut Conn<'_>, j: &Job) -> Result<(), StoreError> {
     on_conn!(c, |e| sqlx::query(sql)
         .bind(&j.id)
         .bind(j.version)
-        .bind(&j.status)
+        .bind(j.status)
         .bind(j.total)
         .bind(j.processed)
         .bind(j.changed)
@@ -216,7 +187,7 @@ pub async fn update_job(c: &mut Conn<'_>, j: &Job) -> Result<(), StoreError> {
                updated_at = $8 WHERE id = $1";
     on_conn!(c, |e| sqlx::query(sql)
         .bind(&j.id)
-        .bind(&j.status)
+        .bind(j.status)
         .bind(j.total)
         .bind(j.processed)
         .bind(j.changed)

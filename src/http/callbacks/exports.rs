@@ -40,7 +40,7 @@ pub async fn export_plan(
         return Err(ApiError::field("format", "must be csv or xlsx"));
     }
     let filter = Filter {
-        status: Some("open".into()),
+        status: Some(crate::domain::state::CallbackStatus::Open),
         due_before: Some(to),
         due_from_after: Some(from),
         limit: 100_000,

@@ -1,0 +1,22 @@
+//! Lower-case hexadecimal text of bytes: token and content hashes, keys, digests. A neutral home
+//! so that the store, the vault and the questionnaires need not import each other for it.
+
+/// `bytes` as lower-case hex, two characters a byte.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn two_lower_case_digits_a_byte() {
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xab, 0xff]), "000fabff");
+        assert_eq!(super::hex(&[]), "");
+    }
+}

@@ -1,0 +1,159 @@
+//! Assessments: scoring a questionnaire for an investor and keeping the record (append-only).
+//! A lower level on what is now the latest assessment re-plans the investor's holdings.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Months, Utc};
+use serde::Serialize;
+
+use super::{Ctx, Result, WorkflowError, audit, events};
+use crate::domain::Role;
+use crate::questionnaire::score::{AnswerPoints, Choice, score};
+use crate::store::assessments::{self, Assessment, answers_as_lists};
+use crate::store::staff::Staff;
+use crate::store::{Conn, investors, new_id, now, truncate_micros};
+
+/// How far in the future a supplied `assessed_at` may lie (clock skew between systems).
+pub const FUTURE_TOLERANCE_SECS: i64 = 60;
+/// Roles that may back-date an assessment (`assessed_at`, importing paper records).
+pub const MAY_BACKDATE_ASSESSMENTS: &[Role] = &[Role::Risk, Role::Admin];
+
+/// Answers as submitted.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub questionnaire_id: String,
+    pub answers: BTreeMap<String, Choice>,
+    /// When the questionnaire was taken, for importing paper records.
+    pub assessed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AssessmentResponse {
+    pub id: String,
+    pub investor_id: String,
+    pub questionnaire_id: String,
+    pub questionnaire_version: i64,
+    pub questionnaire_hash: String,
+    pub level: String,
+    pub score: i64,
+    pub flags: Vec<String>,
+    pub assessed_at: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub valid: bool,
+    pub answers: BTreeMap<String, Vec<String>>,
+    pub breakdown: Vec<AnswerPoints>,
+    pub recorded_by: String,
+}
+
+pub fn response(a: Assessment) -> AssessmentResponse {
+    AssessmentResponse {
+        valid: a.is_valid_at(Utc::now()),
+        level: a.level.to_string(),
+        id: a.id,
+        investor_id: a.investor_id,
+        questionnaire_id: a.questionnaire_id,
+        questionnaire_version: a.questionnaire_version,
+        questionnaire_hash: a.questionnaire_hash,
+        score: a.score,
+        flags: a.flags,
+        assessed_at: a.assessed_at,
+        valid_until: a.valid_until,
+        answers: a.answers,
+        breakdown: a.breakdown,
+        recorded_by: a.recorded_by,
+    }
+}
+
+/// Scores the answers on the questionnaire's current version and stores the assessment.
+pub async fn assess(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    investor_id: &str,
+    sub: Submission,
+) -> Result<AssessmentResponse> {
+    let recorded_at = now();
+    let assessed_at = match sub.assessed_at {
+        None => recorded_at,
+        Some(_) if !actor.has_any(MAY_BACKDATE_ASSESSMENTS) => {
+            return Err(WorkflowError::forbidden(
+                "forbidden",
+                "only risk or admin staff may set assessed_at (importing paper records)",
+            ));
+        }
+        Some(t) if t > recorded_at + chrono::Duration::seconds(FUTURE_TOLERANCE_SECS) => {
+            return Err(WorkflowError::field("assessed_at", "must not be in the future"));
+        }
+        Some(t) => truncate_micros(t),
+    };
+    let investor = investors::get(c, ctx.vault, investor_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("investor"))?;
+    let questionnaire = ctx
+        .questionnaires
+        .latest(&sub.questionnaire_id)
+        .ok_or_else(|| {
+            WorkflowError::field(
+                "questionnaire_id",
+                format!("unknown questionnaire '{}'", sub.questionnaire_id),
+            )
+        })?;
+    if questionnaire.applies_to != investor.kind {
+        return Err(WorkflowError::field(
+            "questionnaire_id",
+            format!(
+                "applies to {} investors; this investor is an {}",
+                questionnaire.applies_to, investor.kind
+            ),
+        ));
+    }
+    let scored = score(&questionnaire, &sub.answers).map_err(WorkflowError::Invalid)?;
+    let months = Months::new(ctx.policy.assessment_validity_months);
+    let valid_until = assessed_at
+        .checked_add_months(months)
+        .ok_or_else(|| WorkflowError::field("assessed_at", "is out of range"))?;
+    let assessment = Assessment {
+        id: new_id(),
+        investor_id: investor.id.clone(),
+        questionnaire_id: questionnaire.id.clone(),
+        questionnaire_version: questionnaire.version,
+        questionnaire_hash: questionnaire.content_hash.clone(),
+        answers: answers_as_lists(&sub.answers),
+        breakdown: scored.breakdown,
+        score: scored.score,
+        level: scored.level,
+        flags: scored.flags,
+        assessed_at,
+        valid_until,
+        recorded_by: actor.id.clone(),
+        created_at: recorded_at,
+    };
+    let previous = assessments::latest_for(c, &investor.id).await?;
+    assessments::insert(c, &assessment).await?;
+    if let Some(p) = previous
+        && p.level > assessment.level
+        && assessment.assessed_at >= p.assessed_at
+    {
+        let n = events::after_level_lowered(c, ctx, actor, &investor.id).await?;
+        tracing::info!(investor = %investor.id, from = %p.level, to = %assessment.level, holdings = n, "level lowered");
+    }
+    audit::record(c, actor, "assessment.create", "assessment", &assessment.id, &serde_json::json!({
+        "investor_id": assessment.investor_id, "questionnaire_id": assessment.questionnaire_id,
+        "questionnaire_version": assessment.questionnaire_version, "questionnaire_hash": assessment.questionnaire_hash,
+        "answers": assessment.answers, "score": assessment.score, "level": assessment.level.name(),
+        "flags": assessment.flags, "assessed_at": assessment.assessed_at})).await?;
+    tracing::info!(investor = %investor.id, level = %assessment.level, score = assessment.score, "assessment recorded");
+    Ok(response(assessment))
+}
+
+/// Every assessment of the investor, newest first.
+pub async fn list(c: &mut Conn<'_>, ctx: &Ctx<'_>, investor_id: &str) -> Result<Vec<AssessmentResponse>> {
+    investors::get(c, ctx.vault, investor_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("investor"))?;
+    Ok(assessments::all_for(c, investor_id)
+        .await?
+        .into_iter()
+        .map(response)
+        .collect())
+}

@@ -1,0 +1,133 @@
+//! The callback desk: the queue with its check lists, one callback, claiming it, recording what
+//! happened (`outcome`) and the supervisor's review (`review`).
+
+pub mod outcome;
+pub mod review;
+pub mod view;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use view::{CallbackDetail, CallbackView, callback_view, load_view};
+
+use super::{Ctx, Result, WorkflowError, audit};
+use crate::domain::state::{CallbackKind, CallbackStatus};
+use crate::store::callbacks::{self, Filter};
+use crate::store::staff::Staff;
+use crate::store::{Conn, investors, orders};
+
+/// Page sizes of the queue.
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+
+/// What a planner asks of the queue.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub status: Option<CallbackStatus>,
+    pub kind: Option<CallbackKind>,
+    /// Only callbacks whose window opens at or before this time.
+    pub due_before: Option<DateTime<Utc>>,
+    pub limit: Option<i64>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CallbackPage {
+    pub items: Vec<CallbackView>,
+    pub next_after: Option<String>,
+}
+
+/// Callbacks with their check lists, filtered, a page at a time in id order.
+pub async fn list(c: &mut Conn<'_>, ctx: &Ctx<'_>, q: Query) -> Result<CallbackPage> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(WorkflowError::field(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let filter = Filter {
+        status: q.status,
+        kind: q.kind,
+        due_before: q.due_before,
+        due_from_after: None,
+        after_id: q.after,
+        limit: limit + 1,
+    };
+    let found = callbacks::list(c, &filter).await?;
+    let more = found.len() as i64 > limit;
+    let items: Vec<CallbackView> = found
+        .into_iter()
+        .take(limit as usize)
+        .map(|l| view::listed_view(ctx.vault, l))
+        .collect();
+    let next_after = if more {
+        items.last().map(|i| i.id.clone())
+    } else {
+        None
+    };
+    Ok(CallbackPage { items, next_after })
+}
+
+/// One callback with its outcomes and reviews.
+pub async fn detail(c: &mut Conn<'_>, ctx: &Ctx<'_>, id: &str) -> Result<CallbackDetail> {
+    let cb = callbacks::get(c, id)
+        .await?
+        .ok_or(WorkflowError::NotFound("callback"))?;
+    let outcomes = callbacks::outcomes(c, id).await?;
+    let reviews = callbacks::reviews(c, id).await?;
+    Ok(CallbackDetail {
+        callback: load_view(c, ctx.vault, cb).await?,
+        outcomes,
+        reviews,
+    })
+}
+
+/// Takes a callback: the actor becomes the assignee. Refused to the investor's own sales owner
+/// and to whoever sold the order (separation of duties); a conflict if someone else holds it or
+/// it is closed.
+pub async fn claim(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, id: &str) -> Result<CallbackView> {
+    let cb = callbacks::get(c, id)
+        .await?
+        .ok_or(WorkflowError::NotFound("callback"))?;
+    let investor = investors::get(c, ctx.vault, &cb.investor_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("investor"))?;
+    let sold_it = match &cb.order_id {
+        Some(order_id) => orders::get(c, order_id)
+            .await?
+            .is_some_and(|o| o.created_by == actor.id),
+        None => false,
+    };
+    if investor.sales_owner_id == actor.id || sold_it {
+        return Err(WorkflowError::forbidden(
+            "separation_of_duties",
+            "callbacks are made by staff outside sales: you sold to this investor",
+        ));
+    }
+    if !callbacks::claim(c, id, &actor.id).await? {
+        let now_cb = callbacks::get(c, id)
+            .await?
+            .ok_or(WorkflowError::NotFound("callback"))?;
+        return Err(match now_cb.status {
+            CallbackStatus::Open => {
+                WorkflowError::conflict("already_claimed", "another planner holds this callback")
+            }
+            closed => WorkflowError::conflict("callback_closed", format!("the callback is {closed}")),
+        });
+    }
+    let cb = callbacks::get(c, id)
+        .await?
+        .ok_or(WorkflowError::NotFound("callback"))?;
+    let v = load_view(c, ctx.vault, cb).await?;
+    audit::record(
+        c,
+        actor,
+        "callback.claim",
+        "callback",
+        id,
+        &serde_json::json!({"assignee": actor.id}),
+    )
+    .await?;
+    Ok(v)
+}

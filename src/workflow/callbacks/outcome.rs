@@ -1,0 +1,303 @@
+//! Recording what happened on a callback, and all that follows from it: the callback closes
+//! (completed, failed or escalated), a confirmation confirms or voids its order, failures and
+//! unreachable investors escalate to compliance, and a periodic callback plans the next one.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{CallbackView, load_view};
+use crate::domain::FieldProblem;
+use crate::domain::state::{
+    CallbackKind, CallbackStatus, EscalationReason, OrderStatus, OutcomeResult,
+};
+use crate::store::callbacks::{self, Callback};
+use crate::store::escalations::{self, Escalation};
+use crate::store::orders::{self, Order};
+use crate::store::staff::Staff;
+use crate::store::{Conn, new_id, now};
+use crate::workflow::{Ctx, Result, WorkflowError, audit, events};
+
+/// How a callback may be made.
+pub const METHODS: &[&str] = &["phone", "email", "letter", "visit", "video"];
+/// The longest note on an outcome.
+pub const MAX_NOTES: usize = 4000;
+
+/// What a planner reports of one attempt.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub method: String,
+    pub reached: bool,
+    /// Check code → confirmed; every check must be answered when reached.
+    pub answers: BTreeMap<String, bool>,
+    pub notes: String,
+    pub recording_ref: Option<String>,
+}
+
+/// The outcome and everything it changed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Recorded {
+    pub callback: CallbackView,
+    pub outcome: callbacks::Outcome,
+    /// The order's status after this outcome; null for a complaint follow-up.
+    pub order_status: Option<OrderStatus>,
+    pub escalation: Option<Escalation>,
+    /// The next periodic callback, when this one was periodic.
+    pub next: Option<CallbackView>,
+}
+
+fn lost() -> WorkflowError {
+    WorkflowError::conflict("callback_closed", "the callback changed meanwhile; reload it")
+}
+
+/// The callback, if the actor may record on it now: open, claimed by them, due.
+fn ensure_recordable(cb: &Callback, actor: &Staff, t: DateTime<Utc>) -> Result<()> {
+    if cb.status != CallbackStatus::Open {
+        return Err(WorkflowError::conflict(
+            "callback_closed",
+            format!("the callback is {}", cb.status),
+        ));
+    }
+    match &cb.assignee_id {
+        None => {
+            return Err(WorkflowError::conflict(
+                "not_claimed",
+                "claim the callback before recording its outcome",
+            ));
+        }
+        Some(a) if *a != actor.id => {
+            return Err(WorkflowError::forbidden(
+                "not_assignee",
+                "another planner holds this callback",
+            ));
+        }
+        Some(_) => {}
+    }
+    if t < cb.due_from {
+        let due = cb.due_from.to_rfc3339();
+        return Err(match cb.kind {
+            CallbackKind::Periodic => {
+                WorkflowError::conflict("not_due", format!("this callback is due from {due}"))
+            }
+            CallbackKind::Confirmation | CallbackKind::Special => WorkflowError::conflict(
+                "cooling_off_not_over",
+                format!("cooling-off ends at {due}; no contact before"),
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn validate(report: &Report, cb: &Callback) -> Result<()> {
+    let mut problems = Vec::new();
+    if !METHODS.contains(&report.method.as_str()) {
+        problems.push(FieldProblem::new(
+            "method",
+            format!("must be one of: {}", METHODS.join(", ")),
+        ));
+    }
+    if report.notes.chars().count() > MAX_NOTES {
+        problems.push(FieldProblem::new(
+            "notes",
+            format!("must be at most {MAX_NOTES} characters"),
+        ));
+    }
+    if report.reached {
+        for check in &cb.checks {
+            if !report.answers.contains_key(&check.code) {
+                problems.push(FieldProblem::new(
+                    format!("answers.{}", check.code),
+                    "unanswered",
+                ));
+            }
+        }
+    }
+    for code in report.answers.keys() {
+        if !cb.checks.iter().any(|c| &c.code == code) {
+            problems.push(FieldProblem::new(
+                format!("answers.{code}"),
+                "not a check of this callback",
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(WorkflowError::Invalid(problems))
+    }
+}
+
+/// Records what happened on a callback. All checks confirmed: completed (a confirmation confirms
+/// the order). Any check denied: failed (a confirmation rescinds the order) and an escalation
+/// opens for compliance. Not reached: an attempt is counted; the last allowed attempt escalates
+/// (and an unreachable confirmation voids the order).
+pub async fn record(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    id: &str,
+    report: Report,
+) -> Result<Recorded> {
+    let t = now();
+    let cb = callbacks::get(c, id)
+        .await?
+        .ok_or(WorkflowError::NotFound("callback"))?;
+    ensure_recordable(&cb, actor, t)?;
+    validate(&report, &cb)?;
+    // A complaint follow-up belongs to no order.
+    let order = match &cb.order_id {
+        Some(order_id) => Some(
+            orders::get(c, order_id)
+                .await?
+                .ok_or(WorkflowError::NotFound("order"))?,
+        ),
+        None => None,
+    };
+    let failed: Vec<String> = report
+        .answers
+        .iter()
+        .filter(|(_, ok)| !**ok)
+        .map(|(code, _)| code.clone())
+        .collect();
+    let result = match (report.reached, failed.is_empty()) {
+        (false, _) => OutcomeResult::NotReached,
+        (true, true) => OutcomeResult::Completed,
+        (true, false) => OutcomeResult::Failed,
+    };
+    let mut order_status = order.as_ref().map(|o| o.status);
+    let mut escalation = None;
+    let confirmation_of = order
+        .as_ref()
+        .filter(|_| cb.kind == CallbackKind::Confirmation);
+    match result {
+        OutcomeResult::NotReached => {
+            let attempts = callbacks::count_attempt(c, id, &actor.id)
+                .await?
+                .ok_or_else(lost)?;
+            if attempts >= ctx.policy.callbacks.max_attempts {
+                close(c, id, CallbackStatus::Escalated, t).await?;
+                escalation =
+                    Some(escalate(c, &cb, EscalationReason::Unreachable, Vec::new(), t).await?);
+                // An impossible confirmation voids the order, with a refund (regulation §3).
+                if let Some(o) = confirmation_of
+                    && rescind(c, o, t).await?
+                {
+                    order_status = Some(OrderStatus::Rescinded);
+                }
+            }
+        }
+        OutcomeResult::Completed => {
+            close(c, id, CallbackStatus::Completed, t).await?;
+            if let Some(o) = confirmation_of
+                && orders::settle(c, &o.id, OrderStatus::Confirmed, t).await?
+            {
+                order_status = Some(OrderStatus::Confirmed);
+            }
+        }
+        OutcomeResult::Failed => {
+            close(c, id, CallbackStatus::Failed, t).await?;
+            if let Some(o) = confirmation_of
+                && rescind(c, o, t).await?
+            {
+                order_status = Some(OrderStatus::Rescinded);
+            }
+            escalation =
+                Some(escalate(c, &cb, EscalationReason::FailedChecks, failed, t).await?);
+        }
+    }
+    // A periodic callback answered either way, or given up as unreachable, schedules the next
+    // one at the frequency the active rules give this holding now.
+    let planned = match &order {
+        Some(o)
+            if cb.kind == CallbackKind::Periodic
+                && (result != OutcomeResult::NotReached || escalation.is_some())
+                && order_status != Some(OrderStatus::Rescinded) =>
+        {
+            events::next_periodic(c, ctx, actor, o, t).await?
+        }
+        _ => None,
+    };
+    let outcome = callbacks::Outcome {
+        id: new_id(),
+        callback_id: id.to_string(),
+        method: report.method,
+        reached: report.reached,
+        answers: sqlx::types::Json(report.answers),
+        notes: report.notes,
+        recording_ref: report.recording_ref,
+        result,
+        recorded_by: actor.id.clone(),
+        recorded_at: t,
+    };
+    callbacks::insert_outcome(c, &outcome).await?;
+    let cb = callbacks::get(c, id)
+        .await?
+        .ok_or(WorkflowError::NotFound("callback"))?;
+    let callback = load_view(c, ctx.vault, cb).await?;
+    let next = match planned {
+        Some(n) => Some(load_view(c, ctx.vault, n).await?),
+        None => None,
+    };
+    audit::record(c, actor, "callback.outcome", "callback", id, &outcome).await?;
+    if let (Some(o), Some(status)) = (&order, order_status)
+        && status != o.status
+    {
+        let action = format!("order.{status}");
+        let change = serde_json::json!({"callback": id});
+        audit::record(c, actor, &action, "order", &o.id, &change).await?;
+    }
+    if let Some(e) = &escalation {
+        audit::record(c, actor, "escalation.open", "escalation", &e.id, e).await?;
+    }
+    tracing::info!(callback = %id, result = %result, "callback outcome recorded");
+    Ok(Recorded {
+        callback,
+        outcome,
+        order_status,
+        escalation,
+        next,
+    })
+}
+
+async fn close(c: &mut Conn<'_>, id: &str, to: CallbackStatus, t: DateTime<Utc>) -> Result<()> {
+    if callbacks::close(c, id, to, t).await? {
+        Ok(())
+    } else {
+        Err(lost())
+    }
+}
+
+/// Voids an order still cooling off and cancels its other open callbacks; false if it had
+/// settled already.
+async fn rescind(c: &mut Conn<'_>, order: &Order, t: DateTime<Utc>) -> Result<bool> {
+    if !orders::settle(c, &order.id, OrderStatus::Rescinded, t).await? {
+        return Ok(false);
+    }
+    callbacks::cancel_open_for_order(c, &order.id, t).await?;
+    Ok(true)
+}
+
+async fn escalate(
+    c: &mut Conn<'_>,
+    cb: &Callback,
+    reason: EscalationReason,
+    failed_checks: Vec<String>,
+    t: DateTime<Utc>,
+) -> Result<Escalation> {
+    let e = Escalation {
+        id: new_id(),
+        callback_id: cb.id.clone(),
+        order_id: cb.order_id.clone(),
+        investor_id: cb.investor_id.clone(),
+        reason,
+        failed_checks: sqlx::types::Json(failed_checks),
+        opened_at: t,
+        resolved_by: None,
+        resolution_note: None,
+        resolved_at: None,
+    };
+    escalations::open(c, &e).await?;
+    tracing::warn!(callback = %cb.id, reason = %reason, "escalated to compliance");
+    Ok(e)
+}

@@ -1,0 +1,241 @@
+//! Complaints (投诉, seed 001): recorded from any channel, assigned, resolved with a note; a
+//! resolution plans a `complaint_followup` callback within 7 working days (never inside the
+//! order's cooling-off). The archive groups a period's complaints by category.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use serde::Serialize;
+
+use super::{Result, WorkflowError, audit, Ctx};
+use crate::callbacks::planner;
+use crate::domain::FieldProblem;
+use crate::domain::state::{CallbackKind, CallbackStatus, ComplaintStatus};
+use crate::store::callbacks::{self, Callback};
+use crate::store::complaints::{self, Complaint};
+use crate::store::staff::Staff;
+use crate::store::{Conn, investors, new_id, now, orders, staff, truncate_micros};
+
+pub const CHANNELS: &[&str] = &["phone", "email", "letter", "visit", "online", "regulator", "other"];
+pub const CATEGORIES: &[&str] = &[
+    "mis_selling",
+    "suitability",
+    "service",
+    "fees",
+    "disclosure",
+    "redemption",
+    "callback",
+    "other",
+];
+/// The follow-up is due within this many working days of the resolution (seed 001).
+pub const FOLLOWUP_WORKING_DAYS: u32 = 7;
+pub const FOLLOWUP: &str = "complaint_followup";
+/// The longest complaint text and resolution.
+pub const MAX_TEXT: usize = 8000;
+
+/// A complaint as received.
+#[derive(Debug, Clone)]
+pub struct NewComplaint {
+    pub investor_id: String,
+    pub order_id: Option<String>,
+    pub channel: String,
+    pub category: String,
+    pub content: String,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResolvedComplaint {
+    #[serde(flatten)]
+    pub complaint: Complaint,
+    /// The follow-up callback planned by the resolution.
+    pub followup_callback_id: String,
+    pub followup_due_by: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ComplaintArchive {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub total: usize,
+    pub by_category: BTreeMap<String, usize>,
+    pub open: usize,
+    pub items: Vec<Complaint>,
+}
+
+/// `days` working days (Monday to Friday) after `t`.
+pub fn add_working_days(t: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    let mut out = t;
+    let mut left = days;
+    while left > 0 {
+        out += Duration::days(1);
+        let local = out.with_timezone(&crate::config::business_offset());
+        if !matches!(local.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    out
+}
+
+fn one_of(field: &str, v: &str, allowed: &[&str], problems: &mut Vec<FieldProblem>) {
+    if !allowed.contains(&v) {
+        problems.push(FieldProblem::new(
+            field,
+            format!("must be one of: {}", allowed.join(", ")),
+        ));
+    }
+}
+
+/// Records a complaint received from an investor.
+pub async fn record(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, new: NewComplaint) -> Result<Complaint> {
+    let t = now();
+    let mut problems = Vec::new();
+    one_of("channel", &new.channel, CHANNELS, &mut problems);
+    one_of("category", &new.category, CATEGORIES, &mut problems);
+    let content = new.content.trim();
+    if content.is_empty() || content.chars().count() > MAX_TEXT {
+        problems.push(FieldProblem::new("content", format!("must be 1 to {MAX_TEXT} characters")));
+    }
+    if new.received_at > t + Duration::seconds(60) {
+        problems.push(FieldProblem::new("received_at", "must not be in the future"));
+    }
+    if !problems.is_empty() {
+        return Err(WorkflowError::Invalid(problems));
+    }
+    investors::get(c, ctx.vault, &new.investor_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("investor"))?;
+    if let Some(order_id) = &new.order_id {
+        let order = orders::get(c, order_id).await?;
+        if order.is_none_or(|o| o.investor_id != new.investor_id) {
+            return Err(WorkflowError::field("order_id", "is not an order of this investor"));
+        }
+    }
+    let complaint = Complaint {
+        id: new_id(),
+        investor_id: new.investor_id,
+        order_id: new.order_id,
+        channel: new.channel,
+        category: new.category,
+        content: content.to_string(),
+        received_at: truncate_micros(new.received_at),
+        status: ComplaintStatus::Open,
+        assignee_id: None,
+        created_by: actor.id.clone(),
+        created_at: t,
+        resolution: None,
+        resolved_by: None,
+        resolved_at: None,
+    };
+    complaints::insert(c, &complaint).await?;
+    audit::record(c, actor, "complaint.create", "complaint", &complaint.id, &complaint).await?;
+    Ok(complaint)
+}
+
+pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Complaint> {
+    complaints::get(c, id)
+        .await?
+        .ok_or(WorkflowError::NotFound("complaint"))
+}
+
+/// Gives an open complaint to a staff member to handle.
+pub async fn assign(c: &mut Conn<'_>, actor: &Staff, id: &str, assignee_id: &str) -> Result<Complaint> {
+    get(c, id).await?;
+    if staff::name_of(c, assignee_id).await?.is_none() {
+        return Err(WorkflowError::field("assignee_id", "is not a staff member"));
+    }
+    if !complaints::assign(c, id, assignee_id).await? {
+        return Err(WorkflowError::conflict("complaint_resolved", "the complaint is resolved"));
+    }
+    let change = serde_json::json!({"assignee": assignee_id});
+    audit::record(c, actor, "complaint.assign", "complaint", id, &change).await?;
+    get(c, id).await
+}
+
+/// Resolves a complaint with a note and plans its follow-up callback within 7 working days of
+/// now, or of the end of the order's cooling-off if that is later.
+pub async fn resolve(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    id: &str,
+    resolution: &str,
+) -> Result<ResolvedComplaint> {
+    let resolution = resolution.trim();
+    if resolution.is_empty() || resolution.chars().count() > MAX_TEXT {
+        return Err(WorkflowError::field("resolution", format!("must be 1 to {MAX_TEXT} characters")));
+    }
+    let t = now();
+    let complaint = get(c, id).await?;
+    if !complaints::resolve(c, id, resolution, &actor.id, t).await? {
+        return Err(WorkflowError::conflict("complaint_resolved", "the complaint is already resolved"));
+    }
+    let order = match &complaint.order_id {
+        Some(order_id) => orders::get(c, order_id).await?,
+        None => None,
+    };
+    // No contact during an order's cooling-off, even to follow up a complaint about it.
+    let due_from = order.as_ref().map_or(t, |o| t.max(o.cooling_off_ends_at));
+    let due_by = add_working_days(due_from, FOLLOWUP_WORKING_DAYS);
+    let cb = Callback {
+        id: new_id(),
+        order_id: complaint.order_id.clone(),
+        investor_id: complaint.investor_id.clone(),
+        product_id: order.map(|o| o.product_id),
+        kind: CallbackKind::Special,
+        reason: FOLLOWUP.into(),
+        due_from,
+        due_by,
+        checks: planner::group_checks(ctx.rules.catalogue(), FOLLOWUP),
+        status: CallbackStatus::Open,
+        assignee_id: None,
+        attempts: 0,
+        decision_id: None,
+        created_at: t,
+        closed_at: None,
+        complaint_id: Some(id.to_string()),
+    };
+    callbacks::insert(c, &cb).await?;
+    let change = serde_json::json!({"resolution": resolution});
+    audit::record(c, actor, "complaint.resolve", "complaint", id, &change).await?;
+    let change = serde_json::json!({"complaint_id": id, "reason": FOLLOWUP});
+    audit::record(c, actor, "callback.plan", "callback", &cb.id, &change).await?;
+    Ok(ResolvedComplaint {
+        complaint: get(c, id).await?,
+        followup_callback_id: cb.id,
+        followup_due_by: due_by,
+    })
+}
+
+/// The complaint archive (投诉档案) of [from, to): counts by category and every complaint.
+pub async fn archive(
+    c: &mut Conn<'_>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    category: Option<&str>,
+) -> Result<ComplaintArchive> {
+    let to = to.unwrap_or_else(now);
+    let from = from.unwrap_or_else(|| to - Duration::days(365));
+    if from >= to {
+        return Err(WorkflowError::field("from", "must be before `to`"));
+    }
+    if let Some(cat) = category
+        && !CATEGORIES.contains(&cat)
+    {
+        return Err(WorkflowError::field("category", format!("must be one of: {}", CATEGORIES.join(", "))));
+    }
+    let items = complaints::received_between(c, from, to, category).await?;
+    let mut by_category = BTreeMap::new();
+    for k in &items {
+        *by_category.entry(k.category.clone()).or_insert(0) += 1;
+    }
+    let open = items.iter().filter(|k| k.status == ComplaintStatus::Open).count();
+    Ok(ComplaintArchive {
+        from,
+        to,
+        total: items.len(),
+        by_category,
+        open,
+        items,
+    })
+}

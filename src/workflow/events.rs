@@ -1,0 +1,157 @@
+//! Events that re-plan callbacks on existing holdings (regulation.md §2 re-rating, §5 special
+//! callbacks): a product re-rated upwards, an investor's level lowered, a periodic callback done,
+//! and a rule set activated. The first three run in the transaction of the write that caused
+//! them; the activation's re-evaluation runs in the background a page at a time (`batch`), and
+//! plans its callbacks through [`plan_rule_specials`] like every other path.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::sale::reevaluate_holding;
+use super::{Ctx, Result, audit};
+use crate::callbacks::planner::{self, Held};
+use crate::domain::state::{DecisionPurpose, OrderStatus};
+use crate::rules::Verdict;
+use crate::rules::catalogue::Catalogue;
+use crate::rules::decision::Outcome;
+use crate::store::callbacks::{self, Callback};
+use crate::store::decisions::StoredDecision;
+use crate::store::orders::{self, Order};
+use crate::store::staff::Staff;
+use crate::store::{Conn, now};
+
+pub const PRODUCT_RERATED: &str = "product_rerated";
+pub const LEVEL_LOWERED: &str = "level_lowered";
+
+/// Re-evaluates a holding and plans the event's special callback on it, when `wanted` says the
+/// re-evaluated decision calls for one. Returns whether a callback was planned.
+async fn replan_holding(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    order: &Order,
+    (purpose, reason): (DecisionPurpose, &str),
+    wanted: impl Fn(&StoredDecision) -> bool,
+) -> Result<bool> {
+    let decision = reevaluate_holding(c, ctx, order, purpose, Some(actor)).await?;
+    if !wanted(&decision) {
+        return Ok(false);
+    }
+    let cb = planner::for_event(
+        order,
+        reason,
+        ctx.rules.catalogue(),
+        Some(&decision.id),
+        &ctx.policy.callbacks,
+        now(),
+    );
+    callbacks::insert(c, &cb).await?;
+    let change = serde_json::json!({"order_id": cb.order_id, "reason": cb.reason});
+    audit::record(c, actor, "callback.plan", "callback", &cb.id, &change).await?;
+    Ok(true)
+}
+
+/// Re-evaluates every holding of a product whose rating went up; a holding that is no longer a
+/// match gets a `product_rerated` special callback. Returns how many callbacks were created.
+pub async fn after_rerating(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    product_id: &str,
+) -> Result<usize> {
+    let mut created = 0;
+    for order in orders::holdings_of_product(c, product_id).await? {
+        let unsuitable = |d: &StoredDecision| d.outcome.verdict != Verdict::Match;
+        let event = (DecisionPurpose::Rerating, PRODUCT_RERATED);
+        if replan_holding(c, ctx, actor, &order, event, unsuitable).await? {
+            created += 1;
+        }
+    }
+    Ok(created)
+}
+
+/// Gives every holding of an investor whose level was lowered a `level_lowered` special callback,
+/// with the holding re-evaluated on the new level. Returns how many holdings there were.
+pub async fn after_level_lowered(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    investor_id: &str,
+) -> Result<usize> {
+    let held: Vec<Order> = orders::for_investor(c, investor_id)
+        .await?
+        .into_iter()
+        .filter(|o| match o.status {
+            OrderStatus::CoolingOff | OrderStatus::Confirmed => true,
+            OrderStatus::Rescinded => false,
+        })
+        .collect();
+    for order in &held {
+        let event = (DecisionPurpose::LevelChange, LEVEL_LOWERED);
+        replan_holding(c, ctx, actor, order, event, |_| true).await?;
+    }
+    Ok(held.len())
+}
+
+/// After a periodic callback: the next one, one period from `t` at the frequency the active
+/// rules give the holding now (none if they give none).
+pub async fn next_periodic(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    order: &Order,
+    t: DateTime<Utc>,
+) -> Result<Option<Callback>> {
+    let decision = reevaluate_holding(c, ctx, order, DecisionPurpose::Periodic, Some(actor)).await?;
+    let Some(frequency) = decision.outcome.periodic else {
+        return Ok(None);
+    };
+    let next = planner::periodic(
+        order,
+        frequency,
+        t,
+        ctx.rules.catalogue(),
+        Some(&decision.id),
+        &ctx.policy.callbacks,
+        t,
+    );
+    callbacks::insert(c, &next).await?;
+    Ok(Some(next))
+}
+
+/// The special callbacks a re-evaluated `decision` calls for on a holding that it does not have yet (by
+/// reason, per `existing`), planned from now or the end of cooling-off, whichever is later.
+/// Used by the re-evaluation after a rule-set activation; returns the callbacks inserted.
+pub async fn plan_rule_specials(
+    c: &mut Conn<'_>,
+    catalogue: &Catalogue,
+    held: Held<'_>,
+    decision: &StoredDecision,
+    existing: &HashSet<(String, String)>,
+    at: DateTime<Utc>,
+) -> Result<usize> {
+    let mut planned = 0;
+    for special in missing_specials(held, &decision.outcome, existing) {
+        let from = at.max(held.cooling_off_ends_at);
+        let cb = planner::special(held, special, from, catalogue, Some(&decision.id), at);
+        callbacks::insert(c, &cb).await?;
+        let change = serde_json::json!({"order_id": cb.order_id, "reason": cb.reason, "ruleset_version": decision.ruleset_version});
+        audit::record_system(c, "callback.plan", "callback", &cb.id, &change).await?;
+        planned += 1;
+    }
+    Ok(planned)
+}
+
+/// The special callbacks of `outcome` that the holding has not had yet.
+pub fn missing_specials<'o>(
+    held: Held<'_>,
+    outcome: &'o Outcome,
+    existing: &HashSet<(String, String)>,
+) -> Vec<&'o crate::rules::decision::SpecialCallback> {
+    outcome
+        .special_callbacks
+        .iter()
+        .filter(|s| !existing.contains(&(held.order_id.to_string(), s.reason.to_string())))
+        .collect()
+}

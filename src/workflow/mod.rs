@@ -1,0 +1,47 @@
+//! The business operations: every rule of the business that is not a suitability rule is written
+//! here, once, and the API handlers and console pages call these functions alike.
+//!
+//! Each operation is a plain async function over a store connection (a transaction when it
+//! writes), the [`Ctx`] (compiled rules, policy, vault, questionnaires) and the acting staff
+//! member, returning a domain result or a [`WorkflowError`]. None knows about HTTP.
+//!
+//! - `sale`: deciding a sale, placing an order, re-evaluating a holding
+//! - `callbacks`: the queue, claiming, recording an outcome and all that follows, reviews
+//! - `events`: re-planning after a re-rating, a lowered level or a rule-set activation
+//! - `complaints`, `escalations`, `investors`, `products`, `rulesets`: their own resources
+
+pub mod assessments;
+pub mod audit;
+pub mod callbacks;
+pub mod complaints;
+pub mod error;
+pub mod escalations;
+pub mod events;
+pub mod investors;
+pub mod products;
+pub mod reevaluation;
+pub mod rulesets;
+pub mod sale;
+
+use std::sync::Arc;
+
+pub use error::WorkflowError;
+
+use crate::config::Policy;
+use crate::questionnaire::QuestionnaireSet;
+use crate::rules::CompiledRuleSet;
+use crate::vault::Vault;
+
+/// What every operation may need besides the store and the actor.
+#[derive(Clone)]
+pub struct Ctx<'a> {
+    /// The active rule set, compiled; an operation uses one version throughout.
+    pub rules: Arc<CompiledRuleSet>,
+    pub policy: &'a Policy,
+    /// Seals and opens personal data.
+    pub vault: &'a Vault,
+    pub questionnaires: &'a QuestionnaireSet,
+}
+
+/// Shorthand for the result of an operation.
+pub type Result<T, E = WorkflowError> = std::result::Result<T, E>;

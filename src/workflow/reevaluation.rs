@@ -1,0 +1,141 @@
+//! The background re-evaluation of every holding after a rule set is activated: holdings stream
+//! a page at a time, each page is evaluated on every core, and each holding that now calls for a
+//! special callback it has not had gets one (planned by `events::plan_rule_specials`, the same
+//! code as every other path), with the decision stored. Progress is kept in the job row, where
+//! every instance can read it.
+//!
+//! [`Reevaluation::step`] does one page, so tests drive the job step by step; [`Reevaluation::run`]
+//! is what the service spawns.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::sale::RECENT_COMPLAINT_DAYS;
+use super::{Result, events};
+use crate::batch::{self, Holding, PAGE, par_map};
+use crate::config::Policy;
+use crate::domain::state::{DecisionPurpose, JobStatus};
+use crate::rules::CompiledRuleSet;
+use crate::store::decisions::{self, StoredDecision};
+use crate::store::rulesets::{self, Job};
+use crate::store::{Db, holdings, new_id, now};
+
+/// A running re-evaluation: where it is, and its job row.
+pub struct Reevaluation {
+    set: Arc<CompiledRuleSet>,
+    policy: Policy,
+    at: DateTime<Utc>,
+    after: String,
+    pub job: Job,
+}
+
+impl Reevaluation {
+    /// Prepares the job: counts the holdings as of now.
+    pub async fn start(db: &Db, set: Arc<CompiledRuleSet>, policy: Policy, mut job: Job) -> Result<Self> {
+        let mut pooled = db.acquire().await?;
+        job.total = holdings::count(&mut pooled.conn()).await?;
+        Ok(Reevaluation {
+            set,
+            policy,
+            at: now(),
+            after: String::new(),
+            job,
+        })
+    }
+
+    /// Re-evaluates the next page of holdings in one transaction; false when none were left.
+    pub async fn step(&mut self, db: &Db) -> Result<bool> {
+        let since = self.at - Duration::days(RECENT_COMPLAINT_DAYS);
+        let rows = {
+            let mut pooled = db.acquire().await?;
+            holdings::page(&mut pooled.conn(), &self.after, PAGE, since).await?
+        };
+        let Some(last) = rows.last() else {
+            return Ok(false);
+        };
+        let from = std::mem::replace(&mut self.after, last.order_id.clone());
+        let page: Vec<Holding> = rows
+            .into_iter()
+            .map(|r| batch::holding(r, &self.policy, self.at))
+            .collect::<std::result::Result<_, _>>()?;
+        let set = self.set.clone();
+        let outcomes =
+            tokio::task::block_in_place(|| par_map(&page, |h| set.evaluate_cached(&h.facts)));
+        let mut tx = db.begin().await?;
+        let existing: HashSet<(String, String)> =
+            holdings::special_reasons(&mut tx.conn(), &from, &self.after)
+                .await?
+                .into_iter()
+                .collect();
+        for (h, outcome) in page.iter().zip(outcomes) {
+            self.job.processed += 1;
+            let Ok(outcome) = outcome else { continue };
+            if events::missing_specials(h.held(), &outcome, &existing).is_empty() {
+                continue;
+            }
+            self.job.changed += 1;
+            let decision = StoredDecision {
+                id: new_id(),
+                investor_id: h.investor_id.clone(),
+                product_id: h.product_id.clone(),
+                purpose: DecisionPurpose::Activation,
+                ruleset_version: self.set.version,
+                facts: h.facts.clone(),
+                outcome: (*outcome).clone(),
+                created_by: None,
+                created_at: self.at,
+            };
+            decisions::insert(&mut tx.conn(), &decision).await?;
+            let catalogue = self.set.catalogue();
+            let planned = events::plan_rule_specials(
+                &mut tx.conn(),
+                catalogue,
+                h.held(),
+                &decision,
+                &existing,
+                self.at,
+            )
+            .await?;
+            self.job.callbacks += planned as i64;
+        }
+        self.job.updated_at = now();
+        rulesets::update_job(&mut tx.conn(), &self.job).await?;
+        tx.commit().await?;
+        tracing::info!(
+            version = self.set.version,
+            processed = self.job.processed,
+            total = self.job.total,
+            "re-evaluating holdings"
+        );
+        Ok(true)
+    }
+
+    /// Runs every step, then records the job as done or failed.
+    pub async fn run(mut self, db: Db) {
+        let result = loop {
+            match self.step(&db).await {
+                Ok(true) => continue,
+                Ok(false) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        self.job.status = match &result {
+            Ok(()) => JobStatus::Done,
+            Err(_) => JobStatus::Failed,
+        };
+        self.job.error = result.err().map(|e| e.to_string());
+        self.job.updated_at = now();
+        if let Some(e) = &self.job.error {
+            tracing::error!(version = self.set.version, error = %e, "re-evaluation failed");
+        }
+        let recorded = match db.acquire().await {
+            Ok(mut pooled) => rulesets::update_job(&mut pooled.conn(), &self.job).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, "cannot record the re-evaluation job");
+        }
+    }
+}

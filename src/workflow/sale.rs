@@ -1,0 +1,282 @@
+//! The sale: the decision for an investor, a product and an amount; placing the order on it with
+//! the requirements it asks for, its stored decision and the callbacks it plans, in one
+//! transaction; and re-evaluating a holding with the active rules.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::callbacks::{CallbackView, callback_view};
+use super::{Ctx, Result, WorkflowError, audit};
+use crate::callbacks::planner;
+use crate::decide::{DecisionView, facts_of_row};
+use crate::domain::money::RawAmount;
+use crate::domain::state::{DecisionPurpose, OrderStatus};
+use crate::domain::{FieldProblem, Money};
+use crate::rules::Verdict;
+use crate::store::decisions::{self, StoredDecision};
+use crate::store::orders::{self, Order};
+use crate::store::staff::Staff;
+use crate::store::{Conn, callbacks, holdings, investors, new_id, now, products, truncate_micros};
+
+/// How far in the future a signing or payment time may lie (clock skew between systems).
+pub const FUTURE_TOLERANCE_SECS: i64 = 60;
+/// Complaints received within this many days count as recent for the rules.
+pub const RECENT_COMPLAINT_DAYS: i64 = 90;
+/// Limits on what an order may carry.
+pub const MAX_REQUIREMENT_CODE: usize = 64;
+pub const MAX_RECORDING_REF: usize = 500;
+
+/// Parses an order amount: positive, at most two decimals.
+pub fn parse_amount(raw: &RawAmount) -> Result<Money> {
+    let amount = raw.parse().map_err(|e| WorkflowError::field("amount", e))?;
+    if amount == Money::ZERO {
+        return Err(WorkflowError::field("amount", "must be greater than zero"));
+    }
+    Ok(amount)
+}
+
+/// Loads what the rules need for this sale (one query) and evaluates the active rule set.
+pub async fn decide(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    investor_id: &str,
+    product_id: &str,
+    amount: Money,
+) -> Result<DecisionView> {
+    let t = now();
+    let since = t - Duration::days(RECENT_COMPLAINT_DAYS);
+    let Some(row) = holdings::sale_facts(c, investor_id, product_id, since).await? else {
+        let what = if investors::exists(c, investor_id).await? {
+            "product"
+        } else {
+            "investor"
+        };
+        return Err(WorkflowError::NotFound(what));
+    };
+    let facts = facts_of_row(&row, amount, ctx.policy, t)?;
+    let outcome = ctx
+        .rules
+        .evaluate(&facts)
+        .map_err(WorkflowError::RuleFailed)?;
+    Ok(DecisionView::new(
+        Some(investor_id),
+        Some(product_id),
+        facts,
+        outcome,
+    ))
+}
+
+/// An order as sales submit it, once the contract is signed and paid.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub investor_id: String,
+    pub product_id: String,
+    pub amount: Money,
+    pub signed_at: DateTime<Utc>,
+    pub paid_at: DateTime<Utc>,
+    /// The requirements met before the sale (e.g. "mismatch_warning_signed", "dual_recording").
+    pub acknowledgments: Vec<String>,
+    /// Where the dual recording (双录) or signed documents are kept.
+    pub recording_ref: Option<String>,
+}
+
+/// The order placed, the decision it was placed on and the callbacks it planned.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlacedOrder {
+    #[serde(flatten)]
+    pub order: Order,
+    pub decision: DecisionView,
+    pub callbacks: Vec<CallbackView>,
+}
+
+/// Checks the order's own fields; returns its acknowledgments without duplicates.
+fn check_new_order(o: &NewOrder, t: DateTime<Utc>) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for (field, at) in [("signed_at", o.signed_at), ("paid_at", o.paid_at)] {
+        if at > t + Duration::seconds(FUTURE_TOLERANCE_SECS) {
+            problems.push(FieldProblem::new(field, "must not be in the future"));
+        }
+    }
+    let mut acks: Vec<String> = Vec::new();
+    for (i, a) in o.acknowledgments.iter().enumerate() {
+        let ok = !a.is_empty()
+            && a.len() <= MAX_REQUIREMENT_CODE
+            && a.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            problems.push(FieldProblem::new(
+                format!("acknowledgments[{i}]"),
+                "must be a requirement code",
+            ));
+        } else if !acks.contains(a) {
+            acks.push(a.clone());
+        }
+    }
+    if o
+        .recording_ref
+        .as_ref()
+        .is_some_and(|r| r.trim().is_empty() || r.len() > MAX_RECORDING_REF)
+    {
+        problems.push(FieldProblem::new(
+            "recording_ref",
+            format!("must be 1 to {MAX_RECORDING_REF} characters"),
+        ));
+    }
+    if problems.is_empty() {
+        Ok(acks)
+    } else {
+        Err(WorkflowError::Invalid(problems))
+    }
+}
+
+/// Places an order: refused when the rules reject the sale or a requirement of the decision is
+/// not acknowledged; else the order (cooling off), its stored decision and its callbacks.
+pub async fn place_order(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    new: NewOrder,
+) -> Result<PlacedOrder> {
+    let t = now();
+    let acks = check_new_order(&new, t)?;
+    let view = decide(c, ctx, &new.investor_id, &new.product_id, new.amount).await?;
+    if view.outcome.verdict == Verdict::Reject {
+        return Err(WorkflowError::SuitabilityRejected(Box::new(view)));
+    }
+    let missing: Vec<String> = view
+        .outcome
+        .requirements
+        .iter()
+        .filter(|r| !acks.iter().any(|a| a == r.as_str()))
+        .map(|r| r.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(WorkflowError::RequirementsMissing {
+            decision: Box::new(view),
+            missing,
+        });
+    }
+    let decision = StoredDecision {
+        id: new_id(),
+        investor_id: new.investor_id.clone(),
+        product_id: new.product_id.clone(),
+        purpose: DecisionPurpose::Order,
+        ruleset_version: view.outcome.ruleset_version,
+        facts: view.facts.clone(),
+        outcome: view.outcome.clone(),
+        created_by: Some(actor.id.clone()),
+        created_at: t,
+    };
+    decisions::insert(c, &decision).await?;
+    let signed_at = truncate_micros(new.signed_at);
+    let paid_at = truncate_micros(new.paid_at);
+    let policy = &ctx.policy.callbacks;
+    let order = Order {
+        id: new_id(),
+        investor_id: new.investor_id,
+        product_id: new.product_id,
+        amount: new.amount,
+        status: OrderStatus::CoolingOff,
+        signed_at,
+        paid_at,
+        cooling_off_ends_at: signed_at.max(paid_at)
+            + Duration::hours(i64::from(policy.cooling_off_hours)),
+        acknowledgments: acks,
+        recording_ref: new.recording_ref,
+        decision_id: decision.id.clone(),
+        created_by: actor.id.clone(),
+        created_at: t,
+        status_changed_at: t,
+    };
+    orders::insert(c, &order).await?;
+    let planned = planner::for_new_order(
+        &order,
+        &view.outcome,
+        ctx.rules.catalogue(),
+        &decision.id,
+        policy,
+        t,
+    );
+    for cb in &planned {
+        callbacks::insert(c, cb).await?;
+    }
+    let investor = investors::get(c, ctx.vault, &order.investor_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("investor"))?;
+    let product = products::get(c, &order.product_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("product"))?;
+    let placed = PlacedOrder {
+        callbacks: planned
+            .into_iter()
+            .map(|cb| callback_view(cb, &investor, Some(&product), None))
+            .collect(),
+        order,
+        decision: view,
+    };
+    audit::record(c, actor, "order.create", "order", &placed.order.id, &placed).await?;
+    tracing::info!(order = %placed.order.id, verdict = placed.decision.outcome.verdict.as_str(), "order placed");
+    Ok(placed)
+}
+
+/// Re-evaluates a holding (an order cooling off or confirmed) with the active rules as of now,
+/// and stores the decision with `purpose`. An existing holding is not a first purchase.
+pub async fn reevaluate_holding(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    order: &Order,
+    purpose: DecisionPurpose,
+    actor: Option<&Staff>,
+) -> Result<StoredDecision> {
+    let view = decide(c, ctx, &order.investor_id, &order.product_id, order.amount).await?;
+    let stored = StoredDecision {
+        id: new_id(),
+        investor_id: order.investor_id.clone(),
+        product_id: order.product_id.clone(),
+        purpose,
+        ruleset_version: view.outcome.ruleset_version,
+        facts: view.facts,
+        outcome: view.outcome,
+        created_by: actor.map(|a| a.id.clone()),
+        created_at: now(),
+    };
+    decisions::insert(c, &stored).await?;
+    Ok(stored)
+}
+
+/// One order with its callbacks.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderDetail {
+    #[serde(flatten)]
+    pub order: Order,
+    pub callbacks: Vec<CallbackView>,
+}
+
+pub async fn order_detail(c: &mut Conn<'_>, ctx: &Ctx<'_>, id: &str) -> Result<OrderDetail> {
+    let order = orders::get(c, id)
+        .await?
+        .ok_or(WorkflowError::NotFound("order"))?;
+    let investor = investors::get(c, ctx.vault, &order.investor_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("investor"))?;
+    let product = products::get(c, &order.product_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("product"))?;
+    let cbs = callbacks::for_order(c, id).await?;
+    Ok(OrderDetail {
+        order,
+        callbacks: cbs
+            .into_iter()
+            .map(|cb| callback_view(cb, &investor, Some(&product), None))
+            .collect(),
+    })
+}
+
+/// The investor's orders, oldest first.
+pub async fn investor_orders(c: &mut Conn<'_>, ctx: &Ctx<'_>, investor_id: &str) -> Result<Vec<Order>> {
+    investors::get(c, ctx.vault, investor_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("investor"))?;
+    Ok(orders::for_investor(c, investor_id).await?)
+}
+
