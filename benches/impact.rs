@@ -160,7 +160,9 @@ async fn fresh_db(backend: &str, dir: &std::path::Path, n: i64) -> (Db, Option<(
     exec(&admin, &format!("CREATE DATABASE {name}")).await;
     admin.close().await;
     let (base, _) = backend.rsplit_once('/').expect("a database in the URL");
-    let db = Db::connect(&format!("{base}/{name}")).await.expect("bench database");
+    let db = Db::connect(&format!("{base}/{name}"))
+        .await
+        .expect("bench database");
     (db, Some((backend.to_string(), name)))
 }
 
@@ -171,7 +173,10 @@ async fn run(backend: &str, dir: &std::path::Path, n: i64) -> Run {
     for sql in seed_sql(&db, n) {
         exec(&db, &sql).await;
     }
-    println!("  seeded {n} holdings in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "  seeded {n} holdings in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let rules_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let shipped = RuleFiles::from_dir(&rules_dir).expect("rules");
@@ -249,7 +254,9 @@ async fn run(backend: &str, dir: &std::path::Path, n: i64) -> Run {
     assert!(report.changed.periodic > 0, "the draft changes R4 holdings");
     db.close().await;
     if let Some((admin_url, name)) = drop_after {
-        let admin = Db::connect(&admin_url).await.expect("connect to PostgreSQL");
+        let admin = Db::connect(&admin_url)
+            .await
+            .expect("connect to PostgreSQL");
         exec(&admin, &format!("DROP DATABASE {name}")).await;
         admin.close().await;
     }
@@ -268,7 +275,9 @@ fn main() {
     let mut backends = vec!["sqlite".to_string()];
     match std::env::var("SUITABILITY_TEST_PG") {
         Ok(url) => backends.push(url),
-        Err(_) => println!("postgres: not run (set SUITABILITY_TEST_PG=postgres://… to include it)"),
+        Err(_) => {
+            println!("postgres: not run (set SUITABILITY_TEST_PG=postgres://… to include it)")
+        }
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -119,9 +119,7 @@ impl ApiError {
                 WorkflowError::RequirementsMissing { .. } => "requirements_missing",
                 WorkflowError::RulesInvalid(_) => "rules_invalid",
                 WorkflowError::RuleTestsFailed(_) => "rule_tests_failed",
-                WorkflowError::RuleFailedOnFacts(_) | WorkflowError::RuleFailed(_) => {
-                    "rule_failed"
-                }
+                WorkflowError::RuleFailedOnFacts(_) | WorkflowError::RuleFailed(_) => "rule_failed",
                 WorkflowError::Store(_) | WorkflowError::Internal(_) => "internal_error",
             },
             ApiError::Store(_) | ApiError::Internal(_) => "internal_error",

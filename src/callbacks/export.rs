@@ -189,7 +189,9 @@ pub fn report(
     }
     r.escalations_opened = escalations.len();
     for e in escalations {
-        *r.escalations_by_reason.entry(e.reason.to_string()).or_default() += 1;
+        *r.escalations_by_reason
+            .entry(e.reason.to_string())
+            .or_default() += 1;
     }
     r
 }

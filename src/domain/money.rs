@@ -85,7 +85,9 @@ impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for Money
 where
     &'r str: sqlx::Decode<'r, DB>,
 {
-    fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+    fn decode(
+        value: <DB as sqlx::Database>::ValueRef<'r>,
+    ) -> Result<Self, sqlx::error::BoxDynError> {
         let text = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
         text.parse::<Money>()
             .map_err(|e| format!("amount '{text}': {e}").into())

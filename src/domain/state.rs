@@ -206,7 +206,9 @@ mod tests {
     #[test]
     fn serde_uses_the_stored_text() {
         assert_eq!(
-            serde_json::to_string(&OrderStatus::CoolingOff).ok().as_deref(),
+            serde_json::to_string(&OrderStatus::CoolingOff)
+                .ok()
+                .as_deref(),
             Some("\"cooling_off\"")
         );
     }

@@ -1,5 +1,5 @@
-//! The audit trail for compliance and admin, and the helper every write handler calls inside its
-//! transaction.
+//! The audit trail for compliance and admin (entries are appended by the workflows, in each
+//! write's own transaction: `workflow::audit`).
 
 use axum::extract::State;
 use axum::routing::get;
@@ -10,22 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::extract::ApiQuery;
 use crate::error::ApiError;
-use crate::store::Conn;
-use crate::store::audit::{self, Actor, Entry, Filter};
-use crate::store::staff::Staff;
-
-/// Records `action` on `entity` `id` by `caller`, with a digest of `change`.
-pub async fn record(
-    c: &mut Conn<'_>,
-    caller: &Staff,
-    action: &str,
-    entity: &str,
-    id: &str,
-    change: &impl Serialize,
-) -> Result<(), ApiError> {
-    audit::append(c, &Actor::staff(caller), action, entity, id, change).await?;
-    Ok(())
-}
+use crate::store::audit::{self, Entry, Filter};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {

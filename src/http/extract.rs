@@ -68,7 +68,6 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
 }
 
-
 /// The authenticated caller, attached by the access layer.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Staff);

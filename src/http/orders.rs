@@ -86,7 +86,8 @@ pub async fn create_order(
     let key = idempotency_key(&headers)?;
     let hash = hex(&Sha256::digest(&body));
     if let Some(key) = &key
-        && let Some(stored) = idempotency::get(&mut state.db.acquire().await?.conn(), &caller.id, key).await?
+        && let Some(stored) =
+            idempotency::get(&mut state.db.acquire().await?.conn(), &caller.id, key).await?
     {
         return replay(stored, &hash);
     }
@@ -113,7 +114,8 @@ pub async fn create_order(
             // A concurrent retry with the same key won: drop this attempt and answer with its result.
             drop(tx);
             if e.unique_violation().is_some()
-                && let Some(stored) = idempotency::get(&mut state.db.acquire().await?.conn(), &caller.id, key).await?
+                && let Some(stored) =
+                    idempotency::get(&mut state.db.acquire().await?.conn(), &caller.id, key).await?
             {
                 return replay(stored, &hash);
             }
@@ -132,7 +134,9 @@ pub async fn get_order(
     Path(id): Path<String>,
 ) -> Result<Json<OrderDetail>, ApiError> {
     let mut pooled = state.db.acquire().await?;
-    Ok(Json(sale::order_detail(&mut pooled.conn(), &state.ctx(), &id).await?))
+    Ok(Json(
+        sale::order_detail(&mut pooled.conn(), &state.ctx(), &id).await?,
+    ))
 }
 
 /// The investor's orders, oldest first.

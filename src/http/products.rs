@@ -105,5 +105,7 @@ pub async fn list_products(
 ) -> Result<Json<ProductPage>, ApiError> {
     let limit = page_limit(page.limit)?;
     let mut pooled = state.db.acquire().await?;
-    Ok(Json(products::list(&mut pooled.conn(), page.after.as_deref(), limit).await?))
+    Ok(Json(
+        products::list(&mut pooled.conn(), page.after.as_deref(), limit).await?,
+    ))
 }

@@ -120,8 +120,14 @@ pub async fn activate_ruleset(
     Path(version): Path<String>,
 ) -> Result<Json<ActivatedRuleSet>, ApiError> {
     let version = parse_version(&version)?;
-    let (activated, job) =
-        rulesets::activate(&state.db, &state.rules, &state.config.policy, &caller, version).await?;
+    let (activated, job) = rulesets::activate(
+        &state.db,
+        &state.rules,
+        &state.config.policy,
+        &caller,
+        version,
+    )
+    .await?;
     tokio::spawn(job.run(state.db.clone()));
     Ok(Json(activated))
 }
@@ -151,5 +157,7 @@ pub async fn evaluate_facts(
     ApiJson(facts): ApiJson<Facts>,
 ) -> Result<Json<DecisionView>, ApiError> {
     let version = parse_version(&version)?;
-    Ok(Json(rulesets::evaluate(&state.db, &state.rules, version, facts).await?))
+    Ok(Json(
+        rulesets::evaluate(&state.db, &state.rules, version, facts).await?,
+    ))
 }

@@ -37,6 +37,13 @@ pub async fn check_suitability(
     let amount = sale::parse_amount(&req.amount)?;
     let mut pooled = state.db.acquire().await?;
     let ctx = state.ctx();
-    let view = sale::decide(&mut pooled.conn(), &ctx, &req.investor_id, &req.product_id, amount).await?;
+    let view = sale::decide(
+        &mut pooled.conn(),
+        &ctx,
+        &req.investor_id,
+        &req.product_id,
+        amount,
+    )
+    .await?;
     Ok(Json(view))
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::model::Questionnaire;
-use crate::domain::RiskLevel;
 use crate::domain::FieldProblem;
+use crate::domain::RiskLevel;
 
 /// The flag a knock-out option sets.
 pub const LOWEST_CATEGORY: &str = "lowest_category";

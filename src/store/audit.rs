@@ -9,8 +9,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::staff::Staff;
-use crate::hex::hex;
 use super::{Conn, StoreError, now};
+use crate::hex::hex;
 use crate::on_conn;
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

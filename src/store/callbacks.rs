@@ -75,7 +75,10 @@ pub async fn insert(c: &mut Conn<'_>, cb: &Callback) -> Result<(), StoreError> {
 
 pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<Callback>, StoreError> {
     let sql = concat!("SELECT ", columns!(), " FROM callbacks c WHERE c.id = $1");
-    Ok(on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(e)
+        .await)?)
 }
 
 pub async fn for_order(c: &mut Conn<'_>, order_id: &str) -> Result<Vec<Callback>, StoreError> {
@@ -84,7 +87,10 @@ pub async fn for_order(c: &mut Conn<'_>, order_id: &str) -> Result<Vec<Callback>
         columns!(),
         " FROM callbacks c WHERE c.order_id = $1 ORDER BY c.id"
     );
-    Ok(on_conn!(c, |e| sqlx::query_as(sql).bind(order_id).fetch_all(e).await)?)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(order_id)
+        .fetch_all(e)
+        .await)?)
 }
 
 /// A callback with what a planner needs to place it.

@@ -55,5 +55,8 @@ pub async fn insert(c: &mut Conn<'_>, d: &StoredDecision) -> Result<(), StoreErr
 
 pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<StoredDecision>, StoreError> {
     let sql = concat!("SELECT ", columns!(), " FROM decisions WHERE id = $1");
-    Ok(on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(e)
+        .await)?)
 }

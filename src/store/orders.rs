@@ -66,7 +66,10 @@ pub async fn insert(c: &mut Conn<'_>, o: &Order) -> Result<(), StoreError> {
 
 pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<Order>, StoreError> {
     let sql = concat!("SELECT ", columns!(), " FROM orders WHERE id = $1");
-    Ok(on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(e)
+        .await)?)
 }
 
 pub async fn for_investor(c: &mut Conn<'_>, investor_id: &str) -> Result<Vec<Order>, StoreError> {

@@ -70,7 +70,10 @@ pub async fn update(c: &mut Conn<'_>, p: &Product) -> Result<(), StoreError> {
 
 pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<Product>, StoreError> {
     let sql = concat!("SELECT ", columns!(), " FROM products WHERE id = $1");
-    Ok(on_conn!(c, |e| sqlx::query_as(sql).bind(id).fetch_optional(e).await)?)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(e)
+        .await)?)
 }
 
 pub async fn list(

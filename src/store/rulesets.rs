@@ -50,7 +50,9 @@ pub async fn active(c: &mut Conn<'_>) -> Result<Option<StoredRuleSet>, StoreErro
         columns!(),
         " FROM rulesets WHERE status = 'active'"
     );
-    Ok(on_conn!(c, |e| sqlx::query_as(sql).fetch_optional(e).await)?)
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .fetch_optional(e)
+        .await)?)
 }
 
 pub async fn get(c: &mut Conn<'_>, version: i64) -> Result<Option<StoredRuleSet>, StoreError> {

@@ -82,7 +82,10 @@ pub async fn assess(
             ));
         }
         Some(t) if t > recorded_at + chrono::Duration::seconds(FUTURE_TOLERANCE_SECS) => {
-            return Err(WorkflowError::field("assessed_at", "must not be in the future"));
+            return Err(WorkflowError::field(
+                "assessed_at",
+                "must not be in the future",
+            ));
         }
         Some(t) => truncate_micros(t),
     };
@@ -147,7 +150,11 @@ pub async fn assess(
 }
 
 /// Every assessment of the investor, newest first.
-pub async fn list(c: &mut Conn<'_>, ctx: &Ctx<'_>, investor_id: &str) -> Result<Vec<AssessmentResponse>> {
+pub async fn list(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    investor_id: &str,
+) -> Result<Vec<AssessmentResponse>> {
     investors::get(c, ctx.vault, investor_id)
         .await?
         .ok_or(WorkflowError::NotFound("investor"))?;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use serde::Serialize;
 
-use super::{Result, WorkflowError, audit, Ctx};
+use super::{Ctx, Result, WorkflowError, audit};
 use crate::callbacks::planner;
 use crate::domain::FieldProblem;
 use crate::domain::state::{CallbackKind, CallbackStatus, ComplaintStatus};
@@ -16,7 +16,15 @@ use crate::store::complaints::{self, Complaint};
 use crate::store::staff::Staff;
 use crate::store::{Conn, investors, new_id, now, orders, staff, truncate_micros};
 
-pub const CHANNELS: &[&str] = &["phone", "email", "letter", "visit", "online", "regulator", "other"];
+pub const CHANNELS: &[&str] = &[
+    "phone",
+    "email",
+    "letter",
+    "visit",
+    "online",
+    "regulator",
+    "other",
+];
 pub const CATEGORIES: &[&str] = &[
     "mis_selling",
     "suitability",
@@ -87,17 +95,28 @@ fn one_of(field: &str, v: &str, allowed: &[&str], problems: &mut Vec<FieldProble
 }
 
 /// Records a complaint received from an investor.
-pub async fn record(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, new: NewComplaint) -> Result<Complaint> {
+pub async fn record(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    new: NewComplaint,
+) -> Result<Complaint> {
     let t = now();
     let mut problems = Vec::new();
     one_of("channel", &new.channel, CHANNELS, &mut problems);
     one_of("category", &new.category, CATEGORIES, &mut problems);
     let content = new.content.trim();
     if content.is_empty() || content.chars().count() > MAX_TEXT {
-        problems.push(FieldProblem::new("content", format!("must be 1 to {MAX_TEXT} characters")));
+        problems.push(FieldProblem::new(
+            "content",
+            format!("must be 1 to {MAX_TEXT} characters"),
+        ));
     }
     if new.received_at > t + Duration::seconds(60) {
-        problems.push(FieldProblem::new("received_at", "must not be in the future"));
+        problems.push(FieldProblem::new(
+            "received_at",
+            "must not be in the future",
+        ));
     }
     if !problems.is_empty() {
         return Err(WorkflowError::Invalid(problems));
@@ -108,7 +127,10 @@ pub async fn record(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, new: NewComp
     if let Some(order_id) = &new.order_id {
         let order = orders::get(c, order_id).await?;
         if order.is_none_or(|o| o.investor_id != new.investor_id) {
-            return Err(WorkflowError::field("order_id", "is not an order of this investor"));
+            return Err(WorkflowError::field(
+                "order_id",
+                "is not an order of this investor",
+            ));
         }
     }
     let complaint = Complaint {
@@ -128,7 +150,15 @@ pub async fn record(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, new: NewComp
         resolved_at: None,
     };
     complaints::insert(c, &complaint).await?;
-    audit::record(c, actor, "complaint.create", "complaint", &complaint.id, &complaint).await?;
+    audit::record(
+        c,
+        actor,
+        "complaint.create",
+        "complaint",
+        &complaint.id,
+        &complaint,
+    )
+    .await?;
     Ok(complaint)
 }
 
@@ -139,13 +169,21 @@ pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Complaint> {
 }
 
 /// Gives an open complaint to a staff member to handle.
-pub async fn assign(c: &mut Conn<'_>, actor: &Staff, id: &str, assignee_id: &str) -> Result<Complaint> {
+pub async fn assign(
+    c: &mut Conn<'_>,
+    actor: &Staff,
+    id: &str,
+    assignee_id: &str,
+) -> Result<Complaint> {
     get(c, id).await?;
     if staff::name_of(c, assignee_id).await?.is_none() {
         return Err(WorkflowError::field("assignee_id", "is not a staff member"));
     }
     if !complaints::assign(c, id, assignee_id).await? {
-        return Err(WorkflowError::conflict("complaint_resolved", "the complaint is resolved"));
+        return Err(WorkflowError::conflict(
+            "complaint_resolved",
+            "the complaint is resolved",
+        ));
     }
     let change = serde_json::json!({"assignee": assignee_id});
     audit::record(c, actor, "complaint.assign", "complaint", id, &change).await?;
@@ -163,12 +201,18 @@ pub async fn resolve(
 ) -> Result<ResolvedComplaint> {
     let resolution = resolution.trim();
     if resolution.is_empty() || resolution.chars().count() > MAX_TEXT {
-        return Err(WorkflowError::field("resolution", format!("must be 1 to {MAX_TEXT} characters")));
+        return Err(WorkflowError::field(
+            "resolution",
+            format!("must be 1 to {MAX_TEXT} characters"),
+        ));
     }
     let t = now();
     let complaint = get(c, id).await?;
     if !complaints::resolve(c, id, resolution, &actor.id, t).await? {
-        return Err(WorkflowError::conflict("complaint_resolved", "the complaint is already resolved"));
+        return Err(WorkflowError::conflict(
+            "complaint_resolved",
+            "the complaint is already resolved",
+        ));
     }
     let order = match &complaint.order_id {
         Some(order_id) => orders::get(c, order_id).await?,
@@ -222,14 +266,20 @@ pub async fn archive(
     if let Some(cat) = category
         && !CATEGORIES.contains(&cat)
     {
-        return Err(WorkflowError::field("category", format!("must be one of: {}", CATEGORIES.join(", "))));
+        return Err(WorkflowError::field(
+            "category",
+            format!("must be one of: {}", CATEGORIES.join(", ")),
+        ));
     }
     let items = complaints::received_between(c, from, to, category).await?;
     let mut by_category = BTreeMap::new();
     for k in &items {
         *by_category.entry(k.category.clone()).or_insert(0) += 1;
     }
-    let open = items.iter().filter(|k| k.status == ComplaintStatus::Open).count();
+    let open = items
+        .iter()
+        .filter(|k| k.status == ComplaintStatus::Open)
+        .count();
     Ok(ComplaintArchive {
         from,
         to,

@@ -17,13 +17,19 @@ pub async fn list(c: &mut Conn<'_>, include_resolved: bool) -> Result<Vec<Escala
 pub async fn resolve(c: &mut Conn<'_>, actor: &Staff, id: &str, note: &str) -> Result<Escalation> {
     let note = note.trim();
     if note.is_empty() || note.chars().count() > MAX_NOTE {
-        return Err(WorkflowError::field("note", format!("must be 1 to {MAX_NOTE} characters")));
+        return Err(WorkflowError::field(
+            "note",
+            format!("must be 1 to {MAX_NOTE} characters"),
+        ));
     }
     escalations::get(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("escalation"))?;
     if !escalations::resolve(c, id, &actor.id, note, now()).await? {
-        return Err(WorkflowError::conflict("already_resolved", "this escalation is already resolved"));
+        return Err(WorkflowError::conflict(
+            "already_resolved",
+            "this escalation is already resolved",
+        ));
     }
     let e = escalations::get(c, id)
         .await?

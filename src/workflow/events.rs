@@ -103,7 +103,8 @@ pub async fn next_periodic(
     order: &Order,
     t: DateTime<Utc>,
 ) -> Result<Option<Callback>> {
-    let decision = reevaluate_holding(c, ctx, order, DecisionPurpose::Periodic, Some(actor)).await?;
+    let decision =
+        reevaluate_holding(c, ctx, order, DecisionPurpose::Periodic, Some(actor)).await?;
     let Some(frequency) = decision.outcome.periodic else {
         return Ok(None);
     };

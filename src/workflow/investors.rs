@@ -256,7 +256,12 @@ pub fn investor_response(
 
 /// Onboards an investor; the actor becomes the sales owner. The audit entry holds the data in
 /// the clear (it stores only a digest); the result is masked.
-pub async fn onboard(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, new: NewInvestor) -> Result<InvestorResponse> {
+pub async fn onboard(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    new: NewInvestor,
+) -> Result<InvestorResponse> {
     let investor = new.into_investor(&actor.id)?;
     investors::insert(c, ctx.vault, &investor).await?;
     let full = investor_response(investor.clone(), None, ctx.policy, true);
@@ -267,7 +272,13 @@ pub async fn onboard(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, new: NewInv
 
 /// One investor with the latest assessment (valid or not). `reveal` shows personal data in the
 /// clear, to the roles allowed, and is itself recorded.
-pub async fn get(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, id: &str, reveal: bool) -> Result<InvestorResponse> {
+pub async fn get(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    id: &str,
+    reveal: bool,
+) -> Result<InvestorResponse> {
     if reveal && !actor.has_any(MAY_REVEAL_PERSONAL_DATA) {
         return Err(WorkflowError::forbidden(
             "forbidden",
@@ -282,7 +293,12 @@ pub async fn get(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, id: &str, revea
         let change = serde_json::json!({"fields": ["id_number", "phone", "email"]});
         audit::record(c, actor, "investor.reveal", "investor", id, &change).await?;
     }
-    Ok(investor_response(investor, latest.as_ref(), ctx.policy, reveal))
+    Ok(investor_response(
+        investor,
+        latest.as_ref(),
+        ctx.policy,
+        reveal,
+    ))
 }
 
 /// Investors in creation order, a page at a time, or the ones with an identity number.
@@ -316,7 +332,10 @@ pub async fn list(
 pub fn page_limit(limit: Option<i64>) -> Result<i64> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(WorkflowError::field("limit", format!("must be between 1 and {MAX_LIMIT}")));
+        return Err(WorkflowError::field(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
     }
     Ok(limit)
 }

@@ -17,6 +17,7 @@ pub mod complaints;
 pub mod error;
 pub mod escalations;
 pub mod events;
+pub mod evidence;
 pub mod investors;
 pub mod products;
 pub mod reevaluation;

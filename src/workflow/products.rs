@@ -50,7 +50,10 @@ impl Fields<'_> {
     fn text(&mut self, field: &str, v: &str, max: usize) -> Option<String> {
         let t = v.trim();
         if t.is_empty() || t.chars().count() > max {
-            self.problems.push(FieldProblem::new(field, format!("must be 1 to {max} characters")));
+            self.problems.push(FieldProblem::new(
+                field,
+                format!("must be 1 to {max} characters"),
+            ));
             return None;
         }
         Some(t.to_string())
@@ -95,7 +98,12 @@ impl Fields<'_> {
 }
 
 /// Creates a product with its risk rating; a conflict if the code exists.
-pub async fn create(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, new: NewProduct) -> Result<Product> {
+pub async fn create(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    new: NewProduct,
+) -> Result<Product> {
     let mut f = Fields {
         problems: Vec::new(),
         floor: &ctx.policy.min_subscription_floor,

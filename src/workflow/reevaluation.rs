@@ -33,7 +33,12 @@ pub struct Reevaluation {
 
 impl Reevaluation {
     /// Prepares the job: counts the holdings as of now.
-    pub async fn start(db: &Db, set: Arc<CompiledRuleSet>, policy: Policy, mut job: Job) -> Result<Self> {
+    pub async fn start(
+        db: &Db,
+        set: Arc<CompiledRuleSet>,
+        policy: Policy,
+        mut job: Job,
+    ) -> Result<Self> {
         let mut pooled = db.acquire().await?;
         job.total = holdings::count(&mut pooled.conn()).await?;
         Ok(Reevaluation {

@@ -91,7 +91,8 @@ pub fn detail(r: StoredRuleSet) -> RuleSetDetail {
 
 /// A version number from a path: anything else is a version that does not exist.
 pub fn parse_version(v: &str) -> Result<i64> {
-    v.parse::<i64>().map_err(|_| WorkflowError::NotFound("rule set"))
+    v.parse::<i64>()
+        .map_err(|_| WorkflowError::NotFound("rule set"))
 }
 
 pub async fn load(c: &mut Conn<'_>, version: i64) -> Result<StoredRuleSet> {
@@ -121,10 +122,16 @@ pub fn compiled(rules: &ActiveRules, stored: &StoredRuleSet) -> Result<Arc<Compi
 fn check_layout(files: &BTreeMap<String, String>) -> Result<()> {
     let mut problems = Vec::new();
     if files.len() > MAX_FILES {
-        problems.push(FieldProblem::new("files", format!("at most {MAX_FILES} files")));
+        problems.push(FieldProblem::new(
+            "files",
+            format!("at most {MAX_FILES} files"),
+        ));
     }
     if files.values().map(String::len).sum::<usize>() > MAX_TOTAL_BYTES {
-        problems.push(FieldProblem::new("files", format!("at most {MAX_TOTAL_BYTES} bytes in all")));
+        problems.push(FieldProblem::new(
+            "files",
+            format!("at most {MAX_TOTAL_BYTES} bytes in all"),
+        ));
     }
     for path in files.keys() {
         let name_ok = |n: &str| {
@@ -157,11 +164,19 @@ fn check_layout(files: &BTreeMap<String, String>) -> Result<()> {
 
 /// Checks, compiles and tests an uploaded set (CPU work, off the async threads), then stores it
 /// as the next draft version.
-pub async fn upload(db: &Db, actor: &Staff, files: BTreeMap<String, String>, note: &str) -> Result<CreatedRuleSet> {
+pub async fn upload(
+    db: &Db,
+    actor: &Staff,
+    files: BTreeMap<String, String>,
+    note: &str,
+) -> Result<CreatedRuleSet> {
     check_layout(&files)?;
     let note = note.trim();
     if note.chars().count() > MAX_NOTE {
-        return Err(WorkflowError::field("note", format!("must be at most {MAX_NOTE} characters")));
+        return Err(WorkflowError::field(
+            "note",
+            format!("must be at most {MAX_NOTE} characters"),
+        ));
     }
     let files = RuleFiles(files);
     let candidate = files.clone();
@@ -176,7 +191,15 @@ pub async fn upload(db: &Db, actor: &Staff, files: BTreeMap<String, String>, not
     rulesets::lock(&mut tx.conn()).await?;
     let version = rulesets::insert_draft(&mut tx.conn(), &files, &actor.id, note).await?;
     let change = serde_json::json!({"files": &files, "note": note});
-    audit::record(&mut tx.conn(), actor, "ruleset.create", "ruleset", &version.to_string(), &change).await?;
+    audit::record(
+        &mut tx.conn(),
+        actor,
+        "ruleset.create",
+        "ruleset",
+        &version.to_string(),
+        &change,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(version, author = %actor.name, "rule set draft uploaded");
     Ok(CreatedRuleSet {
@@ -190,7 +213,12 @@ pub async fn upload(db: &Db, actor: &Staff, files: BTreeMap<String, String>, not
 }
 
 /// The version against the active one on every current holding.
-pub async fn impact(db: &Db, rules: &ActiveRules, policy: &Policy, version: i64) -> Result<ImpactReport> {
+pub async fn impact(
+    db: &Db,
+    rules: &ActiveRules,
+    policy: &Policy,
+    version: i64,
+) -> Result<ImpactReport> {
     let stored = {
         let mut pooled = db.acquire().await?;
         load(&mut pooled.conn(), version).await?
@@ -223,7 +251,8 @@ pub async fn activate(
             "a rule set is activated by a different staff member than its author (four eyes)",
         ));
     }
-    let already = || WorkflowError::conflict("already_active", format!("version {version} is active"));
+    let already =
+        || WorkflowError::conflict("already_active", format!("version {version} is active"));
     if stored.status == RuleSetStatus::Active {
         return Err(already());
     }
@@ -250,7 +279,15 @@ pub async fn activate(
     let previous = rulesets::activate(&mut tx.conn(), version, t).await?;
     rulesets::insert_job(&mut tx.conn(), &job).await?;
     let change = serde_json::json!({"previous": previous});
-    audit::record(&mut tx.conn(), actor, "ruleset.activate", "ruleset", &version.to_string(), &change).await?;
+    audit::record(
+        &mut tx.conn(),
+        actor,
+        "ruleset.activate",
+        "ruleset",
+        &version.to_string(),
+        &change,
+    )
+    .await?;
     tx.commit().await?;
     rules.set(set.clone());
     tracing::info!(version, ?previous, by = %actor.name, "rule set activated");
@@ -267,7 +304,12 @@ pub async fn activate(
 }
 
 /// Raw facts to a decision under a version. No store involved beyond loading the version.
-pub async fn evaluate(db: &Db, rules: &ActiveRules, version: i64, mut facts: Facts) -> Result<DecisionView> {
+pub async fn evaluate(
+    db: &Db,
+    rules: &ActiveRules,
+    version: i64,
+    mut facts: Facts,
+) -> Result<DecisionView> {
     let stored = {
         let mut pooled = db.acquire().await?;
         load(&mut pooled.conn(), version).await?

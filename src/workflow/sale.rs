@@ -112,8 +112,7 @@ fn check_new_order(o: &NewOrder, t: DateTime<Utc>) -> Result<Vec<String>> {
             acks.push(a.clone());
         }
     }
-    if o
-        .recording_ref
+    if o.recording_ref
         .as_ref()
         .is_some_and(|r| r.trim().is_empty() || r.len() > MAX_RECORDING_REF)
     {
@@ -273,10 +272,13 @@ pub async fn order_detail(c: &mut Conn<'_>, ctx: &Ctx<'_>, id: &str) -> Result<O
 }
 
 /// The investor's orders, oldest first.
-pub async fn investor_orders(c: &mut Conn<'_>, ctx: &Ctx<'_>, investor_id: &str) -> Result<Vec<Order>> {
+pub async fn investor_orders(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    investor_id: &str,
+) -> Result<Vec<Order>> {
     investors::get(c, ctx.vault, investor_id)
         .await?
         .ok_or(WorkflowError::NotFound("investor"))?;
     Ok(orders::for_investor(c, investor_id).await?)
 }
-

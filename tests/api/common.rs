@@ -10,6 +10,8 @@ use serde_json::Value;
 use suitability::app::Application;
 use suitability::config::Config;
 use suitability::domain::Role;
+use suitability::http::AppState;
+use suitability::store::staff::Staff;
 use suitability::store::{Db, staff};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +25,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub database_url: String,
+    /// The running service's state, for tests that call the workflows in process.
+    pub state: AppState,
+    /// The standard test staff, as the workflows take their actor.
+    pub staff: HashMap<&'static str, Staff>,
     tokens: HashMap<&'static str, String>,
     _dir: tempfile::TempDir,
 }
@@ -105,8 +111,10 @@ impl TestApp {
             .expect("application builds");
         let base = format!("http://{}", app.local_addr());
         let db = app.state().db.clone();
+        let state = app.state().clone();
         tokio::spawn(app.run_until(std::future::pending()));
         let mut tokens = HashMap::new();
+        let mut people = HashMap::new();
         for (name, role) in [
             ("sales", Role::Sales),
             ("sales2", Role::Sales),
@@ -117,14 +125,17 @@ impl TestApp {
             ("compliance", Role::Compliance),
             ("admin", Role::Admin),
         ] {
-            let (_, token) = staff::issue_token(&db, name, &[role]).await.expect("token");
+            let (member, token) = staff::issue_token(&db, name, &[role]).await.expect("token");
             tokens.insert(name, token);
+            people.insert(name, member);
         }
         TestApp {
             base,
             client: reqwest::Client::new(),
             db,
             database_url,
+            state,
+            staff: people,
             tokens,
             _dir: dir,
         }
@@ -132,6 +143,12 @@ impl TestApp {
 
     /// The token of one of the standard test staff: sales, sales2, risk, risk2, planner,
     /// planner2, compliance, admin.
+    pub fn actor(&self, who: &str) -> &Staff {
+        self.staff
+            .get(who)
+            .unwrap_or_else(|| panic!("no test staff '{who}'"))
+    }
+
     pub fn token(&self, who: &str) -> &str {
         self.tokens
             .get(who)

@@ -18,3 +18,4 @@ mod retention;
 mod rules;
 mod rulesets;
 mod suitability;
+mod workflow;

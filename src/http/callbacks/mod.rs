@@ -64,7 +64,9 @@ pub async fn list_callbacks(
         after: q.after,
     };
     let mut pooled = state.db.acquire().await?;
-    Ok(Json(callbacks::list(&mut pooled.conn(), &state.ctx(), query).await?))
+    Ok(Json(
+        callbacks::list(&mut pooled.conn(), &state.ctx(), query).await?,
+    ))
 }
 
 /// One callback with its outcomes and reviews.
@@ -75,7 +77,9 @@ pub async fn get_callback(
     Path(id): Path<String>,
 ) -> Result<Json<CallbackDetail>, ApiError> {
     let mut pooled = state.db.acquire().await?;
-    Ok(Json(callbacks::detail(&mut pooled.conn(), &state.ctx(), &id).await?))
+    Ok(Json(
+        callbacks::detail(&mut pooled.conn(), &state.ctx(), &id).await?,
+    ))
 }
 
 /// Takes a callback: the caller becomes the assignee. 409 if someone else holds it; 403

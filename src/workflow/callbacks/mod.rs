@@ -86,7 +86,12 @@ pub async fn detail(c: &mut Conn<'_>, ctx: &Ctx<'_>, id: &str) -> Result<Callbac
 /// Takes a callback: the actor becomes the assignee. Refused to the investor's own sales owner
 /// and to whoever sold the order (separation of duties); a conflict if someone else holds it or
 /// it is closed.
-pub async fn claim(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, id: &str) -> Result<CallbackView> {
+pub async fn claim(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    id: &str,
+) -> Result<CallbackView> {
     let cb = callbacks::get(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("callback"))?;
@@ -113,7 +118,9 @@ pub async fn claim(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, id: &str) -> 
             CallbackStatus::Open => {
                 WorkflowError::conflict("already_claimed", "another planner holds this callback")
             }
-            closed => WorkflowError::conflict("callback_closed", format!("the callback is {closed}")),
+            closed => {
+                WorkflowError::conflict("callback_closed", format!("the callback is {closed}"))
+            }
         });
     }
     let cb = callbacks::get(c, id)

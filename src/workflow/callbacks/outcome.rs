@@ -48,7 +48,10 @@ pub struct Recorded {
 }
 
 fn lost() -> WorkflowError {
-    WorkflowError::conflict("callback_closed", "the callback changed meanwhile; reload it")
+    WorkflowError::conflict(
+        "callback_closed",
+        "the callback changed meanwhile; reload it",
+    )
 }
 
 /// The callback, if the actor may record on it now: open, claimed by them, due.
@@ -202,8 +205,7 @@ pub async fn record(
             {
                 order_status = Some(OrderStatus::Rescinded);
             }
-            escalation =
-                Some(escalate(c, &cb, EscalationReason::FailedChecks, failed, t).await?);
+            escalation = Some(escalate(c, &cb, EscalationReason::FailedChecks, failed, t).await?);
         }
     }
     // A periodic callback answered either way, or given up as unreachable, schedules the next
