@@ -131,8 +131,8 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreErro
          AND c.id > $5 ORDER BY c.id LIMIT $6"
     );
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
-        .bind(&f.status)
-        .bind(&f.kind)
+        .bind(f.status)
+        .bind(f.kind)
         .bind(f.due_before)
         .bind(f.due_from_after)
         .bind(f.after_id.as_deref().unwrap_or(""))
