@@ -130,8 +130,8 @@ fn seed_sql(db: &Db, holdings_n: i64) -> Vec<String> {
            TIMESTAMPTZ '2026-06-01T00:00:00+00:00', TIMESTAMPTZ '2026-06-01T00:00:00+00:00'
          FROM generate_series(1::bigint, {holdings_n}) n"
             ),
-            // Statistics as autovacuum would gather them on a real book.
-            "ANALYZE".into(),
+            // Statistics and the visibility map, as autovacuum keeps them on a real book.
+            "VACUUM ANALYZE".into(),
         ],
     }
 }

@@ -1,6 +1,7 @@
-//! Work over every holding: the impact preview of a draft rule set (and, through
-//! `workflow::reevaluation`, the re-evaluation after an activation). Holdings stream from the store a page at a time (bounded memory); each page is
-//! evaluated on every core; outcomes are memoised on identical facts.
+//! Work over every holding: the impact preview of a draft rule set, and the streaming and
+//! parallel evaluation that `workflow::reevaluation` shares after an activation. Holdings stream
+//! from the store a page at a time (bounded memory); each page is evaluated on every core;
+//! outcomes are memoised on identical facts.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;

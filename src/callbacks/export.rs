@@ -1,12 +1,12 @@
 //! The planners' documents: the callback plan (回访计划表) as CSV or XLSX, with the columns of
 //! the firm's paper form, and the report for a period (回访报告).
 
-use crate::domain::state::CallbackKind;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::config::business_offset;
+use crate::domain::state::CallbackKind;
 use crate::store::callbacks::{Listed, Outcome};
 use crate::store::escalations::Escalation;
 

@@ -1,30 +1,18 @@
 //! Assessments: scoring a questionnaire for an investor (`workflow::assessments`).
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::AppState;
 use super::extract::{ApiJson, Caller};
 use crate::error::ApiError;
-use crate::questionnaire::score::Choice;
-use crate::workflow::assessments::{self, AssessmentResponse, Submission};
+use crate::workflow::assessments::{self, AssessmentResponse};
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateAssessmentRequest {
-    pub questionnaire_id: String,
-    /// Question id to option id (single choice) or option ids (multiple choice).
-    #[schema(value_type = Object, example = json!({"q1": "a", "q9": ["b", "c"]}))]
-    pub answers: BTreeMap<String, Choice>,
-    /// When the questionnaire was taken, for importing paper records (risk and admin only).
-    pub assessed_at: Option<DateTime<Utc>>,
-}
+/// The body is the workflow's own input.
+pub use crate::workflow::assessments::Submission as CreateAssessmentRequest;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AssessmentList {
@@ -49,13 +37,8 @@ pub async fn create_assessment(
     Path(investor_id): Path<String>,
     ApiJson(req): ApiJson<CreateAssessmentRequest>,
 ) -> Result<(StatusCode, Json<AssessmentResponse>), ApiError> {
-    let sub = Submission {
-        questionnaire_id: req.questionnaire_id,
-        answers: req.answers,
-        assessed_at: req.assessed_at,
-    };
     let mut tx = state.db.begin().await?;
-    let a = assessments::assess(&mut tx.conn(), &state.ctx(), &caller, &investor_id, sub).await?;
+    let a = assessments::assess(&mut tx.conn(), &state.ctx(), &caller, &investor_id, req).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(a)))
 }

@@ -5,12 +5,13 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::AppState;
 use super::extract::ApiQuery;
 use crate::error::ApiError;
-use crate::store::audit::{self, Entry, Filter};
+use crate::store::audit::Filter;
+use crate::workflow::audit::{self, AuditPage};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {
@@ -26,12 +27,6 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<Entry>,
-    pub next_after: Option<i64>,
-}
-
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/audit", get(list_audit))
 }
@@ -43,27 +38,17 @@ pub async fn list_audit(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field("limit", "must be between 1 and 1000"));
-    }
-    let f = Filter {
+    let filter = Filter {
         entity: q.entity,
         entity_id: q.entity_id,
         actor_id: q.actor,
         from: q.from,
         to: q.to,
         after_seq: q.after.unwrap_or(0),
-        limit: limit + 1,
+        limit: 0,
     };
     let mut pooled = state.db.acquire().await?;
-    let mut items = audit::list(&mut pooled.conn(), &f).await?;
-    let more = items.len() as i64 > limit;
-    items.truncate(limit as usize);
-    let next_after = if more {
-        items.last().map(|e| e.seq)
-    } else {
-        None
-    };
-    Ok(Json(AuditPage { items, next_after }))
+    Ok(Json(
+        audit::search(&mut pooled.conn(), filter, q.limit).await?,
+    ))
 }

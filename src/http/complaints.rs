@@ -11,21 +11,10 @@ use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Caller};
 use crate::error::ApiError;
 use crate::store::complaints::Complaint;
-use crate::workflow::complaints::{self, ComplaintArchive, NewComplaint, ResolvedComplaint};
+use crate::workflow::complaints::{self, ComplaintArchive, ResolvedComplaint};
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateComplaintRequest {
-    pub investor_id: String,
-    /// The order it is about, if any.
-    pub order_id: Option<String>,
-    /// phone, email, letter, visit, online, regulator, other
-    pub channel: String,
-    /// mis_selling, suitability, service, fees, disclosure, redemption, callback, other
-    pub category: String,
-    pub content: String,
-    pub received_at: DateTime<Utc>,
-}
+/// The body is the workflow's own input.
+pub use crate::workflow::complaints::NewComplaint as CreateComplaintRequest;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -65,16 +54,8 @@ pub async fn create_complaint(
     Caller(caller): Caller,
     ApiJson(req): ApiJson<CreateComplaintRequest>,
 ) -> Result<(StatusCode, Json<Complaint>), ApiError> {
-    let new = NewComplaint {
-        investor_id: req.investor_id,
-        order_id: req.order_id,
-        channel: req.channel,
-        category: req.category,
-        content: req.content,
-        received_at: req.received_at,
-    };
     let mut tx = state.db.begin().await?;
-    let complaint = complaints::record(&mut tx.conn(), &state.ctx(), &caller, new).await?;
+    let complaint = complaints::record(&mut tx.conn(), &state.ctx(), &caller, req).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(complaint)))
 }

@@ -4,37 +4,19 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
 
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Caller};
 use super::investors::PageQuery;
-use crate::domain::money::RawAmount;
 use crate::error::ApiError;
 use crate::store::products::Product;
 use crate::workflow::investors::page_limit;
-use crate::workflow::products::{self, NewProduct, ProductChange, ProductPage};
+use crate::workflow::products::{self, ProductPage};
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateProductRequest {
-    pub code: String,
-    pub name: String,
-    /// lower_snake_case, e.g. "private_securities", "private_equity", "venture_capital".
-    pub kind: String,
-    /// "R1".."R5"
-    pub risk_rating: String,
-    pub min_subscription: RawAmount,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateProductRequest {
-    pub name: Option<String>,
-    pub kind: Option<String>,
-    pub risk_rating: Option<String>,
-    pub min_subscription: Option<RawAmount>,
-}
+/// The bodies are the workflow's own inputs.
+pub use crate::workflow::products::{
+    NewProduct as CreateProductRequest, ProductChange as UpdateProductRequest,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -51,15 +33,8 @@ pub async fn create_product(
     Caller(caller): Caller,
     ApiJson(req): ApiJson<CreateProductRequest>,
 ) -> Result<(StatusCode, Json<Product>), ApiError> {
-    let new = NewProduct {
-        code: req.code,
-        name: req.name,
-        kind: req.kind,
-        risk_rating: req.risk_rating,
-        min_subscription: req.min_subscription,
-    };
     let mut tx = state.db.begin().await?;
-    let product = products::create(&mut tx.conn(), &state.ctx(), &caller, new).await?;
+    let product = products::create(&mut tx.conn(), &state.ctx(), &caller, req).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(product)))
 }
@@ -75,14 +50,8 @@ pub async fn update_product(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<UpdateProductRequest>,
 ) -> Result<Json<Product>, ApiError> {
-    let change = ProductChange {
-        name: req.name,
-        kind: req.kind,
-        risk_rating: req.risk_rating,
-        min_subscription: req.min_subscription,
-    };
     let mut tx = state.db.begin().await?;
-    let product = products::update(&mut tx.conn(), &state.ctx(), &caller, &id, change).await?;
+    let product = products::update(&mut tx.conn(), &state.ctx(), &caller, &id, req).await?;
     tx.commit().await?;
     Ok(Json(product))
 }

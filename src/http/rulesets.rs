@@ -15,7 +15,7 @@ use crate::batch::ImpactReport;
 use crate::decide::DecisionView;
 use crate::error::ApiError;
 use crate::rules::Facts;
-use crate::store::rulesets::{self as stored, Job};
+use crate::store::rulesets::Job;
 use crate::workflow::rulesets::{
     self, ActivatedRuleSet, CreatedRuleSet, RuleSetDetail, RuleSetSummary, parse_version,
 };
@@ -54,9 +54,8 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/v1/rulesets", tag = "rulesets", responses((status = 200, body = RuleSetList)))]
 pub async fn list_rulesets(State(state): State<AppState>) -> Result<Json<RuleSetList>, ApiError> {
     let mut pooled = state.db.acquire().await?;
-    let all = stored::list(&mut pooled.conn()).await?;
     Ok(Json(RuleSetList {
-        items: all.iter().map(rulesets::summary).collect(),
+        items: rulesets::list(&mut pooled.conn()).await?,
     }))
 }
 
@@ -142,7 +141,7 @@ pub async fn list_jobs(
     let version = parse_version(&version)?;
     let mut pooled = state.db.acquire().await?;
     Ok(Json(JobList {
-        items: stored::jobs_for(&mut pooled.conn(), version).await?,
+        items: rulesets::jobs(&mut pooled.conn(), version).await?,
     }))
 }
 

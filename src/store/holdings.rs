@@ -63,6 +63,16 @@ macro_rules! latest_assessment {
     };
 }
 
+/// The same on PostgreSQL as a lateral join, which its planner runs once per row (the join
+/// through a scalar subquery it runs twice: once for the memoise key, once for the match). SQLite
+/// has no LATERAL; its planner runs the subquery once already.
+macro_rules! latest_assessment_lateral {
+    () => {
+        " LEFT JOIN LATERAL (SELECT a2.level, a2.flags, a2.assessed_at, a2.valid_until FROM assessments a2 \
+           WHERE a2.investor_id = i.id ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1) a ON TRUE"
+    };
+}
+
 /// The facts' sources for a prospective sale, in one round trip; None if the investor or the
 /// product does not exist.
 pub async fn sale_facts(
@@ -93,13 +103,22 @@ pub async fn page(
     limit: i64,
     complaints_since: DateTime<Utc>,
 ) -> Result<Vec<HoldingRow>, StoreError> {
-    let sql = concat!(
-        "SELECT o.id AS order_id, o.amount, o.cooling_off_ends_at, ",
-        fact_columns!(),
-        " FROM orders o JOIN investors i ON i.id = o.investor_id JOIN products p ON p.id = o.product_id",
-        latest_assessment!(),
-        " WHERE o.status IN ('cooling_off', 'confirmed') AND o.id > $1 ORDER BY o.id LIMIT $2"
-    );
+    macro_rules! page_sql {
+        ($latest:expr) => {
+            concat!(
+                "SELECT o.id AS order_id, o.amount, o.cooling_off_ends_at, ",
+                fact_columns!(),
+                " FROM orders o JOIN investors i ON i.id = o.investor_id JOIN products p ON p.id = o.product_id",
+                $latest,
+                " WHERE o.status IN ('cooling_off', 'confirmed') AND o.id > $1 ORDER BY o.id LIMIT $2"
+            )
+        };
+    }
+    // Work over every holding runs this page by page: it is the one query whose text differs.
+    let sql = match c {
+        Conn::Sqlite(_) => page_sql!(latest_assessment!()),
+        Conn::Postgres(_) => page_sql!(latest_assessment_lateral!()),
+    };
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(after)
         .bind(limit)

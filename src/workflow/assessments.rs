@@ -18,12 +18,15 @@ pub const FUTURE_TOLERANCE_SECS: i64 = 60;
 /// Roles that may back-date an assessment (`assessed_at`, importing paper records).
 pub const MAY_BACKDATE_ASSESSMENTS: &[Role] = &[Role::Risk, Role::Admin];
 
-/// Answers as submitted.
-#[derive(Debug, Clone)]
+/// Answers as submitted (also the body of `POST /v1/investors/{id}/assessments`).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Submission {
     pub questionnaire_id: String,
+    /// Question id to option id (single choice) or option ids (multiple choice).
+    #[schema(value_type = Object, example = json!({"q1": "a", "q9": ["b", "c"]}))]
     pub answers: BTreeMap<String, Choice>,
-    /// When the questionnaire was taken, for importing paper records.
+    /// When the questionnaire was taken, for importing paper records (risk and admin only).
     pub assessed_at: Option<DateTime<Utc>>,
 }
 

@@ -32,3 +32,39 @@ pub async fn record_system(
     audit::append(c, &Actor::system(), action, entity, id, change).await?;
     Ok(())
 }
+
+/// Page sizes of the trail.
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 1000;
+
+/// One page of the trail.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<audit::Entry>,
+    pub next_after: Option<i64>,
+}
+
+/// The trail in order, filtered by entity, actor and time, after entry `after`.
+pub async fn search(
+    c: &mut Conn<'_>,
+    mut filter: audit::Filter,
+    limit: Option<i64>,
+) -> Result<AuditPage> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(super::WorkflowError::field(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    filter.limit = limit + 1;
+    let mut items = audit::list(c, &filter).await?;
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_after = if more {
+        items.last().map(|e| e.seq)
+    } else {
+        None
+    };
+    Ok(AuditPage { items, next_after })
+}

@@ -41,12 +41,16 @@ pub const FOLLOWUP: &str = "complaint_followup";
 /// The longest complaint text and resolution.
 pub const MAX_TEXT: usize = 8000;
 
-/// A complaint as received.
-#[derive(Debug, Clone)]
+/// A complaint as received (also the body of `POST /v1/complaints`).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewComplaint {
     pub investor_id: String,
+    /// The order it is about, if any.
     pub order_id: Option<String>,
+    /// phone, email, letter, visit, online, regulator, other
     pub channel: String,
+    /// mis_selling, suitability, service, fees, disclosure, redemption, callback, other
     pub category: String,
     pub content: String,
     pub received_at: DateTime<Utc>,

@@ -15,18 +15,22 @@ pub const MAX_CODE: usize = 64;
 pub const MAX_NAME: usize = 200;
 pub const MAX_KIND: usize = 40;
 
-/// A product as risk staff submit it.
-#[derive(Debug, Clone)]
+/// A product as risk staff submit it (also the body of `POST /v1/products`).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewProduct {
     pub code: String,
     pub name: String,
+    /// lower_snake_case, e.g. "private_securities", "private_equity", "venture_capital".
     pub kind: String,
+    /// "R1".."R5"
     pub risk_rating: String,
     pub min_subscription: RawAmount,
 }
 
-/// The fields to change; None leaves one as it is.
-#[derive(Debug, Clone, Default)]
+/// The fields to change; None leaves one as it is (also the body of `PATCH /v1/products/{id}`).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProductChange {
     pub name: Option<String>,
     pub kind: Option<String>,

@@ -95,6 +95,16 @@ pub fn parse_version(v: &str) -> Result<i64> {
         .map_err(|_| WorkflowError::NotFound("rule set"))
 }
 
+/// Every version, newest first.
+pub async fn list(c: &mut Conn<'_>) -> Result<Vec<RuleSetSummary>> {
+    Ok(rulesets::list(c).await?.iter().map(summary).collect())
+}
+
+/// The re-evaluations started by activating a version, newest first.
+pub async fn jobs(c: &mut Conn<'_>, version: i64) -> Result<Vec<Job>> {
+    Ok(rulesets::jobs_for(c, version).await?)
+}
+
 pub async fn load(c: &mut Conn<'_>, version: i64) -> Result<StoredRuleSet> {
     rulesets::get(c, version)
         .await?

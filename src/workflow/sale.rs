@@ -199,23 +199,33 @@ pub async fn place_order(
     for cb in &planned {
         callbacks::insert(c, cb).await?;
     }
-    let investor = investors::get(c, ctx.vault, &order.investor_id)
-        .await?
-        .ok_or(WorkflowError::NotFound("investor"))?;
-    let product = products::get(c, &order.product_id)
-        .await?
-        .ok_or(WorkflowError::NotFound("product"))?;
     let placed = PlacedOrder {
-        callbacks: planned
-            .into_iter()
-            .map(|cb| callback_view(cb, &investor, Some(&product), None))
-            .collect(),
+        callbacks: views(c, ctx, &order, planned).await?,
         order,
         decision: view,
     };
     audit::record(c, actor, "order.create", "order", &placed.order.id, &placed).await?;
     tracing::info!(order = %placed.order.id, verdict = placed.decision.outcome.verdict.as_str(), "order placed");
     Ok(placed)
+}
+
+/// The views of an order's callbacks (its investor and product read once).
+async fn views(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    order: &Order,
+    cbs: Vec<crate::store::callbacks::Callback>,
+) -> Result<Vec<CallbackView>> {
+    let investor = investors::get(c, ctx.vault, &order.investor_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("investor"))?;
+    let product = products::get(c, &order.product_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("product"))?;
+    Ok(cbs
+        .into_iter()
+        .map(|cb| callback_view(cb, &investor, Some(&product), None))
+        .collect())
 }
 
 /// Re-evaluates a holding (an order cooling off or confirmed) with the active rules as of now,
@@ -255,19 +265,10 @@ pub async fn order_detail(c: &mut Conn<'_>, ctx: &Ctx<'_>, id: &str) -> Result<O
     let order = orders::get(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("order"))?;
-    let investor = investors::get(c, ctx.vault, &order.investor_id)
-        .await?
-        .ok_or(WorkflowError::NotFound("investor"))?;
-    let product = products::get(c, &order.product_id)
-        .await?
-        .ok_or(WorkflowError::NotFound("product"))?;
     let cbs = callbacks::for_order(c, id).await?;
     Ok(OrderDetail {
+        callbacks: views(c, ctx, &order, cbs).await?,
         order,
-        callbacks: cbs
-            .into_iter()
-            .map(|cb| callback_view(cb, &investor, Some(&product), None))
-            .collect(),
     })
 }
 

@@ -17,5 +17,6 @@ mod questionnaires;
 mod retention;
 mod rules;
 mod rulesets;
+mod snapshots;
 mod suitability;
 mod workflow;

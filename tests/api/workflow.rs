@@ -47,6 +47,37 @@ async fn holding(app: &TestApp, age: Duration) -> (Value, Vec<Callback>) {
     (order, cbs)
 }
 
+async fn callbacks_of(app: &TestApp, order_id: &str) -> Vec<Callback> {
+    let mut pooled = app.db.acquire().await.expect("conn");
+    stored_callbacks::for_order(&mut pooled.conn(), order_id)
+        .await
+        .expect("callbacks")
+}
+
+/// Re-rates a product as risk staff, through the workflow.
+async fn rerate(
+    app: &TestApp,
+    product_id: &str,
+    rating: &str,
+) -> suitability::store::products::Product {
+    let change = products::ProductChange {
+        risk_rating: Some(rating.into()),
+        ..Default::default()
+    };
+    let mut tx = app.db.begin().await.expect("tx");
+    let updated = products::update(
+        &mut tx.conn(),
+        &app.state.ctx(),
+        app.actor("risk"),
+        product_id,
+        change,
+    )
+    .await
+    .expect("updated");
+    tx.commit().await.expect("commit");
+    updated
+}
+
 fn confirmation(cbs: &[Callback]) -> &Callback {
     cbs.iter()
         .find(|c| c.kind == CallbackKind::Confirmation)
@@ -320,26 +351,9 @@ async fn a_periodic_callback_plans_the_next_one_period_after_it(app: TestApp) {
 async fn raising_a_rating_plans_a_callback_on_every_holding_it_makes_unsuitable(app: TestApp) {
     let (order, _) = holding(&app, Duration::hours(30)).await;
     let product_id = order["product_id"].as_str().expect("product").to_string();
-    let mut tx = app.db.begin().await.expect("tx");
-    let change = products::ProductChange {
-        risk_rating: Some("R5".into()),
-        ..Default::default()
-    };
-    let updated = products::update(
-        &mut tx.conn(),
-        &app.state.ctx(),
-        app.actor("risk"),
-        &product_id,
-        change,
-    )
-    .await
-    .expect("updated");
-    tx.commit().await.expect("commit");
+    let updated = rerate(&app, &product_id, "R5").await;
     assert_eq!(updated.risk_rating.name(), "R5");
-    let mut pooled = app.db.acquire().await.expect("conn");
-    let cbs = stored_callbacks::for_order(&mut pooled.conn(), order["id"].as_str().expect("id"))
-        .await
-        .expect("callbacks");
+    let cbs = callbacks_of(&app, order["id"].as_str().expect("id")).await;
     let rerated: Vec<&Callback> = cbs
         .iter()
         .filter(|c| c.reason == "product_rerated")
@@ -348,24 +362,8 @@ async fn raising_a_rating_plans_a_callback_on_every_holding_it_makes_unsuitable(
     // Never inside cooling-off, which is over here: due from about now.
     assert!(rerated[0].due_from <= Utc::now() && rerated[0].kind == CallbackKind::Special);
     // Lowering it again is no event.
-    let mut tx = app.db.begin().await.expect("tx");
-    let change = products::ProductChange {
-        risk_rating: Some("R2".into()),
-        ..Default::default()
-    };
-    products::update(
-        &mut tx.conn(),
-        &app.state.ctx(),
-        app.actor("risk"),
-        &product_id,
-        change,
-    )
-    .await
-    .expect("updated");
-    tx.commit().await.expect("commit");
-    let cbs = stored_callbacks::for_order(&mut pooled.conn(), order["id"].as_str().expect("id"))
-        .await
-        .expect("callbacks");
+    rerate(&app, &product_id, "R2").await;
+    let cbs = callbacks_of(&app, order["id"].as_str().expect("id")).await;
     assert_eq!(
         cbs.iter().filter(|c| c.reason == "product_rerated").count(),
         1
@@ -394,10 +392,7 @@ async fn a_lower_level_plans_a_callback_on_every_holding(app: TestApp) {
     .expect("assessed");
     tx.commit().await.expect("commit");
     assert_eq!(a.level, "C1");
-    let mut pooled = app.db.acquire().await.expect("conn");
-    let cbs = stored_callbacks::for_order(&mut pooled.conn(), order["id"].as_str().expect("id"))
-        .await
-        .expect("callbacks");
+    let cbs = callbacks_of(&app, order["id"].as_str().expect("id")).await;
     assert_eq!(
         cbs.iter().filter(|c| c.reason == "level_lowered").count(),
         1,

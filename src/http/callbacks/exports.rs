@@ -1,4 +1,5 @@
-//! The planners' exports: the callback plan (回访计划表) and the report (回访报告).
+//! The planners' exports: the callback plan (回访计划表) and the report (回访报告), from
+//! `workflow::callbacks::exports`.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,8 +12,7 @@ use super::super::AppState;
 use super::super::extract::ApiQuery;
 use crate::callbacks::export;
 use crate::error::ApiError;
-use crate::store::callbacks::{self, Filter};
-use crate::store::{escalations, now};
+use crate::workflow::callbacks::exports;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct PeriodQuery {
@@ -31,50 +31,14 @@ pub async fn export_plan(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Response, ApiError> {
-    let from = q
-        .from
-        .unwrap_or_else(|| now() - chrono::Duration::days(3650));
-    let to = q.to.unwrap_or_else(|| now() + chrono::Duration::days(30));
-    let format = q.format.as_deref().unwrap_or("csv");
-    if !["csv", "xlsx"].contains(&format) {
-        return Err(ApiError::field("format", "must be csv or xlsx"));
-    }
-    let filter = Filter {
-        status: Some(crate::domain::state::CallbackStatus::Open),
-        due_before: Some(to),
-        due_from_after: Some(from),
-        limit: 100_000,
-        ..Filter::default()
-    };
     let mut pooled = state.db.acquire().await?;
-    let mut items = callbacks::list(&mut pooled.conn(), &filter).await?;
-    items.sort_by(|a, b| {
-        a.callback
-            .due_from
-            .cmp(&b.callback.due_from)
-            .then(a.callback.id.cmp(&b.callback.id))
-    });
-    let (bytes, content_type, ext) = match format {
-        "xlsx" => (
-            export::plan_xlsx(&items).map_err(ApiError::Internal)?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
-        _ => (
-            export::plan_csv(&items).map_err(ApiError::Internal)?,
-            "text/csv; charset=utf-8",
-            "csv",
-        ),
-    };
-    let disposition = format!("attachment; filename=\"callback-plan.{ext}\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    let file = exports::plan(&mut pooled.conn(), q.from, q.to, q.format.as_deref()).await?;
+    let disposition = format!("attachment; filename=\"callback-plan.{}\"", file.extension);
+    let headers = [
+        (header::CONTENT_TYPE, file.content_type.to_string()),
+        (header::CONTENT_DISPOSITION, disposition),
+    ];
+    Ok((headers, file.bytes).into_response())
 }
 
 /// The callback report (回访报告) of a period: outcomes by kind, method and result, the checks
@@ -85,14 +49,8 @@ pub async fn callback_report(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Json<export::Report>, ApiError> {
-    let to = q.to.unwrap_or_else(now);
-    let from = q.from.unwrap_or_else(|| to - chrono::Duration::days(30));
-    if from >= to {
-        return Err(ApiError::field("from", "must be before `to`"));
-    }
     let mut pooled = state.db.acquire().await?;
-    let mut c = pooled.conn();
-    let outcomes = callbacks::outcomes_between(&mut c, from, to).await?;
-    let escalations = escalations::opened_between(&mut c, from, to).await?;
-    Ok(Json(export::report(from, to, &outcomes, &escalations)))
+    Ok(Json(
+        exports::report(&mut pooled.conn(), q.from, q.to).await?,
+    ))
 }

@@ -1,7 +1,5 @@
 //! Recording what happened on a callback and supervisor reviews: `workflow::callbacks`.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,23 +9,11 @@ use super::super::AppState;
 use super::super::extract::{ApiJson, Caller};
 use crate::error::ApiError;
 use crate::store::callbacks::Review;
-use crate::workflow::callbacks::outcome::{self, Recorded, Report};
+use crate::workflow::callbacks::outcome::{self, Recorded};
 use crate::workflow::callbacks::review;
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OutcomeRequest {
-    /// phone, email, letter, visit, video
-    pub method: String,
-    pub reached: bool,
-    /// Check code → confirmed; every check of the callback must be answered when reached.
-    #[serde(default)]
-    pub answers: BTreeMap<String, bool>,
-    #[serde(default)]
-    pub notes: String,
-    /// Where the call recording, e-mail or letter is kept.
-    pub recording_ref: Option<String>,
-}
+/// The body is the workflow's own input.
+pub use crate::workflow::callbacks::outcome::Report as OutcomeRequest;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -49,15 +35,8 @@ pub async fn record_outcome(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<OutcomeRequest>,
 ) -> Result<Json<Recorded>, ApiError> {
-    let report = Report {
-        method: req.method,
-        reached: req.reached,
-        answers: req.answers,
-        notes: req.notes,
-        recording_ref: req.recording_ref,
-    };
     let mut tx = state.db.begin().await?;
-    let recorded = outcome::record(&mut tx.conn(), &state.ctx(), &caller, &id, report).await?;
+    let recorded = outcome::record(&mut tx.conn(), &state.ctx(), &caller, &id, req).await?;
     tx.commit().await?;
     Ok(Json(recorded))
 }

@@ -24,14 +24,19 @@ pub const METHODS: &[&str] = &["phone", "email", "letter", "visit", "video"];
 /// The longest note on an outcome.
 pub const MAX_NOTES: usize = 4000;
 
-/// What a planner reports of one attempt.
-#[derive(Debug, Clone)]
+/// What a planner reports of one attempt (also the body of `POST /v1/callbacks/{id}/outcome`).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Report {
+    /// phone, email, letter, visit, video
     pub method: String,
     pub reached: bool,
-    /// Check code → confirmed; every check must be answered when reached.
+    /// Check code → confirmed; every check of the callback must be answered when reached.
+    #[serde(default)]
     pub answers: BTreeMap<String, bool>,
+    #[serde(default)]
     pub notes: String,
+    /// Where the call recording, e-mail or letter is kept.
     pub recording_ref: Option<String>,
 }
 

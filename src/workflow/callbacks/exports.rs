@@ -1,0 +1,82 @@
+//! The planners' documents over a period: the callback plan (回访计划表) of open callbacks due in
+//! it, as CSV or XLSX, and the report (回访报告) of what was recorded in it.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::callbacks::export::{self, Report};
+use crate::domain::state::CallbackStatus;
+use crate::store::callbacks::{self, Filter};
+use crate::store::{Conn, escalations, now};
+use crate::workflow::{Result, WorkflowError};
+
+/// The most callbacks one plan lists.
+pub const MAX_PLAN_ROWS: i64 = 100_000;
+
+/// A plan file ready to send.
+#[derive(Debug)]
+pub struct PlanFile {
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    /// "csv" or "xlsx".
+    pub extension: &'static str,
+}
+
+/// The plan of open callbacks whose window opens in [from, to] (default: every open one due by
+/// 30 days ahead), by due time.
+pub async fn plan(
+    c: &mut Conn<'_>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    format: Option<&str>,
+) -> Result<PlanFile> {
+    let from = from.unwrap_or_else(|| now() - Duration::days(3650));
+    let to = to.unwrap_or_else(|| now() + Duration::days(30));
+    let format = format.unwrap_or("csv");
+    if !["csv", "xlsx"].contains(&format) {
+        return Err(WorkflowError::field("format", "must be csv or xlsx"));
+    }
+    let filter = Filter {
+        status: Some(CallbackStatus::Open),
+        due_before: Some(to),
+        due_from_after: Some(from),
+        limit: MAX_PLAN_ROWS,
+        ..Filter::default()
+    };
+    let mut items = callbacks::list(c, &filter).await?;
+    items.sort_by(|a, b| {
+        a.callback
+            .due_from
+            .cmp(&b.callback.due_from)
+            .then(a.callback.id.cmp(&b.callback.id))
+    });
+    Ok(if format == "xlsx" {
+        PlanFile {
+            bytes: export::plan_xlsx(&items).map_err(WorkflowError::Internal)?,
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            extension: "xlsx",
+        }
+    } else {
+        PlanFile {
+            bytes: export::plan_csv(&items).map_err(WorkflowError::Internal)?,
+            content_type: "text/csv; charset=utf-8",
+            extension: "csv",
+        }
+    })
+}
+
+/// The report of [from, to) (default: the last 30 days): outcomes by kind, method and result,
+/// the checks answered "no", and the escalations opened.
+pub async fn report(
+    c: &mut Conn<'_>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<Report> {
+    let to = to.unwrap_or_else(now);
+    let from = from.unwrap_or_else(|| to - Duration::days(30));
+    if from >= to {
+        return Err(WorkflowError::field("from", "must be before `to`"));
+    }
+    let outcomes = callbacks::outcomes_between(c, from, to).await?;
+    let escalations = escalations::opened_between(c, from, to).await?;
+    Ok(export::report(from, to, &outcomes, &escalations))
+}
