@@ -171,6 +171,49 @@ fn compare(active: &Outcome, draft: &Outcome) -> Vec<String> {
     changes
 }
 
+/// Pages read ahead of the evaluation: enough to keep both sides busy, bounded in memory.
+const READ_AHEAD: usize = 2;
+
+/// Every current holding with its facts as of `at`, a page at a time, read by a task of its own
+/// so that the store is read while the previous page is evaluated. The channel closes after the
+/// last page, or after the first error (which it passes on).
+pub fn stream(
+    db: Db,
+    policy: Policy,
+    at: DateTime<Utc>,
+) -> tokio::sync::mpsc::Receiver<Result<Vec<Holding>, StoreError>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
+    tokio::spawn(async move {
+        let since = at - chrono::Duration::days(crate::decide::RECENT_COMPLAINT_DAYS);
+        let mut after = String::new();
+        loop {
+            let page = async {
+                let mut pooled = db.acquire().await?;
+                let rows = holdings::page(&mut pooled.conn(), &after, PAGE, since).await?;
+                rows.into_iter()
+                    .map(|r| holding(r, &policy, at))
+                    .collect::<Result<Vec<_>, _>>()
+            }
+            .await;
+            match page {
+                Ok(p) if p.is_empty() => return,
+                Ok(p) => {
+                    after = p.last().map(|h| h.order_id.clone()).unwrap_or_default();
+                    // The receiver gone means nobody wants the rest.
+                    if tx.send(Ok(p)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
 /// Evaluates the draft and the active set on every current holding and counts what changes.
 /// `progress` is told (processed, total) after each page.
 pub async fn impact(
@@ -182,8 +225,10 @@ pub async fn impact(
 ) -> Result<ImpactReport, StoreError> {
     let started = Instant::now();
     let at = crate::store::now();
-    let mut pooled = db.acquire().await?;
-    let total = holdings::count(&mut pooled.conn()).await? as u64;
+    let total = {
+        let mut pooled = db.acquire().await?;
+        holdings::count(&mut pooled.conn()).await? as u64
+    };
     let mut report = ImpactReport {
         draft_version: draft.version,
         active_version: active.version,
@@ -195,21 +240,9 @@ pub async fn impact(
         first_error: None,
         elapsed_ms: 0,
     };
-    let mut after = String::new();
-    loop {
-        let rows = holdings::page(
-            &mut pooled.conn(),
-            &after,
-            PAGE,
-            at - chrono::Duration::days(90),
-        )
-        .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.order_id.clone();
-        let page: Vec<Holding> = rows
-            .into_iter()
-            .map(|r| holding(r, policy, at))
-            .collect::<Result<_, _>>()?;
+    let mut pages = stream(db.clone(), policy.clone(), at);
+    while let Some(page) = pages.recv().await {
+        let page = page?;
         let (d, a) = (draft.clone(), active.clone());
         let results = tokio::task::block_in_place(|| {
             par_map(&page, |h| {

@@ -13,6 +13,10 @@ use crate::rules::{Facts, InvestorFacts, OrderFacts, ProductFacts};
 use crate::store::StoreError;
 use crate::store::holdings::FactRow;
 
+/// Complaints received within this many days count as recent for the rules
+/// (`investor.complaints_90d`).
+pub const RECENT_COMPLAINT_DAYS: i64 = 90;
+
 fn money(s: &Option<String>) -> Result<Option<Money>, StoreError> {
     s.as_ref()
         .map(|v| {

@@ -10,23 +10,25 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc::Receiver;
 
-use super::sale::RECENT_COMPLAINT_DAYS;
 use super::{Result, events};
-use crate::batch::{self, Holding, PAGE, par_map};
+use crate::batch::{self, Holding, par_map};
 use crate::config::Policy;
 use crate::domain::state::{DecisionPurpose, JobStatus};
 use crate::rules::CompiledRuleSet;
 use crate::store::decisions::{self, StoredDecision};
 use crate::store::rulesets::{self, Job};
-use crate::store::{Db, holdings, new_id, now};
+use crate::store::{Db, StoreError, holdings, new_id, now};
 
-/// A running re-evaluation: where it is, and its job row.
+/// A running re-evaluation: the pages still to come (read ahead by `batch::stream`), where it
+/// is, and its job row.
 pub struct Reevaluation {
     set: Arc<CompiledRuleSet>,
-    policy: Policy,
     at: DateTime<Utc>,
+    pages: Receiver<std::result::Result<Vec<Holding>, StoreError>>,
+    /// The last order id of the previous page.
     after: String,
     pub job: Job,
 }
@@ -41,30 +43,27 @@ impl Reevaluation {
     ) -> Result<Self> {
         let mut pooled = db.acquire().await?;
         job.total = holdings::count(&mut pooled.conn()).await?;
+        let at = now();
         Ok(Reevaluation {
             set,
-            policy,
-            at: now(),
+            at,
+            pages: batch::stream(db.clone(), policy, at),
             after: String::new(),
             job,
         })
     }
 
     /// Re-evaluates the next page of holdings in one transaction; false when none were left.
+/// (The page was read while the previous one was evaluated and written.)
     pub async fn step(&mut self, db: &Db) -> Result<bool> {
-        let since = self.at - Duration::days(RECENT_COMPLAINT_DAYS);
-        let rows = {
-            let mut pooled = db.acquire().await?;
-            holdings::page(&mut pooled.conn(), &self.after, PAGE, since).await?
+        let Some(page) = self.pages.recv().await else {
+            return Ok(false);
         };
-        let Some(last) = rows.last() else {
+        let page = page?;
+        let Some(last) = page.last() else {
             return Ok(false);
         };
         let from = std::mem::replace(&mut self.after, last.order_id.clone());
-        let page: Vec<Holding> = rows
-            .into_iter()
-            .map(|r| batch::holding(r, &self.policy, self.at))
-            .collect::<std::result::Result<_, _>>()?;
         let set = self.set.clone();
         let outcomes =
             tokio::task::block_in_place(|| par_map(&page, |h| set.evaluate_cached(&h.facts)));

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::callbacks::{CallbackView, callback_view};
 use super::{Ctx, Result, WorkflowError, audit};
 use crate::callbacks::planner;
-use crate::decide::{DecisionView, facts_of_row};
+use crate::decide::{DecisionView, RECENT_COMPLAINT_DAYS, facts_of_row};
 use crate::domain::money::RawAmount;
 use crate::domain::state::{DecisionPurpose, OrderStatus};
 use crate::domain::{FieldProblem, Money};
@@ -20,8 +20,6 @@ use crate::store::{Conn, callbacks, holdings, investors, new_id, now, products, 
 
 /// How far in the future a signing or payment time may lie (clock skew between systems).
 pub const FUTURE_TOLERANCE_SECS: i64 = 60;
-/// Complaints received within this many days count as recent for the rules.
-pub const RECENT_COMPLAINT_DAYS: i64 = 90;
 /// Limits on what an order may carry.
 pub const MAX_REQUIREMENT_CODE: usize = 64;
 pub const MAX_RECORDING_REF: usize = 500;
