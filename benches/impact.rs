@@ -17,7 +17,7 @@ use std::time::Instant;
 use suitability::batch;
 use suitability::config::Policy;
 use suitability::rules::{CompiledRuleSet, RuleFiles};
-use suitability::store::{Db, holdings};
+use suitability::store::Db;
 
 /// How much more a holding may cost at the larger size than at the smaller.
 const MAX_SCALING: f64 = 1.5;
@@ -193,27 +193,14 @@ async fn run(backend: &str, dir: &std::path::Path, n: i64) -> Run {
 
     // Baseline: stream and decode every holding into facts, no rules.
     let t = Instant::now();
-    let mut pooled = db.acquire().await.expect("conn");
-    let mut after = String::new();
     let mut streamed = 0u64;
-    let at = suitability::store::now();
-    loop {
-        let rows = holdings::page(
-            &mut pooled.conn(),
-            &after,
-            batch::PAGE,
-            at - chrono::Duration::days(90),
-        )
-        .await
-        .expect("page");
-        let Some(last) = rows.last() else { break };
-        after = last.order_id.clone();
-        for r in rows {
-            std::hint::black_box(batch::holding(r, &policy, at).expect("facts"));
+    let mut pages = batch::stream(db.clone(), policy.clone(), suitability::store::now());
+    while let Some(page) = pages.recv().await {
+        for h in page.expect("page") {
+            std::hint::black_box(h);
             streamed += 1;
         }
     }
-    drop(pooled);
     let baseline_s = t.elapsed().as_secs_f64();
     println!("  baseline: streamed {streamed} holdings into facts in {baseline_s:.2} s");
 

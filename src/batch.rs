@@ -3,7 +3,7 @@
 //! from the store a page at a time (bounded memory); each page is evaluated on every core;
 //! outcomes are memoised on identical facts.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::Policy;
-use crate::decide::facts_of_row;
+use crate::decide::{facts_of, product_facts};
 use crate::rules::decision::Outcome;
-use crate::rules::{CompiledRuleSet, Facts, RuleError};
+use crate::rules::{CompiledRuleSet, Facts, ProductFacts, RuleError};
 use crate::store::holdings::{self, HoldingRow};
 use crate::store::{Db, StoreError};
 
@@ -41,17 +41,46 @@ impl Holding {
     }
 }
 
-/// The facts of a stored holding as of `at` (held already, so not a first purchase).
-pub fn holding(row: HoldingRow, policy: &Policy, at: DateTime<Utc>) -> Result<Holding, StoreError> {
+/// Every product's facts by id, for a pass over the holdings.
+pub async fn product_facts_by_id(
+    c: &mut crate::store::Conn<'_>,
+) -> Result<HashMap<String, ProductFacts>, StoreError> {
+    holdings::products(c)
+        .await?
+        .iter()
+        .map(|p| Ok((p.product_id.clone(), product_facts(p)?)))
+        .collect()
+}
+
+/// The facts of a stored holding as of `at`, its product's facts taken from `products`.
+pub fn holding(
+    row: HoldingRow,
+    products: &HashMap<String, ProductFacts>,
+    policy: &Policy,
+    at: DateTime<Utc>,
+) -> Result<Holding, StoreError> {
     let amount = row
         .amount
         .parse()
         .map_err(|e| StoreError::Corrupt(format!("amount: {e}")))?;
-    let facts = facts_of_row(&row.facts, amount, policy, at)?;
+    let product = products.get(&row.product_id).cloned().ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "holding {} names an unknown product {}",
+            row.order_id, row.product_id
+        ))
+    })?;
+    let facts = facts_of(
+        &row.investor,
+        product,
+        row.holds_product,
+        amount,
+        policy,
+        at,
+    )?;
     Ok(Holding {
         order_id: row.order_id,
-        investor_id: row.facts.investor_id,
-        product_id: row.facts.product_id,
+        investor_id: row.investor.investor_id,
+        product_id: row.product_id,
         cooling_off_ends_at: row.cooling_off_ends_at,
         facts,
     })
@@ -186,12 +215,17 @@ pub fn stream(
     tokio::spawn(async move {
         let since = at - chrono::Duration::days(crate::decide::RECENT_COMPLAINT_DAYS);
         let mut after = String::new();
+        let mut products = HashMap::new();
         loop {
             let page = async {
                 let mut pooled = db.acquire().await?;
                 let rows = holdings::page(&mut pooled.conn(), &after, PAGE, since).await?;
+                // Loaded on the first page, and again if a product was created since.
+                if rows.iter().any(|r| !products.contains_key(&r.product_id)) {
+                    products = product_facts_by_id(&mut pooled.conn()).await?;
+                }
                 rows.into_iter()
-                    .map(|r| holding(r, &policy, at))
+                    .map(|r| holding(r, &products, &policy, at))
                     .collect::<Result<Vec<_>, _>>()
             }
             .await;

@@ -11,7 +11,7 @@ use crate::questionnaire::score::LOWEST_CATEGORY;
 use crate::rules::decision::Outcome;
 use crate::rules::{Facts, InvestorFacts, OrderFacts, ProductFacts};
 use crate::store::StoreError;
-use crate::store::holdings::FactRow;
+use crate::store::holdings::{FactRow, InvestorSources, ProductSources};
 
 /// Complaints received within this many days count as recent for the rules
 /// (`investor.complaints_90d`).
@@ -26,10 +26,47 @@ fn money(s: &Option<String>) -> Result<Option<Money>, StoreError> {
         .transpose()
 }
 
-/// The facts of a sale or holding from its row of sources (see `store::holdings`), as of `at`:
-/// the one place they are computed, for checks, orders, re-evaluations and impact previews alike.
+/// The facts of a sale from its row of sources (see `store::holdings`), as of `at`.
 pub fn facts_of_row(
     row: &FactRow,
+    amount: Money,
+    policy: &Policy,
+    at: DateTime<Utc>,
+) -> Result<Facts, StoreError> {
+    let product = product_facts(&row.product)?;
+    facts_of(
+        &row.investor,
+        product,
+        row.holds_product,
+        amount,
+        policy,
+        at,
+    )
+}
+
+/// A product's facts: computed once per product in batch work, cloned cheaply per holding.
+pub fn product_facts(p: &ProductSources) -> Result<ProductFacts, StoreError> {
+    let rating = RiskRating::from_number(p.risk_rating)
+        .ok_or_else(|| StoreError::Corrupt(format!("rating {}", p.risk_rating)))?;
+    let min_subscription: Money = p
+        .min_subscription
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("minimum: {e}")))?;
+    Ok(ProductFacts {
+        code: p.product_code.as_str().into(),
+        kind: p.product_kind.as_str().into(),
+        rating: rating.number(),
+        rating_name: rating.name().into(),
+        min_subscription: min_subscription.value(),
+    })
+}
+
+/// The facts of a sale or holding from its sources, as of `at`: the one place they are computed,
+/// for checks, orders, re-evaluations and impact previews alike.
+pub fn facts_of(
+    row: &InvestorSources,
+    product: ProductFacts,
+    holds_product: bool,
     amount: Money,
     policy: &Policy,
     at: DateTime<Utc>,
@@ -60,12 +97,6 @@ pub fn facts_of_row(
         (InvestorKind::Individual, Some(b)) => age_on(b, today),
         _ => -1,
     };
-    let rating = RiskRating::from_number(row.risk_rating)
-        .ok_or_else(|| corrupt(format!("rating {}", row.risk_rating)))?;
-    let min_subscription: Money = row
-        .min_subscription
-        .parse()
-        .map_err(|e| corrupt(format!("minimum: {e}")))?;
     Ok(Facts {
         investor: InvestorFacts {
             kind: kind.as_str().into(),
@@ -83,16 +114,10 @@ pub fn facts_of_row(
             open_complaints: row.open_complaints,
             complaints_90d: row.complaints_90d,
         },
-        product: ProductFacts {
-            code: row.product_code.as_str().into(),
-            kind: row.product_kind.as_str().into(),
-            rating: rating.number(),
-            rating_name: rating.name().into(),
-            min_subscription: min_subscription.value(),
-        },
+        product,
         order: OrderFacts {
             amount: amount.value(),
-            first_purchase: !row.holds_product,
+            first_purchase: !holds_product,
         },
     })
 }

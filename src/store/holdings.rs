@@ -7,52 +7,86 @@ use sqlx::types::Json;
 use super::{Conn, StoreError};
 use crate::on_conn;
 
-/// Everything the facts of a sale or holding are computed from, read in one query.
+/// What an investor's facts are computed from: the investor, their latest assessment, their
+/// complaints.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FactRow {
+pub struct InvestorSources {
     pub investor_id: String,
-    pub product_id: String,
     pub kind: String,
     pub investor_type: String,
     pub birth_date: Option<NaiveDate>,
     pub financial_assets: Option<String>,
     pub avg_income_3y: Option<String>,
     pub net_assets: Option<String>,
-    pub product_code: String,
-    pub product_kind: String,
-    pub risk_rating: i64,
-    pub min_subscription: String,
     pub level: Option<i64>,
     pub flags: Option<Json<Vec<String>>>,
     pub assessed_at: Option<DateTime<Utc>>,
     pub valid_until: Option<DateTime<Utc>>,
     pub open_complaints: i64,
     pub complaints_90d: i64,
+}
+
+/// What a product's facts are computed from.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProductSources {
+    pub product_id: String,
+    pub product_code: String,
+    pub product_kind: String,
+    pub risk_rating: i64,
+    pub min_subscription: String,
+}
+
+/// Everything the facts of a sale are computed from, read in one query.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FactRow {
+    #[sqlx(flatten)]
+    pub investor: InvestorSources,
+    #[sqlx(flatten)]
+    pub product: ProductSources,
     /// Whether the investor holds the product already (a confirmed order: one still cooling off
     /// may yet be rescinded, so it does not make a top-up exempt from the minimum).
     pub holds_product: bool,
 }
 
+/// A holding with its investor's sources; its product's facts are computed once per product
+/// (there are few products and many holdings, and every column read costs an allocation).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HoldingRow {
     pub order_id: String,
     pub amount: String,
     pub cooling_off_ends_at: DateTime<Utc>,
+    pub product_id: String,
     #[sqlx(flatten)]
-    pub facts: FactRow,
+    pub investor: InvestorSources,
+    pub holds_product: bool,
 }
 
-/// The columns of a `FactRow` over `investors i`, `products p` and the latest assessment `a`;
-/// `$3` is the start of the 90-day complaint window.
-macro_rules! fact_columns {
+/// The columns of `InvestorSources` over `investors i` and the latest assessment `a`; `$3` is
+/// the start of the recent-complaint window.
+macro_rules! investor_columns {
     () => {
-        "i.id AS investor_id, p.id AS product_id, i.kind, i.investor_type, i.birth_date, i.financial_assets, \
-         i.avg_income_3y, i.net_assets, p.code AS product_code, p.kind AS product_kind, p.risk_rating, \
-         p.min_subscription, a.level, a.flags, a.assessed_at, a.valid_until, \
+        "i.id AS investor_id, i.kind, i.investor_type, i.birth_date, i.financial_assets, \
+         i.avg_income_3y, i.net_assets, a.level, a.flags, a.assessed_at, a.valid_until, \
          (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.status = 'open') AS open_complaints, \
-         (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= $3) AS complaints_90d, \
-         EXISTS (SELECT 1 FROM orders h WHERE h.investor_id = i.id AND h.product_id = p.id \
-             AND h.status = 'confirmed') AS holds_product"
+         (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= $3) AS complaints_90d"
+    };
+}
+
+/// The columns of `ProductSources` over `products p`.
+macro_rules! product_columns {
+    () => {
+        "p.id AS product_id, p.code AS product_code, p.kind AS product_kind, p.risk_rating, p.min_subscription"
+    };
+}
+
+/// Whether investor `i` holds the product `$product` (a column expression) already.
+macro_rules! holds_product {
+    ($product:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM orders h WHERE h.investor_id = i.id AND h.product_id = ",
+            $product,
+            " AND h.status = 'confirmed') AS holds_product"
+        )
     };
 }
 
@@ -83,7 +117,11 @@ pub async fn sale_facts(
 ) -> Result<Option<FactRow>, StoreError> {
     let sql = concat!(
         "SELECT ",
-        fact_columns!(),
+        investor_columns!(),
+        ", ",
+        product_columns!(),
+        ", ",
+        holds_product!("p.id"),
         " FROM investors i JOIN products p ON p.id = $2",
         latest_assessment!(),
         " WHERE i.id = $1"
@@ -106,9 +144,11 @@ pub async fn page(
     macro_rules! page_sql {
         ($latest:expr) => {
             concat!(
-                "SELECT o.id AS order_id, o.amount, o.cooling_off_ends_at, ",
-                fact_columns!(),
-                " FROM orders o JOIN investors i ON i.id = o.investor_id JOIN products p ON p.id = o.product_id",
+                "SELECT o.id AS order_id, o.amount, o.cooling_off_ends_at, o.product_id, ",
+                investor_columns!(),
+                ", ",
+                holds_product!("o.product_id"),
+                " FROM orders o JOIN investors i ON i.id = o.investor_id",
                 $latest,
                 " WHERE o.status IN ('cooling_off', 'confirmed') AND o.id > $1 ORDER BY o.id LIMIT $2"
             )
@@ -125,6 +165,12 @@ pub async fn page(
         .bind(complaints_since)
         .fetch_all(e)
         .await)?)
+}
+
+/// Every product's sources, for batch work over holdings.
+pub async fn products(c: &mut Conn<'_>) -> Result<Vec<ProductSources>, StoreError> {
+    let sql = concat!("SELECT ", product_columns!(), " FROM products p");
+    Ok(on_conn!(c, |e| sqlx::query_as(sql).fetch_all(e).await)?)
 }
 
 pub async fn count(c: &mut Conn<'_>) -> Result<i64, StoreError> {

@@ -54,7 +54,7 @@ impl Reevaluation {
     }
 
     /// Re-evaluates the next page of holdings in one transaction; false when none were left.
-/// (The page was read while the previous one was evaluated and written.)
+    /// (The page was read while the previous one was evaluated and written.)
     pub async fn step(&mut self, db: &Db) -> Result<bool> {
         let Some(page) = self.pages.recv().await else {
             return Ok(false);
