@@ -14,7 +14,7 @@ use crate::callbacks::planner::{self, Held};
 use crate::domain::state::{DecisionPurpose, OrderStatus};
 use crate::rules::Verdict;
 use crate::rules::catalogue::Catalogue;
-use crate::rules::decision::Outcome;
+use crate::rules::decision::{Outcome, SpecialCallback};
 use crate::store::callbacks::{self, Callback};
 use crate::store::decisions::StoredDecision;
 use crate::store::orders::{self, Order};
@@ -121,35 +121,33 @@ pub async fn next_periodic(
     Ok(Some(next))
 }
 
-/// The special callbacks a re-evaluated `decision` calls for on a holding that it does not have yet (by
-/// reason, per `existing`), planned from now or the end of cooling-off, whichever is later.
+/// Plans `missing` (special callbacks a re-evaluated `decision` calls for that the holding has
+/// not had: see [`missing_specials`]) from now or the end of cooling-off, whichever is later.
 /// Used by the re-evaluation after a rule-set activation; returns the callbacks inserted.
 pub async fn plan_rule_specials(
     c: &mut Conn<'_>,
     catalogue: &Catalogue,
     held: Held<'_>,
     decision: &StoredDecision,
-    existing: &HashSet<(String, String)>,
+    missing: &[&SpecialCallback],
     at: DateTime<Utc>,
 ) -> Result<usize> {
-    let mut planned = 0;
-    for special in missing_specials(held, &decision.outcome, existing) {
-        let from = at.max(held.cooling_off_ends_at);
+    let from = at.max(held.cooling_off_ends_at);
+    for special in missing {
         let cb = planner::special(held, special, from, catalogue, Some(&decision.id), at);
         callbacks::insert(c, &cb).await?;
         let change = serde_json::json!({"order_id": cb.order_id, "reason": cb.reason, "ruleset_version": decision.ruleset_version});
         audit::record_system(c, "callback.plan", "callback", &cb.id, &change).await?;
-        planned += 1;
     }
-    Ok(planned)
+    Ok(missing.len())
 }
 
-/// The special callbacks of `outcome` that the holding has not had yet.
+/// The special callbacks of `outcome` that the holding has not had yet (by order and reason).
 pub fn missing_specials<'o>(
     held: Held<'_>,
     outcome: &'o Outcome,
     existing: &HashSet<(String, String)>,
-) -> Vec<&'o crate::rules::decision::SpecialCallback> {
+) -> Vec<&'o SpecialCallback> {
     outcome
         .special_callbacks
         .iter()

@@ -34,23 +34,16 @@ pub struct Reevaluation {
 }
 
 impl Reevaluation {
-    /// Prepares the job: counts the holdings as of now.
-    pub async fn start(
-        db: &Db,
-        set: Arc<CompiledRuleSet>,
-        policy: Policy,
-        mut job: Job,
-    ) -> Result<Self> {
-        let mut pooled = db.acquire().await?;
-        job.total = holdings::count(&mut pooled.conn()).await?;
+    /// Starts reading the holdings for `job` (whose total the activation counted).
+    pub fn new(db: &Db, set: Arc<CompiledRuleSet>, policy: Policy, job: Job) -> Self {
         let at = now();
-        Ok(Reevaluation {
+        Reevaluation {
             set,
             at,
             pages: batch::stream(db.clone(), policy, at),
             after: String::new(),
             job,
-        })
+        }
     }
 
     /// Re-evaluates the next page of holdings in one transaction; false when none were left.
@@ -76,7 +69,8 @@ impl Reevaluation {
         for (h, outcome) in page.iter().zip(outcomes) {
             self.job.processed += 1;
             let Ok(outcome) = outcome else { continue };
-            if events::missing_specials(h.held(), &outcome, &existing).is_empty() {
+            let missing = events::missing_specials(h.held(), &outcome, &existing);
+            if missing.is_empty() {
                 continue;
             }
             self.job.changed += 1;
@@ -98,7 +92,7 @@ impl Reevaluation {
                 catalogue,
                 h.held(),
                 &decision,
-                &existing,
+                &missing,
                 self.at,
             )
             .await?;

@@ -21,7 +21,7 @@ use crate::rules::testing;
 use crate::rules::{CompiledRuleSet, Facts, RuleFiles};
 use crate::store::rulesets::{self, Job, StoredRuleSet};
 use crate::store::staff::Staff;
-use crate::store::{Conn, Db, new_id, now};
+use crate::store::{Conn, Db, holdings, new_id, now};
 
 /// Limits on an uploaded rule set.
 pub const MAX_FILES: usize = 200;
@@ -268,7 +268,7 @@ pub async fn activate(
     }
     let set = compiled(rules, &stored)?;
     let t = now();
-    let job = Job {
+    let mut job = Job {
         id: new_id(),
         version,
         status: JobStatus::Running,
@@ -287,6 +287,8 @@ pub async fn activate(
         return Err(already());
     }
     let previous = rulesets::activate(&mut tx.conn(), version, t).await?;
+    // Counted here, so the job row is whole from the start and nothing can fail after commit.
+    job.total = holdings::count(&mut tx.conn()).await?;
     rulesets::insert_job(&mut tx.conn(), &job).await?;
     let change = serde_json::json!({"previous": previous});
     audit::record(
@@ -301,7 +303,7 @@ pub async fn activate(
     tx.commit().await?;
     rules.set(set.clone());
     tracing::info!(version, ?previous, by = %actor.name, "rule set activated");
-    let reevaluation = Reevaluation::start(db, set, policy.clone(), job.clone()).await?;
+    let reevaluation = Reevaluation::new(db, set, policy.clone(), job.clone());
     Ok((
         ActivatedRuleSet {
             version,
