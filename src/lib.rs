@@ -12,8 +12,13 @@ pub mod domain;
 pub mod error;
 pub mod hex;
 pub mod http;
+pub mod memory;
 pub mod questionnaire;
 pub mod rules;
 pub mod store;
 pub mod vault;
 pub mod workflow;
+
+/// Every allocation is counted per thread, so a rule evaluation can be held to a memory budget.
+#[global_allocator]
+static ALLOCATOR: memory::Counting = memory::Counting;

@@ -8,6 +8,7 @@ pub mod money;
 pub mod problem;
 pub mod role;
 pub mod state;
+pub mod text;
 
 pub use level::{RiskLevel, RiskRating};
 pub use money::Money;

@@ -55,6 +55,17 @@ fn fail(message: String) -> Box<EvalAltResult> {
     Box::new(EvalAltResult::ErrorRuntime(message.into(), Position::NONE))
 }
 
+/// A text shown to people (a reason's message, a note): no control or bidirectional characters.
+fn plain(method: &str, text: &str) -> CallResult {
+    match text.chars().find(|c| crate::domain::text::is_forbidden(*c)) {
+        None => Ok(()),
+        Some(c) => Err(fail(format!(
+            "{method}: the text holds {}",
+            crate::domain::text::describe(c)
+        ))),
+    }
+}
+
 fn code_like(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
@@ -87,6 +98,7 @@ impl Decision {
                 "reject: code '{code}' must be lower_snake_case"
             )));
         }
+        plain("reject", &message)?;
         self.verdict = Verdict::Reject;
         self.push(Effect::Reject(code, message))
     }
@@ -97,6 +109,7 @@ impl Decision {
                 "mismatch: code '{code}' must be lower_snake_case"
             )));
         }
+        plain("mismatch", &message)?;
         self.verdict = self.verdict.max(Verdict::Mismatch);
         self.push(Effect::Mismatch(code, message))
     }
@@ -166,6 +179,7 @@ impl Decision {
     }
 
     fn note(&mut self, text: ImmutableString) -> CallResult {
+        plain("note", &text)?;
         self.push(Effect::Note(text))
     }
 

@@ -1,215 +1,22 @@
-//! The sandboxed rhai engine and compiled rule sets.
+//! Compiled rule sets.
 //!
 //! One engine per process with every limit set, no module resolver, no file, network or clock
-//! access (`new_raw` plus the pure packages). A rule set is compiled once per version; each
-//! evaluation gets a fresh scope holding the facts as constants and the `decision`, and runs the
-//! rule files in name order. Any failure names the rule file and position.
+//! access (see `sandbox`). A rule set is compiled once per version; each evaluation gets a fresh
+//! scope holding the facts as constants and the `decision`, and runs the rule files in name
+//! order. Any failure names the rule file and position.
 
-use std::cell::Cell;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
-use rhai::packages::{
-    ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage, BasicMapPackage,
-    BasicMathPackage, BasicStringPackage, LogicPackage, MoreStringPackage, Package,
-};
-use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Position, Scope};
-use serde::Serialize;
+use rhai::{AST, Engine, ImmutableString, Scope};
 
 use super::catalogue::Catalogue;
 use super::decision::{Decision, Outcome};
-use super::facts::{self, Facts};
-
-/// Sandbox limits. Generous for real rules, tight enough that a runaway one stops in
-/// milliseconds.
-pub mod limits {
-    pub const MAX_OPERATIONS: u64 = 200_000;
-    pub const MAX_CALL_LEVELS: usize = 32;
-    pub const MAX_EXPR_DEPTH: usize = 64;
-    pub const MAX_FN_EXPR_DEPTH: usize = 32;
-    pub const MAX_STRING_SIZE: usize = 4_096;
-    pub const MAX_ARRAY_SIZE: usize = 256;
-    pub const MAX_MAP_SIZE: usize = 256;
-    pub const MAX_VARIABLES: usize = 128;
-    pub const MAX_FUNCTIONS: usize = 64;
-    pub const MAX_SOURCE_BYTES: usize = 64 * 1024;
-    /// Lines `print`/`debug` may log in one evaluation of a whole rule set.
-    pub const MAX_LOG_LINES: u32 = 16;
-    /// Wall-clock budget of one evaluation of a whole rule set.
-    pub const WALL_CLOCK: std::time::Duration = std::time::Duration::from_millis(200);
-}
-
-/// The files of a rule set, by path relative to the set's folder (`20-matching.rhai`,
-/// `checks.toml`, `tests/matching.toml`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct RuleFiles(pub BTreeMap<String, String>);
-
-impl RuleFiles {
-    /// Reads `*.rhai`, `checks.toml` and `tests/*.toml` of a rule folder.
-    pub fn from_dir(dir: &Path) -> Result<RuleFiles, RuleError> {
-        let io = |path: &Path, e: std::io::Error| {
-            RuleError::file(path.display().to_string(), format!("cannot read: {e}"))
-        };
-        let mut files = BTreeMap::new();
-        let mut read = |sub: &str, filter: &dyn Fn(&str) -> bool| -> Result<(), RuleError> {
-            let folder = if sub.is_empty() {
-                dir.to_path_buf()
-            } else {
-                dir.join(sub)
-            };
-            if !folder.is_dir() {
-                return Ok(());
-            }
-            for entry in std::fs::read_dir(&folder).map_err(|e| io(&folder, e))? {
-                let path = entry.map_err(|e| io(&folder, e))?.path();
-                let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                    continue;
-                };
-                if path.is_file() && filter(name) {
-                    let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-                    let key = if sub.is_empty() {
-                        name.to_string()
-                    } else {
-                        format!("{sub}/{name}")
-                    };
-                    files.insert(key, text);
-                }
-            }
-            Ok(())
-        };
-        read("", &|n| n.ends_with(".rhai") || n == "checks.toml")?;
-        read("tests", &|n| n.ends_with(".toml"))?;
-        Ok(RuleFiles(files))
-    }
-
-    /// The rule files, in the order they run.
-    pub fn rules(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0
-            .iter()
-            .filter(|(k, _)| !k.contains('/') && k.ends_with(".rhai"))
-    }
-
-    pub fn tests(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k.starts_with("tests/") && k.ends_with(".toml"))
-    }
-}
-
-/// A problem with a rule set, naming the file and, where known, the line and column.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct RuleError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-}
-
-impl RuleError {
-    pub fn file(file: impl Into<String>, message: impl Into<String>) -> Self {
-        RuleError {
-            file: file.into(),
-            line: None,
-            column: None,
-            message: message.into(),
-        }
-    }
-
-    fn at(file: &str, pos: Position, message: String) -> Self {
-        RuleError {
-            file: file.to_string(),
-            line: pos.line(),
-            column: pos.position(),
-            message,
-        }
-    }
-}
-
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(col) = self.column {
-                write!(f, ":{col}")?;
-            }
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for RuleError {}
-
-thread_local! {
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
-    /// Lines a rule may still log in this evaluation.
-    static LOG_BUDGET: Cell<u32> = const { Cell::new(0) };
-}
-
-/// The process-wide sandboxed engine.
-pub fn engine() -> Arc<Engine> {
-    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
-    ENGINE.get_or_init(|| Arc::new(build_engine())).clone()
-}
-
-fn build_engine() -> Engine {
-    use limits::*;
-    let mut engine = Engine::new_raw();
-    // Pure language packages only: no time (rules must replay identically), no I/O of any kind.
-    for lib in [
-        // Not `CorePackage`: its language-core part has `sleep`, which blocks the thread where no
-        // operation limit or clock check can stop it, and `exit`.
-        ArithmeticPackage::new().as_shared_module(),
-        BasicStringPackage::new().as_shared_module(),
-        BasicIteratorPackage::new().as_shared_module(),
-        BasicFnPackage::new().as_shared_module(),
-        LogicPackage::new().as_shared_module(),
-        BasicMathPackage::new().as_shared_module(),
-        BasicArrayPackage::new().as_shared_module(),
-        BasicMapPackage::new().as_shared_module(),
-        MoreStringPackage::new().as_shared_module(),
-    ] {
-        engine.register_global_module(lib);
-    }
-    engine.disable_symbol("eval");
-    engine.disable_symbol("sleep");
-    engine
-        .set_max_operations(MAX_OPERATIONS)
-        .set_max_call_levels(MAX_CALL_LEVELS)
-        .set_max_expr_depths(MAX_EXPR_DEPTH, MAX_FN_EXPR_DEPTH)
-        .set_max_string_size(MAX_STRING_SIZE)
-        .set_max_array_size(MAX_ARRAY_SIZE)
-        .set_max_map_size(MAX_MAP_SIZE)
-        .set_max_variables(MAX_VARIABLES)
-        .set_max_functions(MAX_FUNCTIONS);
-    engine.on_progress(|ops| {
-        // Checking the clock every 1024 operations keeps the guard off the hot path.
-        if ops % 1024 == 0 {
-            let late = DEADLINE.with(|d| d.get().is_some_and(|t| Instant::now() > t));
-            if late {
-                return Some(Dynamic::from("wall-clock limit exceeded"));
-            }
-        }
-        None
-    });
-    // A rule's print and debug lines go to the log, a few per evaluation: a loop cannot flood it.
-    engine.on_print(|text| {
-        if take_log_budget() {
-            tracing::info!(target: "rules", "{text}");
-        }
-    });
-    engine.on_debug(|text, source, pos| {
-        if take_log_budget() {
-            tracing::debug!(target: "rules", ?source, %pos, "{text}");
-        }
-    });
-    facts::register(&mut engine);
-    super::decision::register(&mut engine);
-    engine
-}
+use super::facts::Facts;
+pub use super::files::{RuleError, RuleFiles};
+use super::sandbox::{DeadlineGuard, engine, limits, runtime_message};
+use super::source;
 
 /// Outcomes memoised by facts, for batch work (re-evaluating every holding, impact previews)
 /// where many holdings share the same facts. Bounded: cleared when full.
@@ -235,66 +42,17 @@ impl fmt::Debug for CompiledRuleSet {
     }
 }
 
-fn take_log_budget() -> bool {
-    LOG_BUDGET.with(|b| {
-        let left = b.get();
-        b.set(left.saturating_sub(1));
-        left > 0
-    })
-}
-
-struct DeadlineGuard;
-
-impl DeadlineGuard {
-    fn start(budget: Duration) -> Self {
-        DEADLINE.with(|d| d.set(Some(Instant::now() + budget)));
-        LOG_BUDGET.with(|b| b.set(limits::MAX_LOG_LINES));
-        DeadlineGuard
-    }
-}
-
-impl Drop for DeadlineGuard {
-    fn drop(&mut self) {
-        DEADLINE.with(|d| d.set(None));
-    }
-}
-
-fn runtime_message(e: &EvalAltResult) -> String {
-    match e {
-        EvalAltResult::ErrorTerminated(..) => {
-            format!(
-                "stopped: took longer than {} ms",
-                limits::WALL_CLOCK.as_millis()
-            )
-        }
-        EvalAltResult::ErrorTooManyOperations(..) => {
-            format!(
-                "stopped: more than {} operations (an endless loop?)",
-                limits::MAX_OPERATIONS
-            )
-        }
-        EvalAltResult::ErrorStackOverflow(..) => {
-            format!(
-                "stopped: calls nested deeper than {} (endless recursion?)",
-                limits::MAX_CALL_LEVELS
-            )
-        }
-        other => {
-            let text = other.to_string();
-            // rhai appends the position, which RuleError carries separately.
-            match text.rfind(" (line ") {
-                Some(i) => text[..i].to_string(),
-                None => text,
-            }
-        }
-    }
-}
-
 impl CompiledRuleSet {
     /// Compiles every rule file and parses the catalogue; all problems are reported at once.
     pub fn compile(version: i64, files: RuleFiles) -> Result<CompiledRuleSet, Vec<RuleError>> {
         let engine = engine();
-        let mut errors = Vec::new();
+        // Every file is read by people (rules, the questions of checks.toml, test names): none
+        // may hold characters that display as something other than what they are.
+        let mut errors: Vec<RuleError> = files
+            .0
+            .iter()
+            .filter_map(|(file, text)| source::check_text(file, text))
+            .collect();
         let catalogue = match files.0.get("checks.toml") {
             None => {
                 errors.push(RuleError::file(
@@ -323,8 +81,12 @@ impl CompiledRuleSet {
                 ));
                 continue;
             }
+            if errors.iter().any(|e| &e.file == file) {
+                continue;
+            }
             match engine.compile(source) {
                 Ok(ast) => {
+                    errors.extend(source::check_functions(file, source, &ast));
                     names.push(ImmutableString::from(file.trim_end_matches(".rhai")));
                     asts.push(ast);
                 }

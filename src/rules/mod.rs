@@ -4,7 +4,10 @@
 //! - `facts`: what a rule reads (`investor`, `product`, `order`), registered as native types.
 //! - `decision`: what a rule calls (`decision.reject(…)`, …) and the outcome it builds.
 //! - `catalogue`: the check catalogue (`checks.toml`).
-//! - `engine`: the sandboxed engine and compiled rule sets.
+//! - `files`: a rule set's files and the problems found in them.
+//! - `sandbox`: the one engine, its limits and the per-evaluation budgets.
+//! - `source`: what a rule source may not contain, checked before it compiles.
+//! - `engine`: compiled rule sets.
 //! - `testing`: rule tests (`tests/*.toml`) and their runner.
 
 pub mod active;
@@ -12,7 +15,10 @@ pub mod catalogue;
 pub mod decision;
 pub mod engine;
 pub mod facts;
+pub mod files;
 pub mod outcome;
+pub mod sandbox;
+pub mod source;
 pub mod testing;
 
 pub use decision::{Decision, Frequency, Verdict};

@@ -17,6 +17,7 @@ mod questionnaires;
 mod retention;
 mod rules;
 mod rulesets;
+mod sandbox;
 mod snapshots;
 mod suitability;
 mod workflow;
