@@ -277,7 +277,11 @@ fn rules_test(dir: &std::path::Path) -> Result<ExitCode, String> {
     use crate::rules::{RuleFiles, testing};
     let files = RuleFiles::from_dir(dir).map_err(|e| e.to_string())?;
     match testing::compile_and_run(files) {
-        Err(errors) => {
+        Err(testing::NotChecked::TooCostly(limit)) => {
+            println!("{}: too costly to check: {limit}", dir.display());
+            Ok(ExitCode::FAILURE)
+        }
+        Err(testing::NotChecked::Invalid(errors)) => {
             for e in &errors {
                 println!("{}: {e}", dir.display());
             }

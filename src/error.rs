@@ -90,7 +90,9 @@ impl ApiError {
                 | WorkflowError::RequirementsMissing { .. }
                 | WorkflowError::RulesInvalid(_)
                 | WorkflowError::RuleTestsFailed(_)
+                | WorkflowError::RulesTooCostly { .. }
                 | WorkflowError::RuleFailedOnFacts(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                WorkflowError::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 WorkflowError::RuleFailed(_)
                 | WorkflowError::Store(_)
                 | WorkflowError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -119,6 +121,8 @@ impl ApiError {
                 WorkflowError::RequirementsMissing { .. } => "requirements_missing",
                 WorkflowError::RulesInvalid(_) => "rules_invalid",
                 WorkflowError::RuleTestsFailed(_) => "rule_tests_failed",
+                WorkflowError::RulesTooCostly { .. } => "rules_too_costly",
+                WorkflowError::Busy => "busy",
                 WorkflowError::RuleFailedOnFacts(_) | WorkflowError::RuleFailed(_) => "rule_failed",
                 WorkflowError::Store(_) | WorkflowError::Internal(_) => "internal_error",
             },
@@ -192,6 +196,9 @@ impl ApiError {
             WorkflowError::RuleFailedOnFacts(e) | WorkflowError::RuleFailed(e) => {
                 (vec![FieldProblem::new(e.file.clone(), e.to_string())], None)
             }
+            WorkflowError::RulesTooCostly { limit } => {
+                (vec![FieldProblem::new("files", limit)], None)
+            }
             _ => (Vec::new(), None),
         }
     }
@@ -217,6 +224,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let code = self.code().to_string();
+        let busy = matches!(self, ApiError::Workflow(WorkflowError::Busy));
         let hidden = self.hidden_cause();
         let message = match (&self, &hidden) {
             (ApiError::Unavailable(_), _) => "service unavailable; try again shortly".to_string(),
@@ -237,6 +245,12 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
+        if busy {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
         if let Some(cause) = hidden {
             response
                 .extensions_mut()

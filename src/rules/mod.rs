@@ -8,6 +8,7 @@
 //! - `sandbox`: the one engine, its limits and the per-evaluation budgets.
 //! - `source`: what a rule source may not contain, checked before it compiles.
 //! - `engine`: compiled rule sets.
+//! - `pool`: the few threads evaluations run on, behind a queue with a deadline.
 //! - `testing`: rule tests (`tests/*.toml`) and their runner.
 
 pub mod active;
@@ -17,6 +18,7 @@ pub mod engine;
 pub mod facts;
 pub mod files;
 pub mod outcome;
+pub mod pool;
 pub mod sandbox;
 pub mod source;
 pub mod testing;

@@ -18,6 +18,7 @@
 //! A case may instead expect the evaluation to fail: `error = "text the error contains"`.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -244,25 +245,83 @@ fn compare(expect: &Expect, got: &Outcome) -> Vec<String> {
     problems
 }
 
+/// What checking one rule set (compiling it and running its tests) may cost. Every case may
+/// take up to the sandbox's 100 ms, so without a budget an upload of cases that expect
+/// `error = "stopped"` holds a core for as long as its author likes.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub cases: usize,
+    pub time: Duration,
+}
+
+/// The budget of an upload and of `suitability rules test` alike, so an author sees locally
+/// what the service will say.
+pub const BUDGET: Budget = Budget {
+    cases: 2_000,
+    time: Duration::from_secs(10),
+};
+
+/// Why a rule set was not checked.
+#[derive(Debug)]
+pub enum NotChecked {
+    /// It does not compile.
+    Invalid(Vec<RuleError>),
+    /// Checking it would cost more than the budget: the limit, in words.
+    TooCostly(String),
+}
+
 /// Runs every test file of the set against `rules`.
 pub fn run(rules: &CompiledRuleSet) -> TestReport {
+    let no_limit = Budget {
+        cases: usize::MAX,
+        time: Duration::MAX,
+    };
+    run_within(rules, no_limit, Instant::now()).unwrap_or_else(|limit| {
+        let mut report = TestReport::default();
+        report.fail("(rule set)", "(budget)", vec![limit]);
+        report
+    })
+}
+
+/// Runs every test file of the set against `rules`, stopping with the limit it would pass when
+/// the set has more cases than the budget or the time since `started` runs out.
+pub fn run_within(
+    rules: &CompiledRuleSet,
+    budget: Budget,
+    started: Instant,
+) -> Result<TestReport, String> {
     let mut report = TestReport::default();
     let mut rules_with_effects: BTreeSet<String> = BTreeSet::new();
     let mut any_file = false;
+    let mut parsed_files = Vec::new();
     for (file, text) in rules.files.tests() {
         any_file = true;
-        let parsed: TestFile = match toml::from_str(text) {
-            Ok(p) => p,
+        match toml::from_str::<TestFile>(text) {
+            Ok(p) => parsed_files.push((file, p)),
             Err(e) => {
                 let line = e
                     .span()
                     .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
                 let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
                 report.fail(file, "(file)", vec![format!("{}{at}", e.message())]);
-                continue;
             }
-        };
+        }
+    }
+    let cases: usize = parsed_files.iter().map(|(_, p)| p.case.len()).sum();
+    if cases > budget.cases {
+        return Err(format!(
+            "{cases} test cases: at most {} per rule set",
+            budget.cases
+        ));
+    }
+    for (file, parsed) in parsed_files {
         for case in parsed.case {
+            if started.elapsed() > budget.time {
+                return Err(format!(
+                    "compiling and testing took longer than {} s",
+                    budget.time.as_secs()
+                ));
+            }
             let facts = match facts_of(&case) {
                 Ok(f) => f,
                 Err(e) => {
@@ -311,11 +370,13 @@ pub fn run(rules: &CompiledRuleSet) -> TestReport {
             );
         }
     }
-    report
+    Ok(report)
 }
 
-/// Compile errors or a test report, as `suitability rules test` and rule-set uploads print them.
-pub fn compile_and_run(files: super::RuleFiles) -> Result<TestReport, Vec<RuleError>> {
-    let rules = CompiledRuleSet::compile(0, files)?;
-    Ok(run(&rules))
+/// Compile errors, an exceeded budget or a test report, as `suitability rules test` and
+/// rule-set uploads print them.
+pub fn compile_and_run(files: super::RuleFiles) -> Result<TestReport, NotChecked> {
+    let started = Instant::now();
+    let rules = CompiledRuleSet::compile(0, files).map_err(NotChecked::Invalid)?;
+    run_within(&rules, BUDGET, started).map_err(NotChecked::TooCostly)
 }

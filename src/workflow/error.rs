@@ -4,6 +4,7 @@
 use crate::decide::DecisionView;
 use crate::domain::FieldProblem;
 use crate::rules::RuleError;
+use crate::rules::pool::PoolError;
 use crate::rules::testing::TestReport;
 use crate::store::StoreError;
 
@@ -42,11 +43,26 @@ pub enum WorkflowError {
     /// staff can fix it.
     #[error("rule {0} failed")]
     RuleFailed(RuleError),
+    /// An upload over its budget for compiling and testing (`limit` names which).
+    #[error("the rule set is too costly to check: {limit}")]
+    RulesTooCostly { limit: String },
+    /// Every rule evaluation slot stayed taken past the queue's deadline.
+    #[error("the rule engine is busy; try again shortly")]
+    Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Anything else unexpected (a stored rule set that no longer compiles, a lost task).
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<PoolError> for WorkflowError {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::Busy => WorkflowError::Busy,
+            PoolError::Lost(why) => WorkflowError::Internal(why),
+        }
+    }
 }
 
 impl WorkflowError {

@@ -4,6 +4,7 @@
 //! audit entries, a replay of the decision, and a digest over all of it. Also the stored
 //! decision and its replay on their own.
 
+use crate::rules::pool::Pool;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -261,7 +262,8 @@ pub async fn replay(db: &Db, rules: &ActiveRules, d: &decisions::StoredDecision)
             .ok_or(WorkflowError::NotFound("rule set"))?
     };
     let set = compiled(rules, &stored_set)?;
-    let replayed = set.evaluate(&d.facts).map_err(WorkflowError::RuleFailed)?;
+    let (_, replayed) = Pool::global().evaluate(set, d.facts.clone()).await?;
+    let replayed = replayed.map_err(WorkflowError::RuleFailed)?;
     Ok(Replay {
         decision_id: d.id.clone(),
         ruleset_version: d.ruleset_version,

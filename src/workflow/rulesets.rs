@@ -3,6 +3,8 @@
 //! swap and a background re-evaluation, rollback by re-activating a retired version, and raw
 //! evaluation for rule authors.
 
+use crate::rules::pool::{Pool, QUEUE_DEADLINE};
+use crate::rules::testing::NotChecked;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -132,16 +134,15 @@ pub fn compiled(rules: &ActiveRules, stored: &StoredRuleSet) -> Result<Arc<Compi
 fn check_layout(files: &BTreeMap<String, String>) -> Result<()> {
     let mut problems = Vec::new();
     if files.len() > MAX_FILES {
-        problems.push(FieldProblem::new(
-            "files",
-            format!("at most {MAX_FILES} files"),
-        ));
+        return Err(WorkflowError::RulesTooCostly {
+            limit: format!("{} files: at most {MAX_FILES}", files.len()),
+        });
     }
-    if files.values().map(String::len).sum::<usize>() > MAX_TOTAL_BYTES {
-        problems.push(FieldProblem::new(
-            "files",
-            format!("at most {MAX_TOTAL_BYTES} bytes in all"),
-        ));
+    let size: usize = files.values().map(String::len).sum();
+    if size > MAX_TOTAL_BYTES {
+        return Err(WorkflowError::RulesTooCostly {
+            limit: format!("{size} bytes: at most {MAX_TOTAL_BYTES} in all"),
+        });
     }
     for path in files.keys() {
         let name_ok = |n: &str| {
@@ -190,10 +191,18 @@ pub async fn upload(
     }
     let files = RuleFiles(files);
     let candidate = files.clone();
-    let report = tokio::task::spawn_blocking(move || testing::compile_and_run(candidate))
+    // One upload is checked at a time, in an evaluation slot, within the testing budget.
+    static CHECKING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = tokio::time::timeout(QUEUE_DEADLINE, CHECKING.lock())
         .await
-        .map_err(|e| WorkflowError::Internal(e.to_string()))?
-        .map_err(WorkflowError::RulesInvalid)?;
+        .map_err(|_| WorkflowError::Busy)?;
+    let report = Pool::global()
+        .run(move || testing::compile_and_run(candidate))
+        .await?
+        .map_err(|e| match e {
+            NotChecked::Invalid(errors) => WorkflowError::RulesInvalid(errors),
+            NotChecked::TooCostly(limit) => WorkflowError::RulesTooCostly { limit },
+        })?;
     if report.failed > 0 {
         return Err(WorkflowError::RuleTestsFailed(Box::new(report)));
     }
@@ -328,10 +337,7 @@ pub async fn evaluate(
     };
     let set = compiled(rules, &stored)?;
     facts.normalise_names();
-    let f = facts.clone();
-    let outcome = tokio::task::spawn_blocking(move || set.evaluate(&f))
-        .await
-        .map_err(|e| WorkflowError::Internal(e.to_string()))?
-        .map_err(WorkflowError::RuleFailedOnFacts)?;
+    let (facts, outcome) = Pool::global().evaluate(set, facts).await?;
+    let outcome = outcome.map_err(WorkflowError::RuleFailedOnFacts)?;
     Ok(DecisionView::new(None, None, facts, outcome))
 }

@@ -2,6 +2,7 @@
 //! the requirements it asks for, its stored decision and the callbacks it plans, in one
 //! transaction; and re-evaluating a holding with the active rules.
 
+use crate::rules::pool::Pool;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -52,10 +53,8 @@ pub async fn decide(
         return Err(WorkflowError::NotFound(what));
     };
     let facts = facts_of_row(&row, amount, ctx.policy, t)?;
-    let outcome = ctx
-        .rules
-        .evaluate(&facts)
-        .map_err(WorkflowError::RuleFailed)?;
+    let (facts, outcome) = Pool::global().evaluate(ctx.rules.clone(), facts).await?;
+    let outcome = outcome.map_err(WorkflowError::RuleFailed)?;
     Ok(DecisionView::new(
         Some(investor_id),
         Some(product_id),

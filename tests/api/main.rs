@@ -9,6 +9,7 @@ mod audit;
 mod callbacks;
 mod cli;
 mod complaints;
+mod hostile;
 mod investors;
 mod orders;
 mod privacy;

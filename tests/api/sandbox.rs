@@ -176,3 +176,25 @@ fn a_printed_line_cannot_forge_another_log_line() {
         "{text}"
     );
 }
+
+#[test]
+fn testing_stops_when_the_time_budget_runs_out() {
+    use suitability::rules::testing::{Budget, run_within};
+    let mut files = with_rule("if product.code == \"SPIN\" { let n = 0; loop { n += 1; } }");
+    let case = "[[case]]\nname = \"spins\"\nproduct = { code = \"SPIN\" }\n[case.expect]\nerror = \"stopped\"\n";
+    files.0.insert("tests/spin.toml".into(), case.repeat(20));
+    let set = CompiledRuleSet::compile(7, files).expect("compiles");
+    let budget = Budget {
+        cases: 1_000,
+        time: std::time::Duration::from_millis(150),
+    };
+    let started = std::time::Instant::now();
+    let limit = run_within(&set, budget, started).expect_err("over budget");
+    assert!(limit.contains("longer than"), "{limit}");
+    // Each case may take the sandbox's 100 ms: the run stops within one case of the budget.
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
+    );
+}
