@@ -55,6 +55,9 @@ enum Command {
             default_value_t = 36
         )]
         assessment_validity_months: u32,
+        /// Days an order's signing or payment date may lie in the past.
+        #[arg(long, env = "SUITABILITY_MAX_BACKDATE_DAYS", default_value_t = 90)]
+        max_backdate_days: u32,
     },
     /// Staff tokens.
     Token {
@@ -223,6 +226,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             questionnaires_dir,
             rules_dir,
             assessment_validity_months,
+            max_backdate_days,
             data_key,
             data_key_file,
         } => {
@@ -231,6 +235,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             config.questionnaires_dir = questionnaires_dir;
             config.rules_dir = rules_dir;
             config.policy.assessment_validity_months = assessment_validity_months;
+            config.policy.max_backdate_days = max_backdate_days;
             config.data_key = crate::vault::KeySource {
                 key_hex: data_key,
                 key_file: data_key_file,

@@ -44,6 +44,9 @@ pub struct Policy {
     /// No product may set a lower minimum subscription (私募 1,000,000 under 暂行办法 第十二条).
     pub min_subscription_floor: crate::domain::Money,
     pub callbacks: CallbackPolicy,
+    /// How far back an order's `signed_at` and `paid_at` may lie (a paper contract entered late),
+    /// in days; older dates are refused as typing errors or backdating.
+    pub max_backdate_days: u32,
 }
 
 /// Callback timing (regulation.md §3, §5).
@@ -83,6 +86,7 @@ impl Default for Policy {
             assessment_validity_months: 36,
             min_subscription_floor: crate::domain::Money::from_yuan(1_000_000),
             callbacks: CallbackPolicy::default(),
+            max_backdate_days: 90,
         }
     }
 }

@@ -24,6 +24,16 @@ use crate::workflow::error::summary;
 pub enum ApiError {
     #[error("{message}")]
     Malformed { message: String },
+    /// A key twice in one object of the body (`path` names the second).
+    #[error("duplicate key '{path}' in the body")]
+    DuplicateKey { path: String },
+    #[error("the body must be JSON: send Content-Type: application/json")]
+    UnsupportedMediaType,
+    #[error("the body is larger than this route accepts")]
+    TooLarge,
+    /// A per-caller rate limit was reached.
+    #[error("{message}")]
+    TooManyRequests { message: String },
     #[error("missing or invalid bearer token")]
     Unauthorized,
     #[error("{message}")]
@@ -73,7 +83,10 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Malformed { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Malformed { .. } | ApiError::DuplicateKey { .. } => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
@@ -104,7 +117,10 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Malformed { .. } => "malformed_request",
+            ApiError::Malformed { .. } | ApiError::DuplicateKey { .. } => "malformed_request",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::TooLarge => "payload_too_large",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden { code, .. } => code,
             ApiError::NotFound { .. } => "not_found",
@@ -149,6 +165,9 @@ impl ApiError {
         use serde_json::json;
         let e = match self {
             ApiError::Invalid(d) => return (d, None),
+            ApiError::DuplicateKey { path } => {
+                return (vec![FieldProblem::new(path, "duplicate key")], None);
+            }
             ApiError::IdempotencyKeyReused => {
                 let problem = FieldProblem::new("Idempotency-Key", "used before with another body");
                 return (vec![problem], None);

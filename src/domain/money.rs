@@ -94,20 +94,27 @@ where
     }
 }
 
-/// What a request may carry where an amount is expected, before it is checked: JSON numbers are
-/// read through their shortest decimal text so `1000000.01` stays exact.
+/// What a request may carry where an amount is expected, before it is checked. A JSON number
+/// is taken as the text it was written in, never through a float: `2999999.9999999999` would
+/// round to 3,000,000 and qualify an investor who is not.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawAmount(pub String);
 
 impl<'de> Deserialize<'de> for RawAmount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Number(n) => Ok(RawAmount(n.to_string())),
-            serde_json::Value::String(s) => Ok(RawAmount(s)),
-            other => Err(serde::de::Error::custom(format!(
-                "expected an amount as a number or a decimal string, found {other}"
-            ))),
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        let text = raw.get();
+        if text.starts_with('"') {
+            return serde_json::from_str::<String>(text)
+                .map(RawAmount)
+                .map_err(serde::de::Error::custom);
         }
+        if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            return Ok(RawAmount(text.to_string()));
+        }
+        Err(serde::de::Error::custom(format!(
+            "expected an amount as a number or a decimal string, found {text}"
+        )))
     }
 }
 
@@ -160,5 +167,11 @@ mod tests {
     fn json_numbers_keep_their_decimal_text() {
         let raw: RawAmount = serde_json::from_str("1000000.01").unwrap();
         assert_eq!(raw.parse().unwrap().to_string(), "1000000.01");
+        let raw: RawAmount = serde_json::from_str("2999999.9999999999").unwrap();
+        assert_eq!(raw.0, "2999999.9999999999");
+        assert!(raw.parse().is_err(), "more than 2 decimals");
+        let raw: RawAmount = serde_json::from_str("\"12.50\"").unwrap();
+        assert_eq!(raw.0, "12.50");
+        assert!(serde_json::from_str::<RawAmount>("true").is_err());
     }
 }

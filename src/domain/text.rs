@@ -29,6 +29,29 @@ pub fn describe(c: char) -> String {
     format!("{kind} (U+{:04X})", c as u32)
 }
 
+/// Characters that take no space: a name of only these looks empty.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+}
+
+/// A name as people will read it (already trimmed): 1 to `max` characters, something visible,
+/// nothing forbidden.
+pub fn check_name(name: &str, max: usize) -> Result<(), String> {
+    let len = name.chars().count();
+    if len == 0 || name.chars().all(is_invisible) {
+        return Err("must not be blank".into());
+    }
+    if len > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    // A name is one line: newline and tab are refused too.
+    if let Some(c) = name.chars().find(|c| c.is_control() || is_forbidden(*c)) {
+        return Err(format!("must not hold {}", describe(c)));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,10 +88,40 @@ pub use crate::workflow::assessments::MAY_BACKDATE_ASSESSMENTS;
 pub use crate::workflow::investors::MAY_REVEAL_PERSONAL_DATA;
 
 pub fn lookup(method: &Method, path: &str) -> Option<&'static Access> {
+    // HEAD is GET without the body (axum answers it from the GET route): the same access.
+    let method = if method == Method::HEAD {
+        Method::GET.as_str()
+    } else {
+        method.as_str()
+    };
     ROUTES
         .iter()
-        .find(|(m, p, _)| *m == method.as_str() && *p == path)
+        .find(|(m, p, _)| *m == method && *p == path)
         .map(|(_, _, a)| a)
+}
+
+/// The methods the access table opens on `path` (HEAD wherever GET is).
+fn allowed_methods(path: &str) -> Vec<&'static str> {
+    let mut methods: Vec<&'static str> = ROUTES
+        .iter()
+        .filter(|(_, p, _)| *p == path)
+        .map(|(m, _, _)| *m)
+        .collect();
+    if methods.contains(&"GET") {
+        methods.push("HEAD");
+    }
+    methods
+}
+
+/// 405 with an `Allow` header that lists what the route does answer.
+fn method_not_allowed(allowed: &[&str]) -> Response {
+    let mut response = ApiError::MethodNotAllowed.into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&allowed.join(", ")) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, value);
+    }
+    response
 }
 
 /// Authenticates the bearer token and checks the caller's roles against `ROUTES`.
@@ -101,6 +131,10 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned());
     let Some(access) = path.as_deref().and_then(|p| lookup(req.method(), p)) else {
+        let allowed = path.as_deref().map(allowed_methods).unwrap_or_default();
+        if !allowed.is_empty() {
+            return method_not_allowed(&allowed);
+        }
         tracing::error!(method = %req.method(), ?path, "route missing from the access table");
         return ApiError::forbidden("this route is not open to any role").into_response();
     };

@@ -4,9 +4,12 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
+use super::strict_json::{self, ShapeError};
 use crate::error::ApiError;
 use crate::store::staff::Staff;
 
@@ -17,19 +20,43 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        // The body is read as JSON whatever the Content-Type says: curl's default form type
-        // would otherwise turn a correct body into an error.
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::Malformed {
-                message: format!("cannot read the body: {e}"),
-            })?;
+        if !is_json(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::Malformed {
+                    message: format!("cannot read the body: {e}"),
+                }
+            }
+        })?;
         parse_json(&bytes).map(ApiJson)
     }
 }
 
-/// Parses a JSON body: syntax errors are 400, shape errors 422 with the field path.
+/// Whether the request says its body is JSON (`application/json`, any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Parses a JSON body: anything but one object without duplicate keys is 400, shape errors
+/// 422 with the field path.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    strict_json::check(bytes).map_err(|e| match e {
+        ShapeError::Syntax(why) => ApiError::Malformed {
+            message: format!("malformed JSON: {why}"),
+        },
+        ShapeError::NotAnObject => ApiError::Malformed {
+            message: "the body must be a JSON object".into(),
+        },
+        ShapeError::DuplicateKey(path) => ApiError::DuplicateKey { path },
+    })?;
     // PostgreSQL cannot store NUL in text; refuse it on every backend alike.
     if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
         return Err(ApiError::field(

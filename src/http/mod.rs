@@ -18,6 +18,7 @@ pub mod orders;
 pub mod products;
 pub mod questionnaires;
 pub mod rulesets;
+pub mod strict_json;
 pub mod suitability;
 
 use std::sync::Arc;
@@ -32,6 +33,9 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::questionnaire::QuestionnaireSet;
 use crate::store::Db;
+
+/// The largest request body read (413 above it).
+pub const BODY_LIMIT: usize = 4 << 20;
 
 /// Everything a handler may need, shared by all requests.
 #[derive(Clone)]
@@ -78,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))
         .fallback(|| async { ApiError::NotFound { what: "route" } })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // A rule-set upload may hold 2 MiB of files; no other body comes near.
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         // Inside the trace layer, so a logged cause carries the request's span.
         .layer(middleware::from_fn(crate::error::log_failures))
         .layer(

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Conn, StoreError};
 use crate::domain::Money;
+use crate::domain::identity::IdType;
 use crate::domain::investor::{InvestorKind, InvestorType, Wealth};
 use crate::on_conn;
 use crate::vault::Vault;
@@ -15,6 +16,7 @@ pub struct Investor {
     pub kind: InvestorKind,
     pub investor_type: InvestorType,
     pub name: String,
+    pub id_type: IdType,
     pub id_number: String,
     pub birth_date: Option<NaiveDate>,
     pub phone: Option<String>,
@@ -30,6 +32,7 @@ struct Row {
     kind: String,
     investor_type: String,
     name: String,
+    id_type: Option<String>,
     id_number: String,
     birth_date: Option<NaiveDate>,
     phone: Option<String>,
@@ -44,7 +47,7 @@ struct Row {
 macro_rules! columns {
     () => {
         "id, kind, investor_type, name, id_number, birth_date, phone, email, \
-         financial_assets, avg_income_3y, net_assets, sales_owner_id, created_at"
+         financial_assets, avg_income_3y, net_assets, sales_owner_id, created_at, id_type"
     };
 }
 
@@ -84,8 +87,13 @@ impl Row {
 impl TryFrom<Row> for Investor {
     type Error = StoreError;
     fn try_from(r: Row) -> Result<Self, StoreError> {
+        let kind: InvestorKind = r.kind.parse().map_err(StoreError::Corrupt)?;
         Ok(Investor {
-            kind: r.kind.parse().map_err(StoreError::Corrupt)?,
+            kind,
+            id_type: match r.id_type {
+                Some(t) => t.parse().map_err(StoreError::Corrupt)?,
+                None => IdType::default_for(kind),
+            },
             investor_type: r.investor_type.parse().map_err(StoreError::Corrupt)?,
             wealth: Wealth {
                 financial_assets: money(r.financial_assets)?,
@@ -127,7 +135,7 @@ pub async fn insert(c: &mut Conn<'_>, vault: &Vault, inv: &Investor) -> Result<(
     let sql = concat!(
         "INSERT INTO investors (",
         columns!(),
-        ", id_number_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ", id_number_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     );
     let text = |m: Option<Money>| m.map(|m| m.to_string());
     on_conn!(c, |e| sqlx::query(sql)
@@ -144,6 +152,7 @@ pub async fn insert(c: &mut Conn<'_>, vault: &Vault, inv: &Investor) -> Result<(
         .bind(text(inv.wealth.net_assets))
         .bind(&inv.sales_owner_id)
         .bind(inv.created_at)
+        .bind(inv.id_type.as_str())
         .bind(vault.blind(&inv.id_number))
         .execute(e)
         .await
@@ -248,4 +257,27 @@ pub async fn exists(c: &mut Conn<'_>, id: &str) -> Result<bool, StoreError> {
     .fetch_optional(e)
     .await)?;
     Ok(row.is_some())
+}
+
+/// The investor already identified by this number, if any. On PostgreSQL the transaction first
+/// takes a lock on the number's hash, so two onboardings of one person cannot both find none
+/// (SQLite's write transaction already holds the database).
+pub async fn holder_of(
+    c: &mut Conn<'_>,
+    vault: &Vault,
+    id_number: &str,
+) -> Result<Option<String>, StoreError> {
+    let hash = vault.blind(id_number);
+    if let Conn::Postgres(pg) = c {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(&hash)
+            .execute(&mut **pg)
+            .await?;
+    }
+    let sql = "SELECT id FROM investors WHERE id_number_hash = $1 ORDER BY id LIMIT 1";
+    let found: Option<(String,)> = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(&hash)
+        .fetch_optional(e)
+        .await)?;
+    Ok(found.map(|(id,)| id))
 }

@@ -4,7 +4,6 @@
 //! audit entries, a replay of the decision, and a digest over all of it. Also the stored
 //! decision and its replay on their own.
 
-use crate::rules::pool::Pool;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -17,6 +16,7 @@ use crate::hex::hex;
 use crate::rules::Facts;
 use crate::rules::active::ActiveRules;
 use crate::rules::decision::Outcome;
+use crate::rules::pool::Pool;
 use crate::store::audit::{self, Entry};
 use crate::store::callbacks::{self, Callback, Review};
 use crate::store::escalations::{self, Escalation};

@@ -8,9 +8,11 @@ use validator::Validate;
 
 use super::{Ctx, Result, WorkflowError, audit};
 use crate::config::{Policy, business_today};
+use crate::domain::identity::{self, IdType};
 use crate::domain::investor::{InvestorKind, InvestorType, Wealth, age_on, is_qualified};
 use crate::domain::money::RawAmount;
 use crate::domain::problem::validation_problems;
+use crate::domain::text;
 use crate::domain::{FieldProblem, Role, mask};
 use crate::store::assessments::{self, Assessment};
 use crate::store::investors::{self, Investor};
@@ -22,15 +24,22 @@ pub const MAY_REVEAL_PERSONAL_DATA: &[Role] = &[Role::Compliance, Role::Admin];
 /// Page sizes of the list.
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
+/// Longest name of an investor, in characters.
+pub const MAX_NAME: usize = 100;
 
 #[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvestor {
     /// "individual" or "institution".
     pub kind: String,
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    /// 1 to 100 characters once trimmed.
     pub name: String,
-    /// Identity document number (individuals) or unified social credit code (institutions).
+    /// The document `id_number` comes from: "resident_id" (default for individuals),
+    /// "unified_social_credit_code" (institutions), "passport", "hk_macau_permit",
+    /// "taiwan_permit".
+    pub id_type: Option<String>,
+    /// The resident identity number (GB 11643, its birth date equal to `birth_date`), the
+    /// unified social credit code (GB 32100), or the number of the document `id_type` names.
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     pub id_number: String,
     /// YYYY-MM-DD; individuals only.
@@ -67,6 +76,7 @@ pub struct InvestorResponse {
     pub kind: InvestorKind,
     pub investor_type: InvestorType,
     pub name: String,
+    pub id_type: IdType,
     pub id_number: String,
     pub birth_date: Option<NaiveDate>,
     pub phone: Option<String>,
@@ -108,8 +118,9 @@ impl NewInvestor {
                 .map_err(|e| problems.push(FieldProblem::new("investor_type", e)))
                 .ok(),
         };
-        if !self.name.is_empty() && self.name.trim().is_empty() {
-            problems.push(FieldProblem::new("name", "must not be blank"));
+        let name = self.name.trim();
+        if let Err(problem) = text::check_name(name, MAX_NAME) {
+            problems.push(FieldProblem::new("name", problem));
         }
         if let Some(phone) = &self.phone
             && !phone
@@ -156,6 +167,29 @@ impl NewInvestor {
             },
             (None, _) => None,
         };
+        let id_type = match (&self.id_type, kind) {
+            (None, Some(kind)) => Some(IdType::default_for(kind)),
+            (None, None) => None,
+            (Some(t), kind) => match t.parse::<IdType>() {
+                Ok(t) if kind.is_some_and(|k| !t.fits(k)) => {
+                    problems.push(FieldProblem::new(
+                        "id_type",
+                        "unified_social_credit_code is for institutions only, and institutions have no other",
+                    ));
+                    None
+                }
+                Ok(t) => Some(t),
+                Err(e) => {
+                    problems.push(FieldProblem::new("id_type", e));
+                    None
+                }
+            },
+        };
+        let id_number = id_type.and_then(|t| {
+            identity::check(t, &self.id_number, birth_date)
+                .map_err(|e| problems.push(FieldProblem::new("id_number", e)))
+                .ok()
+        });
         let mut amount = |field: &str, raw: &Option<RawAmount>| {
             raw.as_ref().and_then(|r| {
                 r.parse()
@@ -174,20 +208,23 @@ impl NewInvestor {
                 "applies to institutions only",
             ));
         }
-        match (kind, investor_type, problems.is_empty()) {
-            (Some(kind), Some(investor_type), true) => Ok(Investor {
-                id: new_id(),
-                kind,
-                investor_type,
-                name: self.name.trim().to_string(),
-                id_number: self.id_number.trim().to_string(),
-                birth_date,
-                phone: self.phone,
-                email: self.email,
-                wealth,
-                sales_owner_id: sales_owner_id.to_string(),
-                created_at: now(),
-            }),
+        match (kind, investor_type, id_type, id_number, problems.is_empty()) {
+            (Some(kind), Some(investor_type), Some(id_type), Some(id_number), true) => {
+                Ok(Investor {
+                    id: new_id(),
+                    kind,
+                    investor_type,
+                    name: name.to_string(),
+                    id_type,
+                    id_number,
+                    birth_date,
+                    phone: self.phone,
+                    email: self.email,
+                    wealth,
+                    sales_owner_id: sales_owner_id.to_string(),
+                    created_at: now(),
+                })
+            }
             _ => Err(WorkflowError::Invalid(problems)),
         }
     }
@@ -233,6 +270,7 @@ pub fn investor_response(
         kind: inv.kind,
         investor_type: inv.investor_type,
         name: inv.name,
+        id_type: inv.id_type,
         id_number: if reveal {
             inv.id_number
         } else {
@@ -263,6 +301,12 @@ pub async fn onboard(
     new: NewInvestor,
 ) -> Result<InvestorResponse> {
     let investor = new.into_investor(&actor.id)?;
+    if let Some(existing) = investors::holder_of(c, ctx.vault, &investor.id_number).await? {
+        return Err(WorkflowError::conflict(
+            "duplicate_investor",
+            format!("an investor with this identity number exists already: {existing}"),
+        ));
+    }
     investors::insert(c, ctx.vault, &investor).await?;
     let full = investor_response(investor.clone(), None, ctx.policy, true);
     audit::record(c, actor, "investor.create", "investor", &investor.id, &full).await?;

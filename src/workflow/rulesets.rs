@@ -3,8 +3,6 @@
 //! swap and a background re-evaluation, rollback by re-activating a retired version, and raw
 //! evaluation for rule authors.
 
-use crate::rules::pool::{Pool, QUEUE_DEADLINE};
-use crate::rules::testing::NotChecked;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -19,7 +17,9 @@ use crate::decide::DecisionView;
 use crate::domain::FieldProblem;
 use crate::domain::state::{JobStatus, RuleSetStatus};
 use crate::rules::active::ActiveRules;
+use crate::rules::pool::{Pool, QUEUE_DEADLINE};
 use crate::rules::testing;
+use crate::rules::testing::NotChecked;
 use crate::rules::{CompiledRuleSet, Facts, RuleFiles};
 use crate::store::rulesets::{self, Job, StoredRuleSet};
 use crate::store::staff::Staff;

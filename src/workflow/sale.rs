@@ -2,18 +2,19 @@
 //! the requirements it asks for, its stored decision and the callbacks it plans, in one
 //! transaction; and re-evaluating a holding with the active rules.
 
-use crate::rules::pool::Pool;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::callbacks::{CallbackView, callback_view};
 use super::{Ctx, Result, WorkflowError, audit};
 use crate::callbacks::planner;
+use crate::config::Policy;
 use crate::decide::{DecisionView, RECENT_COMPLAINT_DAYS, facts_of_row};
 use crate::domain::money::RawAmount;
 use crate::domain::state::{DecisionPurpose, OrderStatus};
 use crate::domain::{FieldProblem, Money};
 use crate::rules::Verdict;
+use crate::rules::pool::Pool;
 use crate::store::decisions::{self, StoredDecision};
 use crate::store::orders::{self, Order};
 use crate::store::staff::Staff;
@@ -87,11 +88,22 @@ pub struct PlacedOrder {
 }
 
 /// Checks the order's own fields; returns its acknowledgments without duplicates.
-fn check_new_order(o: &NewOrder, t: DateTime<Utc>) -> Result<Vec<String>> {
+fn check_new_order(o: &NewOrder, t: DateTime<Utc>, policy: &Policy) -> Result<Vec<String>> {
     let mut problems = Vec::new();
+    let earliest = (t - Duration::days(i64::from(policy.max_backdate_days))).max(EARLIEST_DATE);
     for (field, at) in [("signed_at", o.signed_at), ("paid_at", o.paid_at)] {
         if at > t + Duration::seconds(FUTURE_TOLERANCE_SECS) {
             problems.push(FieldProblem::new(field, "must not be in the future"));
+        } else if at < EARLIEST_DATE {
+            problems.push(FieldProblem::new(field, "must not be before 2000-01-01"));
+        } else if at < earliest {
+            problems.push(FieldProblem::new(
+                field,
+                format!(
+                    "must not be more than {} days in the past",
+                    policy.max_backdate_days
+                ),
+            ));
         }
     }
     let mut acks: Vec<String> = Vec::new();
@@ -125,6 +137,9 @@ fn check_new_order(o: &NewOrder, t: DateTime<Utc>) -> Result<Vec<String>> {
     }
 }
 
+/// No order of this service can predate it: an earlier date is a typing error.
+const EARLIEST_DATE: DateTime<Utc> = DateTime::from_timestamp_nanos(946_684_800_000_000_000);
+
 /// Places an order: refused when the rules reject the sale or a requirement of the decision is
 /// not acknowledged; else the order (cooling off), its stored decision and its callbacks.
 pub async fn place_order(
@@ -134,7 +149,7 @@ pub async fn place_order(
     new: NewOrder,
 ) -> Result<PlacedOrder> {
     let t = now();
-    let acks = check_new_order(&new, t)?;
+    let acks = check_new_order(&new, t, ctx.policy)?;
     let view = decide(c, ctx, &new.investor_id, &new.product_id, new.amount).await?;
     if view.outcome.verdict == Verdict::Reject {
         return Err(WorkflowError::SuitabilityRejected(Box::new(view)));

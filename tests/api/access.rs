@@ -44,8 +44,7 @@ async fn requests_without_a_valid_token_are_401(app: TestApp) {
 }
 
 async fn callers_without_the_role_are_403(app: TestApp) {
-    let body =
-        json!({"kind": "individual", "name": "x", "id_number": "1", "birth_date": "1980-01-01"});
+    let body = json!({"kind": "individual", "name": "x", "id_number": crate::common::resident_id("1980-01-01"), "birth_date": "1980-01-01"});
     for who in ["planner", "compliance", "risk", "admin"] {
         let got = app.post("/v1/investors", who, body.clone()).await;
         assert_error(&got, StatusCode::FORBIDDEN, "forbidden", None);

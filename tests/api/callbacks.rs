@@ -253,7 +253,7 @@ async fn claims_respect_holders_and_separation_of_duties(app: TestApp) {
         .client
         .post(format!("{}/v1/investors", app.base))
         .bearer_auth(&dual)
-        .json(&json!({"kind": "individual", "name": "王五", "id_number": "1", "birth_date": "1970-01-01", "financial_assets": 5000000}))
+        .json(&json!({"kind": "individual", "name": "王五", "id_number": crate::common::resident_id("1970-01-01"), "birth_date": "1970-01-01", "financial_assets": 5000000}))
         .send()
         .await
         .expect("sent")

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, assert_error};
+use crate::common::{TestApp, assert_error, credit_code, resident_id};
 use crate::on_both;
 
 on_both!(
@@ -16,7 +16,7 @@ on_both!(
 );
 
 fn individual(extra: Value) -> Value {
-    let mut base = json!({"kind": "individual", "name": "李四", "id_number": "310101198001011234", "birth_date": "1980-01-01"});
+    let mut base = json!({"kind": "individual", "name": "李四", "id_number": resident_id("1980-01-01"), "birth_date": "1980-01-01"});
     if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
         for (k, v) in e {
             b.insert(k.clone(), v.clone());
@@ -61,11 +61,11 @@ async fn qualification_follows_the_thresholds(app: TestApp) {
         (individual(json!({"avg_income_3y": 500000})), true),
         (individual(json!({"investor_type": "professional"})), true),
         (
-            json!({"kind": "institution", "name": "某某资产", "id_number": "91310000MA1FL0000X", "net_assets": "9999999.99"}),
+            json!({"kind": "institution", "name": "某某资产", "id_number": credit_code(), "net_assets": "9999999.99"}),
             false,
         ),
         (
-            json!({"kind": "institution", "name": "某某资产", "id_number": "91310000MA1FL0000X", "net_assets": "10000000"}),
+            json!({"kind": "institution", "name": "某某资产", "id_number": credit_code(), "net_assets": "10000000"}),
             true,
         ),
     ];
@@ -123,6 +123,37 @@ async fn each_bad_field_is_named_and_nothing_is_stored(app: TestApp) {
             "kind",
         ),
         (individual(json!({"nickname": "x"})), "nickname"),
+        // Identity numbers are read exactly: a check digit, the birth date, plain ASCII digits.
+        (individual(json!({"id_number": "x'--"})), "id_number"),
+        (
+            individual(json!({"id_number": "１１０１０５１９８００１０１００２X"})),
+            "id_number",
+        ),
+        (
+            individual(json!({"id_number": "110101198001010011"})),
+            "id_number",
+        ),
+        (
+            individual(json!({"id_number": resident_id("1981-01-01")})),
+            "id_number",
+        ),
+        (individual(json!({"id_type": "driving_licence"})), "id_type"),
+        (
+            individual(json!({"id_type": "unified_social_credit_code"})),
+            "id_type",
+        ),
+        (
+            individual(json!({"id_type": "passport", "id_number": "E12-4567"})),
+            "id_number",
+        ),
+        (
+            json!({"kind": "institution", "name": "某某资产", "id_number": "91310000MA1FL0000A"}),
+            "id_number",
+        ),
+        // Names: something visible, at most 100 characters, no control or bidi characters.
+        (individual(json!({"name": "\u{200B}"})), "name"),
+        (individual(json!({"name": "名".repeat(101)})), "name"),
+        (individual(json!({"name": "李\u{202E}四"})), "name"),
         (individual(json!({"name": "a\u{0}b"})), "body"),
     ];
     for (body, field) in cases {

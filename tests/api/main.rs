@@ -10,6 +10,7 @@ mod callbacks;
 mod cli;
 mod complaints;
 mod hostile;
+mod input;
 mod investors;
 mod orders;
 mod privacy;
