@@ -103,6 +103,10 @@ impl Application {
             auth: Arc::new(AuthCache::default()),
             rules: Arc::new(ActiveRules::new(active)),
             vault: Arc::new(vault),
+            lookups: Arc::new(crate::workflow::ratelimit::RateLimiter::new(
+                crate::workflow::investors::LOOKUPS_PER_MINUTE,
+                std::time::Duration::from_secs(60),
+            )),
         };
         Ok(Self { listener, state })
     }

@@ -106,6 +106,7 @@ impl ApiError {
                 | WorkflowError::RulesTooCostly { .. }
                 | WorkflowError::RuleFailedOnFacts(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 WorkflowError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+                WorkflowError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
                 WorkflowError::RuleFailed(_)
                 | WorkflowError::Store(_)
                 | WorkflowError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -139,6 +140,7 @@ impl ApiError {
                 WorkflowError::RuleTestsFailed(_) => "rule_tests_failed",
                 WorkflowError::RulesTooCostly { .. } => "rules_too_costly",
                 WorkflowError::Busy => "busy",
+                WorkflowError::TooManyRequests(_) => "too_many_requests",
                 WorkflowError::RuleFailedOnFacts(_) | WorkflowError::RuleFailed(_) => "rule_failed",
                 WorkflowError::Store(_) | WorkflowError::Internal(_) => "internal_error",
             },

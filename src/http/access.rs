@@ -36,6 +36,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST",  "/v1/investors",                    Access::Roles(&[Sales])),
     ("GET",   "/v1/investors",                    Access::Roles(EVERYONE)),
     ("GET",   "/v1/investors/{id}",               Access::Roles(EVERYONE)),
+    ("POST",  "/v1/investors/lookup",             Access::Roles(EVERYONE)),
+    ("POST",  "/v1/investors/{id}/owner",         Access::Roles(&[Compliance, Admin])),
+    ("GET",   "/v1/staff",                        Access::Roles(&[Admin])),
+    ("POST",  "/v1/staff/{id}/disable",           Access::Roles(&[Admin])),
+    ("GET",   "/v1/tokens",                       Access::Roles(&[Admin])),
+    ("POST",  "/v1/tokens/{id}/revoke",           Access::Roles(&[Admin])),
     // Assessments: sales record them; risk and admin also import back-dated paper records.
     ("POST",  "/v1/investors/{id}/assessments",   Access::Roles(&[Sales, Risk, Admin])),
     ("GET",   "/v1/investors/{id}/assessments",   Access::Roles(EVERYONE)),

@@ -49,9 +49,10 @@ pub async fn create_assessment(
     responses((status = 200, body = AssessmentList), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list_assessments(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     Path(investor_id): Path<String>,
 ) -> Result<Json<AssessmentList>, ApiError> {
     let mut pooled = state.db.acquire().await?;
-    let items = assessments::list(&mut pooled.conn(), &state.ctx(), &investor_id).await?;
+    let items = assessments::list(&mut pooled.conn(), &state.ctx(), &caller, &investor_id).await?;
     Ok(Json(AssessmentList { items }))
 }

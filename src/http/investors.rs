@@ -3,26 +3,25 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Caller};
 use crate::error::ApiError;
-use crate::workflow::investors::{self, InvestorPage, InvestorResponse};
+use crate::workflow::investors::{self, InvestorPage, InvestorResponse, Lookup, NewOwner};
 
 /// The onboarding body is the workflow's own input (validated by `validator` there).
 pub use crate::workflow::investors::NewInvestor as CreateInvestorRequest;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// At most this many items (1..=200, default 50).
     pub limit: Option<i64>,
     /// The `next_after` of the previous page.
     pub after: Option<String>,
-    /// Investors only: find by identity number (matched through its keyed hash).
-    pub id_number: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -35,6 +34,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/investors", get(list_investors).post(create_investor))
         .route("/v1/investors/{id}", get(get_investor))
+        .route("/v1/investors/lookup", post(lookup_investor))
+        .route("/v1/investors/{id}/owner", post(reassign_investor))
 }
 
 /// Onboards an investor; the caller becomes the sales owner.
@@ -74,16 +75,49 @@ pub async fn get_investor(
     responses((status = 200, body = InvestorPage), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list_investors(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<InvestorPage>, ApiError> {
     let mut pooled = state.db.acquire().await?;
     let found = investors::list(
         &mut pooled.conn(),
         &state.ctx(),
+        &caller,
         page.after.as_deref(),
         page.limit,
-        page.id_number.as_deref(),
     )
     .await?;
     Ok(Json(found))
+}
+
+/// The investors with an identity number (a sales person finds only their own); audited and
+/// limited to 30 a minute per staff member.
+#[utoipa::path(post, path = "/v1/investors/lookup", tag = "investors", request_body = Lookup,
+    responses((status = 200, body = InvestorPage), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn lookup_investor(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiJson(req): ApiJson<Lookup>,
+) -> Result<Json<InvestorPage>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let found = investors::lookup(&mut tx.conn(), &state.ctx(), &caller, req).await?;
+    tx.commit().await?;
+    Ok(Json(found))
+}
+
+/// Gives the investor another sales owner (compliance, admin); audited.
+#[utoipa::path(post, path = "/v1/investors/{id}/owner", tag = "investors", request_body = NewOwner,
+    params(("id" = String, Path)),
+    responses((status = 200, body = InvestorResponse), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn reassign_investor(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewOwner>,
+) -> Result<Json<InvestorResponse>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let investor = investors::reassign(&mut tx.conn(), &state.ctx(), &caller, &id, req).await?;
+    tx.commit().await?;
+    Ok(Json(investor))
 }

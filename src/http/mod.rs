@@ -18,6 +18,7 @@ pub mod orders;
 pub mod products;
 pub mod questionnaires;
 pub mod rulesets;
+pub mod staff;
 pub mod strict_json;
 pub mod suitability;
 
@@ -47,6 +48,8 @@ pub struct AppState {
     pub rules: Arc<crate::rules::active::ActiveRules>,
     /// Seals and opens personal data.
     pub vault: Arc<crate::vault::Vault>,
+    /// Identity-number lookups per staff member (30 a minute).
+    pub lookups: Arc<crate::workflow::ratelimit::RateLimiter>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             policy: &self.config.policy,
             vault: &self.vault,
             questionnaires: &self.questionnaires,
+            lookups: &self.lookups,
         }
     }
 }
@@ -77,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::router())
         .merge(complaints::router())
         .merge(evidence::router())
+        .merge(staff::router())
         .merge(health::router())
         // Runs for matched routes only, so it can look the route up in the access table.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))

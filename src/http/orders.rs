@@ -131,11 +131,12 @@ pub async fn create_order(
     responses((status = 200, body = OrderDetail), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_order(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<OrderDetail>, ApiError> {
     let mut pooled = state.db.acquire().await?;
     Ok(Json(
-        sale::order_detail(&mut pooled.conn(), &state.ctx(), &id).await?,
+        sale::order_detail(&mut pooled.conn(), &state.ctx(), &caller, &id).await?,
     ))
 }
 
@@ -144,9 +145,10 @@ pub async fn get_order(
     responses((status = 200, body = OrderList), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list_investor_orders(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<OrderList>, ApiError> {
     let mut pooled = state.db.acquire().await?;
-    let items = sale::investor_orders(&mut pooled.conn(), &state.ctx(), &id).await?;
+    let items = sale::investor_orders(&mut pooled.conn(), &state.ctx(), &caller, &id).await?;
     Ok(Json(OrderList { items }))
 }

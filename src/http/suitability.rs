@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::AppState;
-use super::extract::ApiJson;
+use super::extract::{ApiJson, Caller};
 use crate::decide::DecisionView;
 use crate::domain::money::RawAmount;
 use crate::error::ApiError;
@@ -32,14 +32,16 @@ pub fn router() -> Router<AppState> {
         (status = 422, body = crate::error::ErrorBody), (status = 500, description = "a rule failed; the error names it", body = crate::error::ErrorBody)))]
 pub async fn check_suitability(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     ApiJson(req): ApiJson<CheckRequest>,
 ) -> Result<Json<DecisionView>, ApiError> {
     let amount = sale::parse_amount(&req.amount)?;
     let mut pooled = state.db.acquire().await?;
     let ctx = state.ctx();
-    let view = sale::decide(
+    let view = sale::check(
         &mut pooled.conn(),
         &ctx,
+        &caller,
         &req.investor_id,
         &req.product_id,
         amount,

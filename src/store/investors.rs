@@ -170,24 +170,110 @@ pub async fn get(
     row.map(|r| r.into_investor(vault)).transpose()
 }
 
-/// A page of investors in creation order, starting after the id `after`.
+/// Whose investors a list shows: everyone's, one sales person's, or those a planner reaches
+/// through the callbacks they work (assigned to them, or open and unclaimed in the queue).
+#[derive(Debug, Clone, Copy)]
+pub enum Visible<'a> {
+    All,
+    OwnedBy(&'a str),
+    CalledBy(&'a str),
+}
+
+/// The condition on `investors i` for what a planner reaches through callbacks; `$n` binds the
+/// planner's id.
+macro_rules! called_by {
+    ($n:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM callbacks k WHERE k.investor_id = i.id AND (k.assignee_id = ",
+            $n,
+            " OR (k.status = 'open' AND k.assignee_id IS NULL)))"
+        )
+    };
+}
+
+/// A page of the investors `visible` shows, in creation order, starting after the id `after`.
 pub async fn list(
     c: &mut Conn<'_>,
     vault: &Vault,
+    visible: Visible<'_>,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Investor>, StoreError> {
-    let sql = concat!(
-        "SELECT ",
-        columns!(),
-        " FROM investors WHERE id > $1 ORDER BY id LIMIT $2"
-    );
+    let (sql, who) = match visible {
+        Visible::All => (
+            concat!(
+                "SELECT ",
+                columns!(),
+                " FROM investors i WHERE id > $1 AND $3 = '' ORDER BY id LIMIT $2"
+            ),
+            "",
+        ),
+        Visible::OwnedBy(owner) => (
+            concat!(
+                "SELECT ",
+                columns!(),
+                " FROM investors i WHERE id > $1 AND sales_owner_id = $3 ORDER BY id LIMIT $2"
+            ),
+            owner,
+        ),
+        Visible::CalledBy(planner) => (
+            concat!(
+                "SELECT ",
+                columns!(),
+                " FROM investors i WHERE id > $1 AND ",
+                called_by!("$3"),
+                " ORDER BY id LIMIT $2"
+            ),
+            planner,
+        ),
+    };
     let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql)
         .bind(after.unwrap_or(""))
         .bind(limit)
+        .bind(who)
         .fetch_all(e)
         .await)?;
     rows.into_iter().map(|r| r.into_investor(vault)).collect()
+}
+
+/// Whether `visible` shows the investor `id` (false if there is none).
+pub async fn is_visible(
+    c: &mut Conn<'_>,
+    visible: Visible<'_>,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let (sql, who) = match visible {
+        Visible::All => ("SELECT 1 FROM investors i WHERE id = $1 AND $2 = ''", ""),
+        Visible::OwnedBy(owner) => (
+            "SELECT 1 FROM investors i WHERE id = $1 AND sales_owner_id = $2",
+            owner,
+        ),
+        Visible::CalledBy(planner) => (
+            concat!(
+                "SELECT 1 FROM investors i WHERE id = $1 AND ",
+                called_by!("$2")
+            ),
+            planner,
+        ),
+    };
+    let found: Option<(i32,)> = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(id)
+        .bind(who)
+        .fetch_optional(e)
+        .await)?;
+    Ok(found.is_some())
+}
+
+/// Makes `owner` the investor's sales owner; false if there is no such investor.
+pub async fn set_owner(c: &mut Conn<'_>, id: &str, owner: &str) -> Result<bool, StoreError> {
+    let sql = "UPDATE investors SET sales_owner_id = $2 WHERE id = $1";
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(owner)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 /// Investors with this identity number (found through its keyed hash).

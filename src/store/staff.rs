@@ -14,6 +14,8 @@ pub struct Staff {
     pub id: String,
     pub name: String,
     pub roles: Vec<Role>,
+    /// A disabled member's tokens no longer authenticate.
+    pub disabled: bool,
 }
 
 impl Staff {
@@ -34,12 +36,17 @@ fn new_token() -> Result<String, StoreError> {
     Ok(format!("sut_{}", hex(&bytes)))
 }
 
-/// Creates the staff member `name` if needed, grants `roles`, and issues a new token, which is
-/// returned once and never stored in the clear.
+/// How long a token lives unless `token create --expires-in-days` says otherwise; also the life
+/// of tokens created before tokens had an expiry.
+pub const DEFAULT_TOKEN_DAYS: i64 = 90;
+
+/// Creates the staff member `name` if needed, grants `roles`, and issues a new token valid for
+/// `valid_for`, which is returned once and never stored in the clear.
 pub async fn issue_token(
     db: &Db,
     name: &str,
     roles: &[Role],
+    valid_for: chrono::Duration,
 ) -> Result<(Staff, String), StoreError> {
     let mut tx = db.begin().await?;
     let mut c = tx.conn();
@@ -76,16 +83,20 @@ pub async fn issue_token(
         .map(|r| r.rows_affected()))?;
     }
     let token = new_token()?;
-    on_conn!(&mut c, |e| sqlx::query(
-        "INSERT INTO tokens (id, staff_id, token_hash, created_at) VALUES ($1, $2, $3, $4)"
+    let created = now();
+    on_conn!(&mut c, |e| {
+        sqlx::query(
+        "INSERT INTO tokens (id, staff_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
     )
     .bind(new_id())
     .bind(&staff_id)
     .bind(hash_token(&token))
-    .bind(now())
+    .bind(created)
+    .bind(created + valid_for)
     .execute(e)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     let staff = load_staff(&mut c, &staff_id).await?;
     let roles: Vec<&str> = staff.roles.iter().map(|r| r.as_str()).collect();
     super::audit::append(
@@ -94,7 +105,7 @@ pub async fn issue_token(
         "token.create",
         "staff",
         &staff.id,
-        &serde_json::json!({"name": staff.name, "roles": roles}),
+        &serde_json::json!({"name": staff.name, "roles": roles, "expires_at": created + valid_for}),
     )
     .await?;
     tx.commit().await?;
@@ -102,12 +113,22 @@ pub async fn issue_token(
 }
 
 async fn load_staff(c: &mut Conn<'_>, staff_id: &str) -> Result<Staff, StoreError> {
-    let (name,): (String,) = on_conn!(c, |e| sqlx::query_as(
-        "SELECT name FROM staff WHERE id = $1"
+    get(c, staff_id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("staff {staff_id} vanished")))
+}
+
+/// A staff member with their roles.
+pub async fn get(c: &mut Conn<'_>, staff_id: &str) -> Result<Option<Staff>, StoreError> {
+    let row: Option<(String, Option<DateTime<Utc>>)> = on_conn!(c, |e| sqlx::query_as(
+        "SELECT name, disabled_at FROM staff WHERE id = $1"
     )
     .bind(staff_id)
-    .fetch_one(e)
+    .fetch_optional(e)
     .await)?;
+    let Some((name, disabled_at)) = row else {
+        return Ok(None);
+    };
     let rows: Vec<(String,)> = on_conn!(c, |e| sqlx::query_as(
         "SELECT role FROM staff_roles WHERE staff_id = $1 ORDER BY role"
     )
@@ -118,27 +139,152 @@ async fn load_staff(c: &mut Conn<'_>, staff_id: &str) -> Result<Staff, StoreErro
         .into_iter()
         .map(|(r,)| r.parse::<Role>().map_err(StoreError::Corrupt))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Staff {
+    Ok(Some(Staff {
         id: staff_id.to_string(),
         name,
         roles,
-    })
+        disabled: disabled_at.is_some(),
+    }))
 }
 
-/// The staff member whose token hashes to `token_hash`, if it is known and not revoked.
-pub async fn authenticate(db: &Db, token_hash: &str) -> Result<Option<Staff>, StoreError> {
+/// Every staff member, by name.
+pub async fn list(c: &mut Conn<'_>) -> Result<Vec<Staff>, StoreError> {
+    let ids: Vec<(String,)> =
+        on_conn!(c, |e| sqlx::query_as("SELECT id FROM staff ORDER BY name")
+            .fetch_all(e)
+            .await)?;
+    let mut all = Vec::with_capacity(ids.len());
+    for (id,) in ids {
+        all.push(load_staff(c, &id).await?);
+    }
+    Ok(all)
+}
+
+/// Disables a staff member; false if there is none. Their tokens stop working.
+pub async fn disable(c: &mut Conn<'_>, staff_id: &str) -> Result<bool, StoreError> {
+    let n = on_conn!(c, |e| sqlx::query(
+        "UPDATE staff SET disabled_at = COALESCE(disabled_at, $2) WHERE id = $1"
+    )
+    .bind(staff_id)
+    .bind(now())
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// The staff member whose token hashes to `token_hash`, with the token's expiry, if the token
+/// is known, not revoked, not expired and its member not disabled. Its last use is recorded at
+/// most every few minutes (a write per request would contend with the business's writes).
+pub async fn authenticate(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<(Staff, DateTime<Utc>)>, StoreError> {
     let mut pooled = db.acquire().await?;
     let mut c = pooled.conn();
-    let row: Option<(String, Option<DateTime<Utc>>)> = on_conn!(&mut c, |e| sqlx::query_as(
-        "SELECT staff_id, revoked_at FROM tokens WHERE token_hash = $1"
+    type Row = (
+        String,
+        String,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    );
+    let row: Option<Row> = on_conn!(&mut c, |e| {
+        sqlx::query_as(
+        "SELECT id, staff_id, created_at, expires_at, revoked_at, last_used_at FROM tokens WHERE token_hash = $1"
     )
     .bind(token_hash)
     .fetch_optional(e)
-    .await)?;
-    match row {
-        Some((staff_id, None)) => Ok(Some(load_staff(&mut c, &staff_id).await?)),
-        _ => Ok(None),
+    .await
+    })?;
+    let Some((token_id, staff_id, created_at, expires_at, revoked_at, last_used)) = row else {
+        return Ok(None);
+    };
+    let t = now();
+    let expires = expires_at.unwrap_or(created_at + chrono::Duration::days(DEFAULT_TOKEN_DAYS));
+    if revoked_at.is_some() || expires <= t {
+        return Ok(None);
     }
+    let staff = load_staff(&mut c, &staff_id).await?;
+    if staff.disabled {
+        return Ok(None);
+    }
+    if last_used.is_none_or(|u| t - u > chrono::Duration::minutes(5)) {
+        on_conn!(&mut c, |e| sqlx::query(
+            "UPDATE tokens SET last_used_at = $2 WHERE id = $1"
+        )
+        .bind(&token_id)
+        .bind(t)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    Ok(Some((staff, expires)))
+}
+
+/// A token as admin sees it: never the token itself, nor its hash.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    pub id: String,
+    pub staff_id: String,
+    pub staff_name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Every token, newest first.
+pub async fn tokens(c: &mut Conn<'_>) -> Result<Vec<TokenInfo>, StoreError> {
+    type Row = (
+        String,
+        String,
+        String,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    );
+    let rows: Vec<Row> =
+        on_conn!(c, |e| {
+            sqlx::query_as(
+        "SELECT t.id, t.staff_id, s.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at \
+         FROM tokens t JOIN staff s ON s.id = t.staff_id ORDER BY t.created_at DESC, t.id"
+    )
+    .fetch_all(e)
+    .await
+        })?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, staff_id, staff_name, created_at, expires_at, last_used_at, revoked_at)| {
+                TokenInfo {
+                    expires_at: expires_at
+                        .unwrap_or(created_at + chrono::Duration::days(DEFAULT_TOKEN_DAYS)),
+                    id,
+                    staff_id,
+                    staff_name,
+                    created_at,
+                    last_used_at,
+                    revoked_at,
+                }
+            },
+        )
+        .collect())
+}
+
+/// Revokes a token; false if there is none. Revoking twice keeps the first time.
+pub async fn revoke(c: &mut Conn<'_>, token_id: &str) -> Result<bool, StoreError> {
+    let n = on_conn!(c, |e| sqlx::query(
+        "UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1"
+    )
+    .bind(token_id)
+    .bind(now())
+    .execute(e)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 /// A staff member's name.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Months, Utc};
 use serde::Serialize;
 
-use super::{Ctx, Result, WorkflowError, audit, events};
+use super::{Ctx, Result, WorkflowError, audit, events, scope};
 use crate::domain::Role;
 use crate::questionnaire::score::{AnswerPoints, Choice, score};
 use crate::store::assessments::{self, Assessment, answers_as_lists};
@@ -92,6 +92,7 @@ pub async fn assess(
         }
         Some(t) => truncate_micros(t),
     };
+    scope::investor(c, actor, investor_id).await?;
     let investor = investors::get(c, ctx.vault, investor_id)
         .await?
         .ok_or(WorkflowError::NotFound("investor"))?;
@@ -156,8 +157,10 @@ pub async fn assess(
 pub async fn list(
     c: &mut Conn<'_>,
     ctx: &Ctx<'_>,
+    actor: &Staff,
     investor_id: &str,
 ) -> Result<Vec<AssessmentResponse>> {
+    scope::investor(c, actor, investor_id).await?;
     investors::get(c, ctx.vault, investor_id)
         .await?
         .ok_or(WorkflowError::NotFound("investor"))?;

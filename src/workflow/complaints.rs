@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use serde::Serialize;
 
-use super::{Ctx, Result, WorkflowError, audit};
+use super::{Ctx, Result, WorkflowError, audit, scope};
 use crate::callbacks::planner;
 use crate::domain::FieldProblem;
 use crate::domain::state::{CallbackKind, CallbackStatus, ComplaintStatus};
@@ -125,6 +125,7 @@ pub async fn record(
     if !problems.is_empty() {
         return Err(WorkflowError::Invalid(problems));
     }
+    scope::investor(c, actor, &new.investor_id).await?;
     investors::get(c, ctx.vault, &new.investor_id)
         .await?
         .ok_or(WorkflowError::NotFound("investor"))?;

@@ -46,6 +46,9 @@ pub enum WorkflowError {
     /// An upload over its budget for compiling and testing (`limit` names which).
     #[error("the rule set is too costly to check: {limit}")]
     RulesTooCostly { limit: String },
+    /// A per-caller limit was reached.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// Every rule evaluation slot stayed taken past the queue's deadline.
     #[error("the rule engine is busy; try again shortly")]
     Busy,

@@ -20,9 +20,12 @@ pub mod events;
 pub mod evidence;
 pub mod investors;
 pub mod products;
+pub mod ratelimit;
 pub mod reevaluation;
 pub mod rulesets;
 pub mod sale;
+pub mod scope;
+pub mod staff;
 
 use std::sync::Arc;
 
@@ -42,6 +45,8 @@ pub struct Ctx<'a> {
     /// Seals and opens personal data.
     pub vault: &'a Vault,
     pub questionnaires: &'a QuestionnaireSet,
+    /// Identity-number lookups per staff member.
+    pub lookups: &'a ratelimit::RateLimiter,
 }
 
 /// Shorthand for the result of an operation.

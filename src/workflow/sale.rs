@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::callbacks::{CallbackView, callback_view};
-use super::{Ctx, Result, WorkflowError, audit};
+use super::{Ctx, Result, WorkflowError, audit, scope};
 use crate::callbacks::planner;
 use crate::config::Policy;
 use crate::decide::{DecisionView, RECENT_COMPLAINT_DAYS, facts_of_row};
@@ -62,6 +62,19 @@ pub async fn decide(
         facts,
         outcome,
     ))
+}
+
+/// The decision for a prospective sale, for an actor who may see the investor.
+pub async fn check(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    investor_id: &str,
+    product_id: &str,
+    amount: Money,
+) -> Result<DecisionView> {
+    scope::investor(c, actor, investor_id).await?;
+    decide(c, ctx, investor_id, product_id, amount).await
 }
 
 /// An order as sales submit it, once the contract is signed and paid.
@@ -150,6 +163,7 @@ pub async fn place_order(
 ) -> Result<PlacedOrder> {
     let t = now();
     let acks = check_new_order(&new, t, ctx.policy)?;
+    scope::investor(c, actor, &new.investor_id).await?;
     let view = decide(c, ctx, &new.investor_id, &new.product_id, new.amount).await?;
     if view.outcome.verdict == Verdict::Reject {
         return Err(WorkflowError::SuitabilityRejected(Box::new(view)));
@@ -273,10 +287,13 @@ pub struct OrderDetail {
     pub callbacks: Vec<CallbackView>,
 }
 
-pub async fn order_detail(c: &mut Conn<'_>, ctx: &Ctx<'_>, id: &str) -> Result<OrderDetail> {
-    let order = orders::get(c, id)
-        .await?
-        .ok_or(WorkflowError::NotFound("order"))?;
+pub async fn order_detail(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    id: &str,
+) -> Result<OrderDetail> {
+    let order = scope::order(c, actor, id).await?;
     let cbs = callbacks::for_order(c, id).await?;
     Ok(OrderDetail {
         callbacks: views(c, ctx, &order, cbs).await?,
@@ -288,8 +305,10 @@ pub async fn order_detail(c: &mut Conn<'_>, ctx: &Ctx<'_>, id: &str) -> Result<O
 pub async fn investor_orders(
     c: &mut Conn<'_>,
     ctx: &Ctx<'_>,
+    actor: &Staff,
     investor_id: &str,
 ) -> Result<Vec<Order>> {
+    scope::investor(c, actor, investor_id).await?;
     investors::get(c, ctx.vault, investor_id)
         .await?
         .ok_or(WorkflowError::NotFound("investor"))?;

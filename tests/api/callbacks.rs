@@ -246,6 +246,7 @@ async fn claims_respect_holders_and_separation_of_duties(app: TestApp) {
             suitability::domain::Role::Sales,
             suitability::domain::Role::Planner,
         ],
+        Duration::days(1),
     )
     .await
     .expect("token");
@@ -262,10 +263,27 @@ async fn claims_respect_holders_and_separation_of_duties(app: TestApp) {
         .expect("json");
     let qs = crate::assessments::options(&app, "individual").await;
     let id = investor["id"].as_str().expect("id");
-    let a = app.post(&format!("/v1/investors/{id}/assessments"), "sales", json!({"questionnaire_id": "individual", "answers": crate::assessments::answers_scoring(&qs, 45)})).await;
-    assert_eq!(a.0, StatusCode::CREATED);
+    // The dual-role member owns the investor, so they assess and sell.
+    let as_dual = |path: String, body: Value| {
+        app.client
+            .post(format!("{}{path}", app.base))
+            .bearer_auth(&dual)
+            .json(&body)
+            .send()
+    };
+    let a = as_dual(format!("/v1/investors/{id}/assessments"), json!({"questionnaire_id": "individual", "answers": crate::assessments::answers_scoring(&qs, 45)})).await.expect("sent");
+    assert_eq!(a.status(), StatusCode::CREATED);
     let r3 = product(&app, "R3SOD", "R3").await;
-    let o = place(&app, id, &r3, Duration::hours(25), json!([])).await;
+    let t = crate::orders::ago(Duration::hours(25));
+    let o: Value = as_dual(
+        "/v1/orders".into(),
+        crate::orders::order_body(id, &r3, &t, &t, json!([])),
+    )
+    .await
+    .expect("sent")
+    .json()
+    .await
+    .expect("json");
     let cb = callback_of(&o, "confirmation");
     let resp = app
         .client
@@ -294,6 +312,7 @@ async fn concurrent_claims_have_one_winner(app: TestApp) {
             &app.db,
             &format!("racer{i}"),
             &[suitability::domain::Role::Planner],
+            Duration::days(1),
         )
         .await
         .expect("token");

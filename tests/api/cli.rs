@@ -1,4 +1,5 @@
-//! The binary's `token create`: the token alone on the last line of stdout, usable at once.
+//! The binary's `token create | list | revoke`: the token alone on the last line of stdout,
+//! usable at once; listed without it; revoked.
 
 use std::process::Command;
 
@@ -69,16 +70,94 @@ async fn token_create_refuses_unknown_roles(backend: Backend) {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown role 'boss'"));
 }
 
+fn cli(database_url: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_suitability"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .output()
+        .expect("binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// `token list` shows ids and times but never a token; `token revoke ID` stops it within a
+/// second; `--expires-in-days` is bounded.
+async fn token_list_and_revoke(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let url = app.database_url.clone();
+    let (ok, created) = cli(
+        &url,
+        &[
+            "token",
+            "create",
+            "--name",
+            "erin",
+            "--role",
+            "risk",
+            "--expires-in-days",
+            "7",
+        ],
+    );
+    assert!(ok, "{created}");
+    let token = created.lines().last().expect("token").trim().to_string();
+    let (ok, listed) = cli(&url, &["token", "list"]);
+    assert!(ok, "{listed}");
+    assert!(!listed.contains(&token[4..]), "the list shows a token");
+    let line = listed
+        .lines()
+        .find(|l| l.contains("\terin\t"))
+        .expect("erin listed")
+        .to_string();
+    let id = line.split('\t').next().expect("id").to_string();
+    let get = |t: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(format!("{}/v1/products", app.base))
+                .bearer_auth(t)
+                .send()
+                .await
+                .expect("sent")
+                .status()
+        }
+    };
+    assert_eq!(get(token.clone()).await, StatusCode::OK);
+    let (ok, out) = cli(&url, &["token", "revoke", &id]);
+    assert!(ok, "{out}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(get(token).await, StatusCode::UNAUTHORIZED);
+    let (ok, out) = cli(
+        &url,
+        &[
+            "token",
+            "create",
+            "--name",
+            "x",
+            "--role",
+            "risk",
+            "--expires-in-days",
+            "0",
+        ],
+    );
+    assert!(!ok && out.contains("expires_in_days"), "{out}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_create_sqlite() {
     token_create_prints_a_working_token_on_the_last_line(Backend::Sqlite).await;
     token_create_refuses_unknown_roles(Backend::Sqlite).await;
+    token_list_and_revoke(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_create_postgres() {
     token_create_prints_a_working_token_on_the_last_line(Backend::Postgres).await;
     token_create_refuses_unknown_roles(Backend::Postgres).await;
+    token_list_and_revoke(Backend::Postgres).await;
 }
 
 #[tokio::test]

@@ -147,7 +147,9 @@ impl TestApp {
             ("compliance", Role::Compliance),
             ("admin", Role::Admin),
         ] {
-            let (member, token) = staff::issue_token(&db, name, &[role]).await.expect("token");
+            let (member, token) = staff::issue_token(&db, name, &[role], chrono::Duration::days(1))
+                .await
+                .expect("token");
             tokens.insert(name, token);
             people.insert(name, member);
         }

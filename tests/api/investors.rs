@@ -41,7 +41,7 @@ async fn an_individual_is_created_with_qualification_and_age(app: TestApp) {
     let age = created["age"].as_i64().expect("age");
     assert!((45..=47).contains(&age), "{age}");
     let id = created["id"].as_str().expect("id");
-    let (status, got) = app.get(&format!("/v1/investors/{id}"), "planner").await;
+    let (status, got) = app.get(&format!("/v1/investors/{id}"), "compliance").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(got["name"], "李四");
     assert_eq!(got["assessment"], Value::Null);

@@ -2,6 +2,8 @@
 //! Every option also comes from the environment. Logs go to stderr so that stdout carries only
 //! what a command is asked to print (a token, a report).
 
+mod tokens;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,8 +11,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::Application;
 use crate::config::{Config, DEFAULT_DATABASE_URL, DEFAULT_LISTEN};
-use crate::domain::Role;
-use crate::store::{Db, staff};
+use crate::store::Db;
 
 #[derive(Parser)]
 #[command(
@@ -124,7 +125,7 @@ enum RulesCommand {
 }
 
 #[derive(Subcommand)]
-enum TokenCommand {
+pub enum TokenCommand {
     /// Create the staff member if needed and print a new token alone on the last line.
     Create {
         #[arg(long)]
@@ -132,7 +133,14 @@ enum TokenCommand {
         /// Comma-separated: sales, risk, planner, compliance, admin.
         #[arg(long = "role", value_name = "ROLE[,ROLE…]")]
         roles: String,
+        /// Days until the token expires.
+        #[arg(long, default_value_t = crate::store::staff::DEFAULT_TOKEN_DAYS)]
+        expires_in_days: i64,
     },
+    /// Every token: id, staff member, created, expires, last used, revoked (never the token).
+    List,
+    /// Revoke a token by id: it gets 401 within a second on every instance.
+    Revoke { id: String },
 }
 
 pub fn main() -> ExitCode {
@@ -249,31 +257,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Token {
-            command: TokenCommand::Create { name, roles },
-        } => {
-            let roles = Role::parse_list(&roles)?;
-            if name.trim().is_empty() {
-                return Err("--name must not be empty".into());
-            }
-            let db = Db::connect(&cli.database_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            db.migrate().await.map_err(|e| e.to_string())?;
-            let (staff, token) = staff::issue_token(&db, name.trim(), &roles)
-                .await
-                .map_err(|e| e.to_string())?;
-            let names: Vec<&str> = staff.roles.iter().map(|r| r.as_str()).collect();
-            println!(
-                "staff {} ({}) roles: {}",
-                staff.name,
-                staff.id,
-                names.join(",")
-            );
-            println!("{token}");
-            db.close().await;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Token { command } => tokens::run(&cli.database_url, command).await,
     }
 }
 

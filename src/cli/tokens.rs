@@ -1,0 +1,73 @@
+//! `suitability token create | list | revoke`: the same workflow functions as the API's admin
+//! endpoints.
+
+use std::process::ExitCode;
+
+use super::TokenCommand;
+use crate::domain::Role;
+use crate::store::Db;
+use crate::workflow::staff;
+
+pub async fn run(database_url: &str, command: TokenCommand) -> Result<ExitCode, String> {
+    let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let result = match command {
+        TokenCommand::Create {
+            name,
+            roles,
+            expires_in_days,
+        } => create(&db, &name, &roles, expires_in_days).await,
+        TokenCommand::List => list(&db).await,
+        TokenCommand::Revoke { id } => revoke(&db, &id).await,
+    };
+    db.close().await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+async fn create(db: &Db, name: &str, roles: &str, days: i64) -> Result<(), String> {
+    let roles = Role::parse_list(roles)?;
+    let (member, token) = staff::issue(db, name, &roles, days)
+        .await
+        .map_err(|e| e.to_string())?;
+    let names: Vec<&str> = member.roles.iter().map(|r| r.as_str()).collect();
+    println!(
+        "staff {} ({}) roles: {}; token valid {days} days",
+        member.name,
+        member.id,
+        names.join(",")
+    );
+    println!("{token}");
+    Ok(())
+}
+
+async fn list(db: &Db) -> Result<(), String> {
+    let mut pooled = db.acquire().await.map_err(|e| e.to_string())?;
+    let tokens = staff::tokens(&mut pooled.conn())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("id\tstaff\tcreated_at\texpires_at\tlast_used_at\trevoked_at");
+    let time =
+        |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or("-".to_string(), |t| t.to_rfc3339());
+    for t in tokens.items {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            t.id,
+            t.staff_name,
+            t.created_at.to_rfc3339(),
+            t.expires_at.to_rfc3339(),
+            time(t.last_used_at),
+            time(t.revoked_at)
+        );
+    }
+    Ok(())
+}
+
+async fn revoke(db: &Db, id: &str) -> Result<(), String> {
+    let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+    staff::revoke(&mut tx.conn(), None, id)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    println!("token {id} revoked");
+    Ok(())
+}
