@@ -11,7 +11,7 @@ use crate::questionnaire::{LoadError, load_dir};
 use crate::rules::active::ActiveRules;
 use crate::rules::{CompiledRuleSet, RuleError, RuleFiles};
 use crate::store::{Db, StoreError, investors, rulesets};
-use crate::vault::{KeySource, Vault};
+use crate::vault::KeySource;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -22,7 +22,7 @@ pub enum StartError {
     #[error("rules: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Rules(Vec<RuleError>),
     #[error("{0}")]
-    Vault(crate::vault::VaultError),
+    Key(#[from] crate::keys::KeyError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -77,7 +77,7 @@ impl Application {
             })?;
             CompiledRuleSet::compile(stored.version, stored.files).map_err(StartError::Rules)?
         };
-        let vault = Vault::load(&key_source(&config)).map_err(StartError::Vault)?;
+        let vault = crate::keys::open_vault(&db, &key_source(&config)).await?;
         {
             let mut tx = db.begin().await?;
             let n = investors::seal_legacy(&mut tx.conn(), &vault).await?;

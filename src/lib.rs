@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod hex;
 pub mod http;
+pub mod keys;
 pub mod memory;
 pub mod questionnaire;
 pub mod rules;

@@ -38,6 +38,9 @@ pub struct KeySource {
 pub struct Vault {
     cipher: ChaCha20Poly1305,
     mac_key: [u8; 32],
+    /// A key derived from the data key for the fingerprint and the audit key, so neither
+    /// touches the data key itself.
+    fingerprint_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Vault {
@@ -65,6 +68,27 @@ fn parse_hex_key(text: &str) -> Result<[u8; 32], VaultError> {
             .map_err(|e| VaultError::Key(e.to_string()))?;
     }
     Ok(key)
+}
+
+/// Refuses a key file that group or others may read.
+fn check_private(path: &Path) -> Result<(), VaultError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| VaultError::Key(format!("{}: {e}", path.display())))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(VaultError::Key(format!(
+                "{} may be read by others (mode {:o}): chmod 600 it",
+                path.display(),
+                mode & 0o777
+            )));
+        }
+    }
+    let _ = path;
+    Ok(())
 }
 
 fn create_key_file(path: &Path) -> Result<[u8; 32], VaultError> {
@@ -97,11 +121,15 @@ impl Vault {
         Vault {
             cipher: ChaCha20Poly1305::new(&Key::from(enc)),
             mac_key: derive(&key, "suitability lookup hash v1"),
+            fingerprint_key: derive(&key, "suitability derived keys v1"),
         }
     }
 
-    /// The configured key, or the key file (created on first use).
-    pub fn load(source: &KeySource) -> Result<Vault, VaultError> {
+    /// The configured key, or the key file. A missing key file is created only when
+    /// `may_create` (the database holds nothing sealed): a new key for sealed data would make
+    /// every investor unreadable and seal new rows under another key. A key file that group or
+    /// others may read is refused.
+    pub fn load(source: &KeySource, may_create: bool) -> Result<Vault, VaultError> {
         if let Some(k) = &source.key_hex {
             return Ok(Vault::from_key(parse_hex_key(k)?));
         }
@@ -111,14 +139,36 @@ impl Vault {
             ));
         };
         match std::fs::read_to_string(path) {
-            Ok(text) => parse_hex_key(&text)
-                .map(Vault::from_key)
-                .map_err(|e| VaultError::Key(format!("{}: {e}", path.display()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(text) => {
+                check_private(path)?;
+                parse_hex_key(&text)
+                    .map(Vault::from_key)
+                    .map_err(|e| VaultError::Key(format!("{}: {e}", path.display())))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && may_create => {
                 create_key_file(path).map(Vault::from_key)
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(VaultError::Key(format!(
+                "{} is missing, but the database holds data sealed with a key: restore the key \
+                 file (a new key would leave every investor unreadable)",
+                path.display()
+            ))),
             Err(e) => Err(VaultError::Key(format!("{}: {e}", path.display()))),
         }
+    }
+
+    /// A keyed hash of the key that names it without revealing it; recorded in the database so
+    /// a start with another key is refused.
+    pub fn fingerprint(&self) -> String {
+        hex(&derive(
+            &self.fingerprint_key,
+            "suitability data key fingerprint v1",
+        ))
+    }
+
+    /// The key the audit chain and its checkpoints are keyed with (never stored).
+    pub fn audit_key(&self) -> [u8; 32] {
+        derive(&self.fingerprint_key, "suitability audit chain v1")
     }
 
     /// `v1:` + base64(nonce ‖ ciphertext ‖ tag). `context` (e.g. `investors.phone/<id>`) is

@@ -367,3 +367,14 @@ pub async fn holder_of(
         .await)?;
     Ok(found.map(|(id,)| id))
 }
+
+/// Any one investor's id (to check the data key opens what is stored), or None when there are
+/// none.
+pub async fn any_id(c: &mut Conn<'_>) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = on_conn!(c, |e| sqlx::query_as(
+        "SELECT id FROM investors ORDER BY id LIMIT 1"
+    )
+    .fetch_optional(e)
+    .await)?;
+    Ok(row.map(|(id,)| id))
+}

@@ -14,6 +14,7 @@ pub mod escalations;
 pub mod holdings;
 pub mod idempotency;
 pub mod investors;
+pub mod meta;
 pub mod orders;
 pub mod products;
 pub mod rulesets;
@@ -116,6 +117,7 @@ impl Db {
             {
                 create_folder(parent)?;
             }
+            create_private(opts.get_filename())?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)
@@ -214,6 +216,29 @@ fn create_folder(path: &Path) -> Result<(), StoreError> {
         path: path.display().to_string(),
         source,
     })
+}
+
+/// Creates the SQLite file, empty, readable by its owner only (SQLite would create it with the
+/// process's umask, usually 0644; its WAL and shared-memory files take the file's mode).
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    if path.as_os_str().is_empty() || path == Path::new(":memory:") || path.exists() {
+        return Ok(());
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::Folder {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
 }
 
 /// A new time-ordered id (UUID v7), so that ordering by id follows creation time.

@@ -246,15 +246,14 @@ pub async fn tokens(c: &mut Conn<'_>) -> Result<Vec<TokenInfo>, StoreError> {
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
     );
-    let rows: Vec<Row> =
-        on_conn!(c, |e| {
-            sqlx::query_as(
+    let rows: Vec<Row> = on_conn!(c, |e| {
+        sqlx::query_as(
         "SELECT t.id, t.staff_id, s.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at \
          FROM tokens t JOIN staff s ON s.id = t.staff_id ORDER BY t.created_at DESC, t.id"
     )
     .fetch_all(e)
     .await
-        })?;
+    })?;
     Ok(rows
         .into_iter()
         .map(

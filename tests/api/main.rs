@@ -12,6 +12,7 @@ mod complaints;
 mod hostile;
 mod input;
 mod investors;
+mod keys;
 mod orders;
 mod ownership;
 mod privacy;
