@@ -28,9 +28,14 @@ pub enum KeyError {
 /// Loads the key and checks it against the database, recording its fingerprint on first use.
 pub async fn open_vault(db: &Db, source: &KeySource) -> Result<Vault, KeyError> {
     let mut tx = db.begin().await?;
-    let mut c = tx.conn();
-    let recorded = meta::get(&mut c, meta::KEY_FINGERPRINT).await?;
-    let sample = investors::any_id(&mut c).await?;
+    let vault = check(&mut tx.conn(), source).await?;
+    tx.commit().await?;
+    Ok(vault)
+}
+
+async fn check(c: &mut crate::store::Conn<'_>, source: &KeySource) -> Result<Vault, KeyError> {
+    let recorded = meta::get(c, meta::KEY_FINGERPRINT).await?;
+    let sample = investors::any_id(c).await?;
     let vault = Vault::load(source, recorded.is_none() && sample.is_none())?;
     let found = vault.fingerprint();
     match recorded {
@@ -39,14 +44,12 @@ pub async fn open_vault(db: &Db, source: &KeySource) -> Result<Vault, KeyError> 
         None => {
             // A database from before fingerprints: the key must open what it holds.
             if let Some(id) = sample
-                && investors::get(&mut c, &vault, &id).await.is_err()
+                && investors::get(c, &vault, &id).await.is_err()
             {
                 return Err(KeyError::DoesNotOpen(id));
             }
-            meta::set(&mut c, meta::KEY_FINGERPRINT, &found).await?;
+            meta::set(c, meta::KEY_FINGERPRINT, &found).await?;
         }
     }
-    drop(c);
-    tx.commit().await?;
     Ok(vault)
 }
