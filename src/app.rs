@@ -63,6 +63,8 @@ impl Application {
         CompiledRuleSet::compile(1, shipped.clone()).map_err(StartError::Rules)?;
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
+        // First the key: everything after may write the audit trail, which it chains.
+        let vault = crate::keys::open_vault(&db, &key_source(&config)).await?;
         let active = {
             let mut pooled = db.acquire().await?;
             let mut c = pooled.conn();
@@ -77,7 +79,6 @@ impl Application {
             })?;
             CompiledRuleSet::compile(stored.version, stored.files).map_err(StartError::Rules)?
         };
-        let vault = crate::keys::open_vault(&db, &key_source(&config)).await?;
         {
             let mut tx = db.begin().await?;
             let n = investors::seal_legacy(&mut tx.conn(), &vault).await?;
@@ -129,10 +130,16 @@ impl Application {
     ) -> std::io::Result<()> {
         let app = router(self.state.clone());
         let follower = tokio::spawn(follow_active_rules(self.state.clone()));
+        let checkpoints = self.state.config.checkpoints.clone().map(|(dir, every)| {
+            tokio::spawn(crate::checkpoint::every(self.state.db.clone(), dir, every))
+        });
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         follower.abort();
+        if let Some(task) = checkpoints {
+            task.abort();
+        }
         self.state.db.close().await;
         served
     }

@@ -31,6 +31,9 @@ pub struct Config {
     pub policy: Policy,
     /// How often an instance checks the store for a newly activated rule set.
     pub ruleset_poll: std::time::Duration,
+    /// Where and how often the service writes audit checkpoints; None: it does not (tests; an
+    /// operator who takes them with `audit checkpoint` from outside).
+    pub checkpoints: Option<(PathBuf, std::time::Duration)>,
     /// The key that seals personal data (default for SQLite: a key file beside the database).
     pub data_key: crate::vault::KeySource,
 }
@@ -103,6 +106,7 @@ impl Config {
             questionnaires_dir: PathBuf::from("questionnaires"),
             policy: Policy::default(),
             ruleset_poll: std::time::Duration::from_secs(2),
+            checkpoints: None,
             data_key: crate::vault::KeySource::default(),
         }
     }

@@ -3,6 +3,7 @@
 //! start with another key, or without the key file while sealed data exists, is refused with a
 //! message saying which. Only an empty database gets a new key.
 
+use crate::store::audit_key::{self, ChainKey};
 use crate::store::{Db, StoreError, investors, meta};
 use crate::vault::{KeySource, Vault, VaultError};
 
@@ -29,7 +30,10 @@ pub enum KeyError {
 pub async fn open_vault(db: &Db, source: &KeySource) -> Result<Vault, KeyError> {
     let mut tx = db.begin().await?;
     let vault = check(&mut tx.conn(), source).await?;
+    let key = ChainKey(vault.audit_key());
+    audit_key::record_legacy(&mut tx.conn(), &key).await?;
     tx.commit().await?;
+    audit_key::register(db, key).await?;
     Ok(vault)
 }
 

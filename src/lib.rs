@@ -5,6 +5,7 @@ pub mod app;
 pub mod archive;
 pub mod batch;
 pub mod callbacks;
+pub mod checkpoint;
 pub mod cli;
 pub mod config;
 pub mod decide;

@@ -2,6 +2,7 @@
 //! Every option also comes from the environment. Logs go to stderr so that stdout carries only
 //! what a command is asked to print (a token, a report).
 
+mod audit;
 mod tokens;
 
 use std::path::PathBuf;
@@ -23,6 +24,18 @@ struct Cli {
     /// Database: a sqlite:// file (created on first use) or a postgres:// URL.
     #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     database_url: String,
+    /// The key sealing personal data (and chaining the audit trail): 64 hex characters.
+    #[arg(
+        long,
+        global = true,
+        env = "SUITABILITY_DATA_KEY",
+        hide_env_values = true
+    )]
+    data_key: Option<String>,
+    /// A file holding that key (created for an empty database); default for SQLite: beside the
+    /// database.
+    #[arg(long, global = true, env = "SUITABILITY_DATA_KEY_FILE")]
+    data_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,12 +56,6 @@ enum Command {
         /// Folder of the rule set that seeds version 1.
         #[arg(long, env = "SUITABILITY_RULES_DIR", default_value = "rules")]
         rules_dir: PathBuf,
-        /// The key sealing personal data: 64 hex characters.
-        #[arg(long, env = "SUITABILITY_DATA_KEY", hide_env_values = true)]
-        data_key: Option<String>,
-        /// A file holding that key (created if missing); default for SQLite: beside the database.
-        #[arg(long, env = "SUITABILITY_DATA_KEY_FILE")]
-        data_key_file: Option<PathBuf>,
         /// Months a questionnaire result stays valid.
         #[arg(
             long,
@@ -59,6 +66,16 @@ enum Command {
         /// Days an order's signing or payment date may lie in the past.
         #[arg(long, env = "SUITABILITY_MAX_BACKDATE_DAYS", default_value_t = 90)]
         max_backdate_days: u32,
+        /// Folder the service writes audit checkpoints to.
+        #[arg(
+            long,
+            env = "SUITABILITY_CHECKPOINT_DIR",
+            default_value = "data/checkpoints"
+        )]
+        checkpoint_dir: PathBuf,
+        /// Minutes between checkpoints (0: none).
+        #[arg(long, env = "SUITABILITY_CHECKPOINT_MINUTES", default_value_t = 10)]
+        checkpoint_minutes: u64,
     },
     /// Staff tokens.
     Token {
@@ -93,10 +110,20 @@ enum ArchiveCommand {
 }
 
 #[derive(Subcommand)]
-enum AuditCommand {
-    /// Walk the hash chain end to end; exits non-zero, naming the first bad entry, if any entry
-    /// was altered, removed or reordered. Prints the head hash to keep outside the database.
-    Verify,
+pub enum AuditCommand {
+    /// Walk the keyed chain end to end; exits non-zero, naming the first bad entry, if any entry
+    /// was altered, removed or reordered, or the trail no longer extends `--checkpoint`.
+    Verify {
+        /// A checkpoint file (`audit checkpoint`, or the service's data/checkpoints/).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Verify the trail and write a signed checkpoint (entries, head hash, time) to keep
+    /// outside the database.
+    Checkpoint {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +203,22 @@ fn init_tracing() {
         .try_init();
 }
 
+/// Connects, migrates and opens the data key as `serve` would (the audit trail needs it).
+async fn open(
+    url: &str,
+    key_hex: Option<String>,
+    key_file: Option<PathBuf>,
+) -> Result<(Db, crate::vault::Vault), String> {
+    let db = Db::connect(url).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let mut config = Config::with_database(url);
+    config.data_key = crate::vault::KeySource { key_hex, key_file };
+    let vault = crate::keys::open_vault(&db, &crate::app::key_source(&config))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((db, vault))
+}
+
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Archive {
@@ -193,29 +236,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("exported to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
-            let db = Db::connect(&cli.database_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            db.migrate().await.map_err(|e| e.to_string())?;
-            let mut pooled = db.acquire().await.map_err(|e| e.to_string())?;
-            let result = crate::store::audit::verify(&mut pooled.conn())
-                .await
-                .map_err(|e| e.to_string())?;
-            drop(pooled);
+        Command::Audit { command } => {
+            let (db, _) = open(&cli.database_url, cli.data_key, cli.data_key_file).await?;
+            let result = audit::run(&db, command).await;
             db.close().await;
-            match result {
-                Ok((n, head)) => {
-                    println!("audit trail intact: {n} entries; head {head}");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(b) => {
-                    println!("audit trail broken at entry {}: {}", b.seq, b.reason);
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+            result
         }
         Command::Rules {
             command: RulesCommand::Test { dir },
@@ -235,8 +260,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             rules_dir,
             assessment_validity_months,
             max_backdate_days,
-            data_key,
-            data_key_file,
+            checkpoint_dir,
+            checkpoint_minutes,
         } => {
             let mut config = Config::with_database(cli.database_url);
             config.listen = listen;
@@ -245,9 +270,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             config.policy.assessment_validity_months = assessment_validity_months;
             config.policy.max_backdate_days = max_backdate_days;
             config.data_key = crate::vault::KeySource {
-                key_hex: data_key,
-                key_file: data_key_file,
+                key_hex: cli.data_key,
+                key_file: cli.data_key_file,
             };
+            config.checkpoints = (checkpoint_minutes > 0).then(|| {
+                (
+                    checkpoint_dir,
+                    std::time::Duration::from_secs(checkpoint_minutes * 60),
+                )
+            });
             let app = Application::build(config)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -257,7 +288,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Token { command } => tokens::run(&cli.database_url, command).await,
+        Command::Token { command } => {
+            let (db, _) = open(&cli.database_url, cli.data_key, cli.data_key_file).await?;
+            let result = tokens::run(&db, command).await;
+            db.close().await;
+            result
+        }
     }
 }
 

@@ -8,20 +8,17 @@ use crate::domain::Role;
 use crate::store::Db;
 use crate::workflow::staff;
 
-pub async fn run(database_url: &str, command: TokenCommand) -> Result<ExitCode, String> {
-    let db = Db::connect(database_url).await.map_err(|e| e.to_string())?;
-    db.migrate().await.map_err(|e| e.to_string())?;
-    let result = match command {
+pub async fn run(db: &Db, command: TokenCommand) -> Result<ExitCode, String> {
+    match command {
         TokenCommand::Create {
             name,
             roles,
             expires_in_days,
-        } => create(&db, &name, &roles, expires_in_days).await,
-        TokenCommand::List => list(&db).await,
-        TokenCommand::Revoke { id } => revoke(&db, &id).await,
-    };
-    db.close().await;
-    result.map(|()| ExitCode::SUCCESS)
+        } => create(db, &name, &roles, expires_in_days).await,
+        TokenCommand::List => list(db).await,
+        TokenCommand::Revoke { id } => revoke(db, &id).await,
+    }
+    .map(|()| ExitCode::SUCCESS)
 }
 
 async fn create(db: &Db, name: &str, roles: &str, days: i64) -> Result<(), String> {

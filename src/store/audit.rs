@@ -1,13 +1,19 @@
-//! The audit trail: appended in the transaction of the write it records, chained by hashes.
+//! The audit trail: appended in the transaction of the write it records, chained by keyed hashes.
 //!
-//! hash(n) = SHA-256(hash(n-1) ␟ seq ␟ at ␟ actor ␟ roles ␟ action ␟ entity ␟ id ␟ digest), with
-//! the first entry chained to 64 zeros. Appends are serialised (SQLite write transactions are
-//! exclusive; PostgreSQL takes a transaction-scoped advisory lock), so the chain never forks.
+//! hash(n) = HMAC-SHA256(chain key, hash(n-1) ␟ seq ␟ at ␟ actor ␟ roles ␟ action ␟ entity ␟ id ␟
+//! digest), with the first entry chained to 64 zeros. The chain key is derived from the data key
+//! and never stored (`audit_key`), so whoever can edit the database cannot write a chain that
+//! verifies. Entries from before keys (`keyed = false`) carry the plain SHA-256 and come first.
+//! Appends are serialised (SQLite write transactions are exclusive; PostgreSQL takes a
+//! transaction-scoped advisory lock), so the chain never forks.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use hmac::{Hmac, Mac};
+
+use super::audit_key::{self, ChainKey};
 use super::staff::Staff;
 use super::{Conn, StoreError, now};
 use crate::hex::hex;
@@ -58,10 +64,24 @@ pub struct Entry {
     pub digest: String,
     pub prev_hash: String,
     pub hash: String,
+    /// Whether `hash` is keyed (every entry since keys were introduced).
+    pub keyed: bool,
 }
 
-/// The hash an entry must carry.
-pub fn entry_hash(e: &Entry) -> String {
+/// The hash an entry must carry: keyed under `key`, or (old entries) plain SHA-256.
+pub fn entry_hash(e: &Entry, key: &ChainKey) -> String {
+    let text = hashed_text(e);
+    if e.keyed {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&key.0).expect("HMAC takes any key length");
+        mac.update(text.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    } else {
+        hex(&Sha256::digest(text.as_bytes()))
+    }
+}
+
+fn hashed_text(e: &Entry) -> String {
     let at = e.at.to_rfc3339_opts(SecondsFormat::Micros, true);
     let parts = [
         e.prev_hash.as_str(),
@@ -74,7 +94,7 @@ pub fn entry_hash(e: &Entry) -> String {
         &e.entity_id,
         &e.digest,
     ];
-    hex(&Sha256::digest(parts.join("\u{1f}").as_bytes()))
+    parts.join("\u{1f}")
 }
 
 pub fn digest_of(change: &impl Serialize) -> String {
@@ -91,6 +111,7 @@ pub async fn append(
     entity_id: &str,
     change: &impl Serialize,
 ) -> Result<Entry, StoreError> {
+    let key = audit_key::of(c).await?;
     if let Conn::Postgres(pg) = c {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(PG_LOCK)
@@ -117,10 +138,11 @@ pub async fn append(
         digest: digest_of(change),
         prev_hash,
         hash: String::new(),
+        keyed: true,
     };
-    entry.hash = entry_hash(&entry);
-    let sql = "INSERT INTO audit_log (seq, at, actor_id, actor_roles, action, entity, entity_id, digest, prev_hash, hash) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+    entry.hash = entry_hash(&entry, &key);
+    let sql = "INSERT INTO audit_log (seq, at, actor_id, actor_roles, action, entity, entity_id, digest, prev_hash, hash, keyed) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
     on_conn!(c, |e| sqlx::query(sql)
         .bind(entry.seq)
         .bind(entry.at)
@@ -132,6 +154,7 @@ pub async fn append(
         .bind(&entry.digest)
         .bind(&entry.prev_hash)
         .bind(&entry.hash)
+        .bind(entry.keyed)
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
@@ -153,12 +176,12 @@ pub struct Filter {
 pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Entry>, StoreError> {
     let sql = if matches!(c, Conn::Postgres(_)) {
         // PostgreSQL cannot add 0 to a timestamp; an open upper bound is written differently.
-        "SELECT seq, at, actor_id, actor_roles, action, entity, entity_id, digest, prev_hash, hash FROM audit_log \
+        "SELECT seq, at, actor_id, actor_roles, action, entity, entity_id, digest, prev_hash, hash, keyed FROM audit_log \
          WHERE entity = COALESCE($1, entity) AND entity_id = COALESCE($2, entity_id) \
          AND COALESCE(actor_id, '') = COALESCE($3, COALESCE(actor_id, '')) \
          AND at >= COALESCE($4, at) AND ($5::timestamptz IS NULL OR at < $5) AND seq > $6 ORDER BY seq LIMIT $7"
     } else {
-        "SELECT seq, at, actor_id, actor_roles, action, entity, entity_id, digest, prev_hash, hash FROM audit_log \
+        "SELECT seq, at, actor_id, actor_roles, action, entity, entity_id, digest, prev_hash, hash, keyed FROM audit_log \
          WHERE entity = COALESCE($1, entity) AND entity_id = COALESCE($2, entity_id) \
          AND COALESCE(actor_id, '') = COALESCE($3, COALESCE(actor_id, '')) \
          AND at >= COALESCE($4, at) AND ($5 IS NULL OR at < $5) AND seq > $6 ORDER BY seq LIMIT $7"
@@ -191,6 +214,17 @@ pub async fn for_entities(c: &mut Conn<'_>, ids: &[String]) -> Result<Vec<Entry>
     Ok(out)
 }
 
+/// The hash of entry `seq`, if there is one.
+pub async fn hash_of(c: &mut Conn<'_>, seq: i64) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = on_conn!(c, |e| sqlx::query_as(
+        "SELECT hash FROM audit_log WHERE seq = $1"
+    )
+    .bind(seq)
+    .fetch_optional(e)
+    .await)?;
+    Ok(row.map(|(h,)| h))
+}
+
 /// The first broken link of the chain, if any.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Break {
@@ -203,6 +237,9 @@ pub struct Break {
 /// newest entries leaves a shorter valid chain: keep the head hash outside the database to
 /// detect that.)
 pub async fn verify(c: &mut Conn<'_>) -> Result<Result<(i64, String), Break>, StoreError> {
+    let key = audit_key::of(c).await?;
+    let legacy = audit_key::legacy_entries(c, &key).await?;
+    let mut seen_keyed = false;
     let mut expected_prev = GENESIS.to_string();
     let mut expected_seq = 1;
     let mut after = 0;
@@ -231,10 +268,17 @@ pub async fn verify(c: &mut Conn<'_>) -> Result<Result<(i64, String), Break>, St
                     reason: "does not follow the entry before it (removed or reordered)".into(),
                 }));
             }
-            if entry_hash(&e) != e.hash {
+            if !e.keyed && (seen_keyed || e.seq > legacy) {
                 return Ok(Err(Break {
                     seq: e.seq,
-                    reason: "its content does not match its hash (altered)".into(),
+                    reason: "unkeyed, but written after chains were keyed (rewritten)".into(),
+                }));
+            }
+            seen_keyed |= e.keyed;
+            if entry_hash(&e, &key) != e.hash {
+                return Ok(Err(Break {
+                    seq: e.seq,
+                    reason: "its content does not match its hash (altered, or another key)".into(),
                 }));
             }
             expected_prev = e.hash;

@@ -7,6 +7,7 @@
 
 pub mod assessments;
 pub mod audit;
+pub mod audit_key;
 pub mod callbacks;
 pub mod complaints;
 pub mod decisions;

@@ -17,6 +17,7 @@ fn verify(database_url: &str) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_suitability"))
         .args(["audit", "verify"])
         .env("DATABASE_URL", database_url)
+        .envs(crate::common::key_env(database_url))
         .output()
         .expect("binary runs");
     (

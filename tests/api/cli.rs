@@ -11,6 +11,7 @@ fn token_create(database_url: &str, name: &str, roles: &str) -> std::process::Ou
     Command::new(env!("CARGO_BIN_EXE_suitability"))
         .args(["token", "create", "--name", name, "--role", roles])
         .env("DATABASE_URL", database_url)
+        .envs(crate::common::key_env(database_url))
         .output()
         .expect("binary runs")
 }
@@ -74,6 +75,7 @@ fn cli(database_url: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_suitability"))
         .args(args)
         .env("DATABASE_URL", database_url)
+        .envs(crate::common::key_env(database_url))
         .output()
         .expect("binary runs");
     let text = format!(

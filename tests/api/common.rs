@@ -69,6 +69,16 @@ pub fn credit_code() -> String {
     format!("{first17}{check}")
 }
 
+/// The data key the tests' PostgreSQL databases are sealed with (SQLite ones have a key file
+/// beside the database), as the CLI takes it from the environment.
+pub fn key_env(database_url: &str) -> Vec<(&'static str, String)> {
+    if database_url.starts_with("postgres") {
+        vec![("SUITABILITY_DATA_KEY", "7e".repeat(32))]
+    } else {
+        Vec::new()
+    }
+}
+
 pub fn repo_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }

@@ -25,4 +25,5 @@ mod sandbox;
 mod snapshots;
 mod suitability;
 mod tokens;
+mod trail;
 mod workflow;

@@ -1,0 +1,57 @@
+//! `suitability audit verify [--checkpoint FILE] | checkpoint --out FILE`.
+
+use std::process::ExitCode;
+
+use super::AuditCommand;
+use crate::checkpoint;
+use crate::store::Db;
+
+pub async fn run(db: &Db, command: AuditCommand) -> Result<ExitCode, String> {
+    match command {
+        AuditCommand::Checkpoint { out } => {
+            let cp = checkpoint::take(db).await?;
+            checkpoint::write(&cp, &out)?;
+            println!(
+                "checkpoint of {} entries, head {}, written to {}",
+                cp.entries,
+                cp.head,
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Verify { checkpoint: None } => {
+            let mut pooled = db.acquire().await.map_err(|e| e.to_string())?;
+            let result = crate::store::audit::verify(&mut pooled.conn())
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(match result {
+                Ok((n, head)) => {
+                    println!("audit trail intact: {n} entries; head {head}");
+                    ExitCode::SUCCESS
+                }
+                Err(b) => {
+                    println!("audit trail broken at entry {}: {}", b.seq, b.reason);
+                    ExitCode::FAILURE
+                }
+            })
+        }
+        AuditCommand::Verify {
+            checkpoint: Some(path),
+        } => {
+            let cp = checkpoint::read(&path)?;
+            Ok(match checkpoint::extends(db, &cp).await {
+                Ok(n) => {
+                    println!(
+                        "audit trail intact: {n} entries, extending the checkpoint of {} entries",
+                        cp.entries
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(why) => {
+                    println!("audit trail does not extend {}: {why}", path.display());
+                    ExitCode::FAILURE
+                }
+            })
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! A trail that cannot be rewritten: the chain is keyed, so recomputing it after an edit does
+//! not verify; checkpoints kept outside the database catch truncation, emptying and rewriting;
+//! the service writes them on its own.
+
+use std::process::Command;
+
+use suitability::store::audit::{self, Entry};
+use suitability::store::audit_key::ChainKey;
+
+use crate::common::{Backend, TestApp, key_env};
+use crate::suitability::{investor_at, product};
+
+fn cli(database_url: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_suitability"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .envs(key_env(database_url))
+        .output()
+        .expect("binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    match &app.db {
+        suitability::store::Db::Sqlite(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(p)
+                .await
+                .expect(sql);
+        }
+        suitability::store::Db::Postgres(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(p)
+                .await
+                .expect(sql);
+        }
+    }
+}
+
+async fn lift_guards(app: &TestApp, backend: Backend) {
+    let stmts: &[&str] = match backend {
+        Backend::Sqlite => &[
+            "DROP TRIGGER audit_log_no_update",
+            "DROP TRIGGER audit_log_no_delete",
+        ],
+        Backend::Postgres => &[
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
+            "ALTER TABLE audit_log DISABLE TRIGGER USER",
+        ],
+    };
+    for s in stmts {
+        exec(app, s).await;
+    }
+}
+
+async fn entries(app: &TestApp) -> Vec<Entry> {
+    let mut pooled = app.db.acquire().await.expect("conn");
+    let f = audit::Filter {
+        limit: 100_000,
+        ..Default::default()
+    };
+    audit::list(&mut pooled.conn(), &f).await.expect("entries")
+}
+
+/// What an attacker with the database but not the key does: edit entry 10 and recompute every
+/// hash from there on, as plain SHA-256 (`keyed` false) or as an HMAC under a guessed key.
+async fn rewrite_forward(app: &TestApp, keyed: bool) {
+    let guess = ChainKey([0x42; 32]);
+    let mut prev = String::new();
+    for mut e in entries(app).await {
+        if e.seq < 10 {
+            prev = e.hash.clone();
+            continue;
+        }
+        if e.seq == 10 {
+            e.actor_roles = "admin".into();
+        }
+        e.prev_hash = prev.clone();
+        e.keyed = keyed;
+        e.hash = audit::entry_hash(&e, &guess);
+        prev = e.hash.clone();
+        let flag = if keyed { "TRUE" } else { "FALSE" };
+        let flag = if matches!(app.db, suitability::store::Db::Sqlite(_)) {
+            if keyed { "1" } else { "0" }
+        } else {
+            flag
+        };
+        exec(app, &format!(
+            "UPDATE audit_log SET actor_roles = '{}', prev_hash = '{}', hash = '{}', keyed = {flag} WHERE seq = {}",
+            e.actor_roles, e.prev_hash, e.hash, e.seq
+        ))
+        .await;
+    }
+}
+
+async fn busy_app(backend: Backend) -> TestApp {
+    let app = TestApp::spawn(backend).await;
+    investor_at(&app, "C3", "1980-01-01", None).await;
+    product(&app, "TRL", "R3").await;
+    app
+}
+
+async fn a_recomputed_chain_does_not_verify(backend: Backend) {
+    for keyed in [false, true] {
+        let app = busy_app(backend).await;
+        lift_guards(&app, backend).await;
+        rewrite_forward(&app, keyed).await;
+        let (ok, out) = cli(&app.database_url, &["audit", "verify"]);
+        assert!(
+            !ok && out.contains("broken at entry 10"),
+            "keyed {keyed}: {out}"
+        );
+    }
+}
+
+async fn checkpoints_catch_truncation_emptying_and_rewriting(backend: Backend) {
+    for attack in ["truncate", "empty", "rewrite", "none"] {
+        let app = busy_app(backend).await;
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("cp.json");
+        let path = file.to_str().expect("utf-8");
+        let (ok, out) = cli(&app.database_url, &["audit", "checkpoint", "--out", path]);
+        assert!(ok, "{out}");
+        // More entries after the checkpoint: the trail still extends it.
+        product(&app, "TRL2", "R2").await;
+        let n = entries(&app).await.len();
+        lift_guards(&app, backend).await;
+        match attack {
+            "truncate" => {
+                exec(
+                    &app,
+                    &format!("DELETE FROM audit_log WHERE seq > {}", n - 4),
+                )
+                .await
+            }
+            "empty" => exec(&app, "DELETE FROM audit_log").await,
+            "rewrite" => rewrite_forward(&app, false).await,
+            _ => {}
+        }
+        let (ok, out) = cli(
+            &app.database_url,
+            &["audit", "verify", "--checkpoint", path],
+        );
+        if attack == "none" {
+            assert!(ok && out.contains("extending the checkpoint"), "{out}");
+        } else {
+            assert!(!ok && out.contains("does not extend"), "{attack}: {out}");
+        }
+        // Without the checkpoint, truncation and emptying leave a chain that verifies: that is
+        // what the checkpoint is for.
+        if attack == "truncate" || attack == "empty" {
+            let (ok, _) = cli(&app.database_url, &["audit", "verify"]);
+            assert!(ok, "{attack}: the shorter chain itself is consistent");
+        }
+    }
+}
+
+async fn an_edited_checkpoint_is_refused(backend: Backend) {
+    let app = busy_app(backend).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("cp.json");
+    let path = file.to_str().expect("utf-8");
+    assert!(cli(&app.database_url, &["audit", "checkpoint", "--out", path]).0);
+    let mut cp: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    cp["entries"] = serde_json::json!(1);
+    std::fs::write(&file, cp.to_string()).expect("write");
+    let (ok, out) = cli(
+        &app.database_url,
+        &["audit", "verify", "--checkpoint", path],
+    );
+    assert!(!ok && out.contains("signature"), "{out}");
+}
+
+async fn the_service_writes_checkpoints_on_its_own(backend: Backend) {
+    let dir = tempfile::tempdir().expect("dir");
+    let cps = dir.path().join("checkpoints");
+    let cps2 = cps.clone();
+    let app = TestApp::spawn_with(backend, move |c| {
+        c.checkpoints = Some((cps2, std::time::Duration::from_millis(300)));
+    })
+    .await;
+    investor_at(&app, "C3", "1980-01-01", None).await;
+    let mut found = None;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        found = std::fs::read_dir(&cps)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.path());
+        if found.is_some() {
+            break;
+        }
+    }
+    let file = found.expect("a checkpoint was written");
+    let (ok, out) = cli(
+        &app.database_url,
+        &[
+            "audit",
+            "verify",
+            "--checkpoint",
+            file.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(ok, "{out}");
+}
+
+macro_rules! both {
+    ($($name:ident),*) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(crate::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(crate::common::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+both!(
+    a_recomputed_chain_does_not_verify,
+    checkpoints_catch_truncation_emptying_and_rewriting,
+    an_edited_checkpoint_is_refused,
+    the_service_writes_checkpoints_on_its_own
+);
