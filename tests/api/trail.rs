@@ -232,3 +232,26 @@ both!(
     an_edited_checkpoint_is_refused,
     the_service_writes_checkpoints_on_its_own
 );
+
+/// Stored rule files are immutable in the database itself; only the status moves.
+async fn stored_rule_files_cannot_be_edited_or_deleted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for sql in [
+        "UPDATE rulesets SET files = '{}' WHERE version = 1",
+        "UPDATE rulesets SET note = 'rewritten' WHERE version = 1",
+        "DELETE FROM rulesets WHERE version = 1",
+    ] {
+        let refused = match &app.db {
+            suitability::store::Db::Sqlite(p) => sqlx::query(sql).execute(p).await.is_err(),
+            suitability::store::Db::Postgres(p) => sqlx::query(sql).execute(p).await.is_err(),
+        };
+        assert!(refused, "{sql} was allowed");
+    }
+    exec(
+        &app,
+        "UPDATE rulesets SET retired_at = activated_at WHERE version = 1",
+    )
+    .await;
+}
+
+both!(stored_rule_files_cannot_be_edited_or_deleted);
