@@ -62,7 +62,7 @@ impl Application {
             RuleFiles::from_dir(&config.rules_dir).map_err(|e| StartError::Rules(vec![e]))?;
         CompiledRuleSet::compile(1, shipped.clone()).map_err(StartError::Rules)?;
         let db = Db::connect(&config.database_url).await?;
-        db.migrate().await?;
+        db.migrate_if_needed().await?;
         // First the key: everything after may write the audit trail, which it chains.
         let vault = crate::keys::open_vault(&db, &key_source(&config)).await?;
         let active = {

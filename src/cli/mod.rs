@@ -77,6 +77,13 @@ enum Command {
         #[arg(long, env = "SUITABILITY_CHECKPOINT_MINUTES", default_value_t = 10)]
         checkpoint_minutes: u64,
     },
+    /// Apply the database migrations (on PostgreSQL as the owner), and optionally give the
+    /// service's own role data rights only.
+    Migrate {
+        /// A PostgreSQL role `serve` will log in as: granted read and write on rows, no DDL.
+        #[arg(long)]
+        app_role: Option<String>,
+    },
     /// Staff tokens.
     Token {
         #[command(subcommand)]
@@ -210,7 +217,7 @@ async fn open(
     key_file: Option<PathBuf>,
 ) -> Result<(Db, crate::vault::Vault), String> {
     let db = Db::connect(url).await.map_err(|e| e.to_string())?;
-    db.migrate().await.map_err(|e| e.to_string())?;
+    db.migrate_if_needed().await.map_err(|e| e.to_string())?;
     let mut config = Config::with_database(url);
     config.data_key = crate::vault::KeySource { key_hex, key_file };
     let vault = crate::keys::open_vault(&db, &crate::app::key_source(&config))
@@ -286,6 +293,21 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             app.run_until(shutdown_signal())
                 .await
                 .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { app_role } => {
+            let db = Db::connect(&cli.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            db.migrate().await.map_err(|e| e.to_string())?;
+            if let Some(role) = app_role {
+                db.grant_data_rights(&role)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!("granted data rights (no DDL) to {role}");
+            }
+            db.close().await;
+            println!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { command } => {

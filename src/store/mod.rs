@@ -144,6 +144,64 @@ impl Db {
         Ok(())
     }
 
+    /// Migrates only if a migration is pending. On PostgreSQL `serve` may run as a role with
+    /// data rights only, which cannot create or alter anything: it starts when `suitability
+    /// migrate` (as the owner) has applied every migration, and says so when not.
+    pub async fn migrate_if_needed(&self) -> Result<(), StoreError> {
+        let Db::Postgres(p) = self else {
+            return self.migrate().await;
+        };
+        let applied: Vec<(i64,)> = match sqlx::query_as(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(p)
+        .await
+        {
+            Ok(rows) => rows,
+            Err(_) => Vec::new(),
+        };
+        let pending = sqlx::migrate!("migrations/postgres")
+            .iter()
+            .any(|m| !applied.iter().any(|(v,)| *v == m.version));
+        if !pending {
+            return Ok(());
+        }
+        self.migrate().await.map_err(|e| {
+            StoreError::Corrupt(format!(
+                "migrations are pending and this role cannot apply them ({e}): run \
+                 `suitability migrate` with the owner's DATABASE_URL first"
+            ))
+        })
+    }
+
+    /// Gives `role` the rights `serve` needs on PostgreSQL and nothing more: read and write the
+    /// rows of every table (the append-only ones refuse changes by trigger, which a role that
+    /// does not own the table cannot drop or disable), no DDL, no TRUNCATE.
+    pub async fn grant_data_rights(&self, role: &str) -> Result<(), StoreError> {
+        let Db::Postgres(p) = self else {
+            return Err(StoreError::Corrupt("roles are a PostgreSQL matter".into()));
+        };
+        if role.is_empty() || !role.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(StoreError::Corrupt(format!(
+                "'{role}' is not a plain role name"
+            )));
+        }
+        for sql in [
+            format!("GRANT USAGE ON SCHEMA public TO {role}"),
+            format!("REVOKE CREATE ON SCHEMA public FROM {role}"),
+            format!(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
+            ),
+            format!("REVOKE TRUNCATE ON ALL TABLES IN SCHEMA public FROM {role}"),
+            format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+            // The migrations' bookkeeping is the owner's: the service only reads it.
+            format!("REVOKE INSERT, UPDATE, DELETE ON _sqlx_migrations FROM {role}"),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await?;
+        }
+        Ok(())
+    }
+
     pub fn backend(&self) -> &'static str {
         match self {
             Db::Sqlite(_) => "sqlite",

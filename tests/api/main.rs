@@ -19,6 +19,7 @@ mod privacy;
 mod products;
 mod questionnaires;
 mod retention;
+mod roles;
 mod rules;
 mod rulesets;
 mod sandbox;
