@@ -151,15 +151,12 @@ impl Db {
         let Db::Postgres(p) = self else {
             return self.migrate().await;
         };
-        let applied: Vec<(i64,)> = match sqlx::query_as(
-            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
-        )
-        .fetch_all(p)
-        .await
-        {
-            Ok(rows) => rows,
-            Err(_) => Vec::new(),
-        };
+        // No bookkeeping table yet: everything is pending.
+        let applied: Vec<(i64,)> =
+            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+                .fetch_all(p)
+                .await
+                .unwrap_or_default();
         let pending = sqlx::migrate!("migrations/postgres")
             .iter()
             .any(|m| !applied.iter().any(|(v,)| *v == m.version));
