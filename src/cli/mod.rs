@@ -84,6 +84,11 @@ enum Command {
         #[arg(long)]
         app_role: Option<String>,
     },
+    /// The data key.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Staff tokens.
     Token {
         #[command(subcommand)]
@@ -155,6 +160,17 @@ enum RulesCommand {
         /// What changed and why.
         #[arg(long, default_value = "")]
         note: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Re-seal all personal data under a new key (64 hex characters in FILE, mode 0600), in
+    /// batches with progress; run again with the same file to resume after an interruption.
+    /// The service must be stopped; afterwards start it with the new key.
+    Rotate {
+        #[arg(long)]
+        new_key_file: PathBuf,
     },
 }
 
@@ -293,6 +309,31 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             app.run_until(shutdown_signal())
                 .await
                 .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { new_key_file },
+        } => {
+            let db = Db::connect(&cli.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            db.migrate_if_needed().await.map_err(|e| e.to_string())?;
+            let mut config = Config::with_database(&cli.database_url);
+            config.data_key = crate::vault::KeySource {
+                key_hex: cli.data_key,
+                key_file: cli.data_key_file,
+            };
+            let source = crate::app::key_source(&config);
+            let n = crate::keys::rotate(&db, &source, &new_key_file, |done, total| {
+                eprintln!("re-sealed {done}/{total} investors");
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            db.close().await;
+            println!(
+                "{n} investors re-sealed; start the service with the key in {}",
+                new_key_file.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { app_role } => {

@@ -335,6 +335,73 @@ pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<usize, Store
     Ok(rows.len())
 }
 
+/// Re-seals the personal data of the investors after `after` (a page of `limit`) under `new`,
+/// and recomputes their lookup hash. A value that opens under `new` already was re-sealed by an
+/// interrupted earlier run and is kept. Returns the last id done, or None when none were left.
+pub async fn reseal_page(
+    c: &mut Conn<'_>,
+    old: &Vault,
+    new: &Vault,
+    after: &str,
+    limit: i64,
+) -> Result<Option<String>, StoreError> {
+    let sql =
+        "SELECT id, id_number, phone, email FROM investors WHERE id > $1 ORDER BY id LIMIT $2";
+    let rows: Vec<(String, String, Option<String>, Option<String>)> =
+        on_conn!(c, |e| sqlx::query_as(sql)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(e)
+            .await)?;
+    for (id, id_number, phone, email) in &rows {
+        let again = |column: &str, v: &str| -> Result<(String, String), StoreError> {
+            let ctx = context(column, id);
+            match new.open(v, &ctx) {
+                Ok(plain) => Ok((plain, v.to_string())),
+                Err(_) => {
+                    let plain = old
+                        .open(v, &ctx)
+                        .map_err(|e| StoreError::Corrupt(format!("investor {id} {column}: {e}")))?;
+                    let sealed = seal(new, id, column, &plain)?;
+                    Ok((plain, sealed))
+                }
+            }
+        };
+        let (plain_id, sealed_id) = again("id_number", id_number)?;
+        let phone = phone
+            .as_deref()
+            .map(|p| again("phone", p))
+            .transpose()?
+            .map(|(_, s)| s);
+        let email = email
+            .as_deref()
+            .map(|m| again("email", m))
+            .transpose()?
+            .map(|(_, s)| s);
+        on_conn!(c, |e| {
+            sqlx::query(
+            "UPDATE investors SET id_number = $2, phone = $3, email = $4, id_number_hash = $5 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(&sealed_id)
+        .bind(&phone)
+        .bind(&email)
+        .bind(new.blind(&plain_id))
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(rows.last().map(|(id, ..)| id.clone()))
+}
+
+pub async fn count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
+    let (n,): (i64,) = on_conn!(c, |e| sqlx::query_as("SELECT COUNT(*) FROM investors")
+        .fetch_one(e)
+        .await)?;
+    Ok(n)
+}
+
 pub async fn exists(c: &mut Conn<'_>, id: &str) -> Result<bool, StoreError> {
     let row: Option<(String,)> = on_conn!(c, |e| sqlx::query_as(
         "SELECT id FROM investors WHERE id = $1"

@@ -29,3 +29,12 @@ pub async fn set(c: &mut Conn<'_>, name: &str, value: &str) -> Result<(), StoreE
     })?;
     Ok(())
 }
+
+pub async fn delete(c: &mut Conn<'_>, name: &str) -> Result<(), StoreError> {
+    on_conn!(c, |e| sqlx::query("DELETE FROM meta WHERE name = $1")
+        .bind(name)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
