@@ -15,7 +15,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// The bytes of hex text (either case), or None if it is not hex.
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
     let t = text.trim();
-    if t.len() % 2 != 0 || !t.is_ascii() {
+    if !t.len().is_multiple_of(2) || !t.is_ascii() {
         return None;
     }
     (0..t.len())
