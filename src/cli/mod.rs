@@ -3,6 +3,7 @@
 //! what a command is asked to print (a token, a report).
 
 mod audit;
+mod rules;
 mod tokens;
 
 use std::path::PathBuf;
@@ -267,7 +268,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Rules {
             command: RulesCommand::Test { dir },
-        } => rules_test(&dir),
+        } => rules::rules_test(&dir),
         Command::Rules {
             command:
                 RulesCommand::Publish {
@@ -276,7 +277,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     token,
                     note,
                 },
-        } => rules_publish(&dir, &url, &token, &note).await,
+        } => rules::rules_publish(&dir, &url, &token, &note).await,
         Command::Serve {
             listen,
             questionnaires_dir,
@@ -357,87 +358,6 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             db.close().await;
             result
         }
-    }
-}
-
-/// Prints compile errors or each failing case, then the summary line; stdout is the report.
-fn rules_test(dir: &std::path::Path) -> Result<ExitCode, String> {
-    use crate::rules::{RuleFiles, testing};
-    let files = RuleFiles::from_dir(dir).map_err(|e| e.to_string())?;
-    match testing::compile_and_run(files) {
-        Err(testing::NotChecked::TooCostly(limit)) => {
-            println!("{}: too costly to check: {limit}", dir.display());
-            Ok(ExitCode::FAILURE)
-        }
-        Err(testing::NotChecked::Invalid(errors)) => {
-            for e in &errors {
-                println!("{}: {e}", dir.display());
-            }
-            println!("rule set does not compile: {} error(s)", errors.len());
-            Ok(ExitCode::FAILURE)
-        }
-        Ok(report) => {
-            for f in &report.failures {
-                println!("FAIL {}: {}", f.file, f.case);
-                for p in &f.problems {
-                    println!("     {p}");
-                }
-            }
-            println!("rules: {} passed, {} failed", report.passed, report.failed);
-            Ok(if report.failed == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
-    }
-}
-
-/// Tests the folder locally first, then uploads it; prints the new version or the service's errors.
-async fn rules_publish(
-    dir: &std::path::Path,
-    url: &str,
-    token: &str,
-    note: &str,
-) -> Result<ExitCode, String> {
-    use crate::rules::RuleFiles;
-    if rules_test(dir)? != ExitCode::SUCCESS {
-        println!("not published: fix the rule set first");
-        return Ok(ExitCode::FAILURE);
-    }
-    let files = RuleFiles::from_dir(dir).map_err(|e| e.to_string())?;
-    let endpoint = format!("{}/v1/rulesets", url.trim_end_matches('/'));
-    let resp = reqwest::Client::new()
-        .post(&endpoint)
-        .bearer_auth(token)
-        .json(&serde_json::json!({ "files": files.0, "note": note }))
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach {endpoint}: {e}"))?;
-    let status = resp.status();
-    let body: serde_json::Value = resp
-        .json()
-        .await
-        .map_err(|e| format!("unreadable answer ({status}): {e}"))?;
-    if status.is_success() {
-        println!(
-            "published draft version {} ({} tests passed); another risk staff member activates it",
-            body["version"], body["tests"]["passed"]
-        );
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!(
-            "refused ({status}): {}",
-            body["error"]["message"].as_str().unwrap_or("")
-        );
-        for d in body["error"]["details"].as_array().into_iter().flatten() {
-            println!(
-                "  {}: {}",
-                d["field"].as_str().unwrap_or(""),
-                d["problem"].as_str().unwrap_or("")
-            );
-        }
-        Ok(ExitCode::FAILURE)
     }
 }
 

@@ -9,6 +9,9 @@ use crate::domain::investor::{InvestorKind, InvestorType, Wealth};
 use crate::on_conn;
 use crate::vault::Vault;
 
+pub use sealing::{reseal_page, seal_legacy};
+pub use visible::{Visible, is_visible, list};
+
 /// An investor as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Investor {
@@ -51,6 +54,10 @@ macro_rules! columns {
     };
 }
 
+// After `columns!`: macros are in scope only below their definition.
+mod sealing;
+mod visible;
+
 fn money(v: Option<String>) -> Result<Option<Money>, StoreError> {
     v.map(|s| {
         s.parse::<Money>()
@@ -64,7 +71,7 @@ pub fn context(column: &str, id: &str) -> String {
     format!("investors.{column}/{id}")
 }
 
-fn open(vault: &Vault, id: &str, column: &str, v: String) -> Result<String, StoreError> {
+pub(super) fn open(vault: &Vault, id: &str, column: &str, v: String) -> Result<String, StoreError> {
     if !Vault::is_sealed(&v) {
         return Ok(v);
     }
@@ -112,7 +119,7 @@ impl TryFrom<Row> for Investor {
     }
 }
 
-fn seal(vault: &Vault, id: &str, column: &str, v: &str) -> Result<String, StoreError> {
+pub(super) fn seal(vault: &Vault, id: &str, column: &str, v: &str) -> Result<String, StoreError> {
     vault
         .seal(v, &context(column, id))
         .map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -170,100 +177,6 @@ pub async fn get(
     row.map(|r| r.into_investor(vault)).transpose()
 }
 
-/// Whose investors a list shows: everyone's, one sales person's, or those a planner reaches
-/// through the callbacks they work (assigned to them, or open and unclaimed in the queue).
-#[derive(Debug, Clone, Copy)]
-pub enum Visible<'a> {
-    All,
-    OwnedBy(&'a str),
-    CalledBy(&'a str),
-}
-
-/// The condition on `investors i` for what a planner reaches through callbacks; `$n` binds the
-/// planner's id.
-macro_rules! called_by {
-    ($n:literal) => {
-        concat!(
-            "EXISTS (SELECT 1 FROM callbacks k WHERE k.investor_id = i.id AND (k.assignee_id = ",
-            $n,
-            " OR (k.status = 'open' AND k.assignee_id IS NULL)))"
-        )
-    };
-}
-
-/// A page of the investors `visible` shows, in creation order, starting after the id `after`.
-pub async fn list(
-    c: &mut Conn<'_>,
-    vault: &Vault,
-    visible: Visible<'_>,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Investor>, StoreError> {
-    let (sql, who) = match visible {
-        Visible::All => (
-            concat!(
-                "SELECT ",
-                columns!(),
-                " FROM investors i WHERE id > $1 AND $3 = '' ORDER BY id LIMIT $2"
-            ),
-            "",
-        ),
-        Visible::OwnedBy(owner) => (
-            concat!(
-                "SELECT ",
-                columns!(),
-                " FROM investors i WHERE id > $1 AND sales_owner_id = $3 ORDER BY id LIMIT $2"
-            ),
-            owner,
-        ),
-        Visible::CalledBy(planner) => (
-            concat!(
-                "SELECT ",
-                columns!(),
-                " FROM investors i WHERE id > $1 AND ",
-                called_by!("$3"),
-                " ORDER BY id LIMIT $2"
-            ),
-            planner,
-        ),
-    };
-    let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql)
-        .bind(after.unwrap_or(""))
-        .bind(limit)
-        .bind(who)
-        .fetch_all(e)
-        .await)?;
-    rows.into_iter().map(|r| r.into_investor(vault)).collect()
-}
-
-/// Whether `visible` shows the investor `id` (false if there is none).
-pub async fn is_visible(
-    c: &mut Conn<'_>,
-    visible: Visible<'_>,
-    id: &str,
-) -> Result<bool, StoreError> {
-    let (sql, who) = match visible {
-        Visible::All => ("SELECT 1 FROM investors i WHERE id = $1 AND $2 = ''", ""),
-        Visible::OwnedBy(owner) => (
-            "SELECT 1 FROM investors i WHERE id = $1 AND sales_owner_id = $2",
-            owner,
-        ),
-        Visible::CalledBy(planner) => (
-            concat!(
-                "SELECT 1 FROM investors i WHERE id = $1 AND ",
-                called_by!("$2")
-            ),
-            planner,
-        ),
-    };
-    let found: Option<(i32,)> = on_conn!(c, |e| sqlx::query_as(sql)
-        .bind(id)
-        .bind(who)
-        .fetch_optional(e)
-        .await)?;
-    Ok(found.is_some())
-}
-
 /// Makes `owner` the investor's sales owner; false if there is no such investor.
 pub async fn set_owner(c: &mut Conn<'_>, id: &str, owner: &str) -> Result<bool, StoreError> {
     let sql = "UPDATE investors SET sales_owner_id = $2 WHERE id = $1";
@@ -292,107 +205,6 @@ pub async fn by_id_number(
         .fetch_all(e)
         .await)?;
     rows.into_iter().map(|r| r.into_investor(vault)).collect()
-}
-
-/// Seals the personal data of rows written before encryption existed; returns how many.
-pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<usize, StoreError> {
-    let sql = "SELECT id, id_number, phone, email FROM investors WHERE id_number_hash IS NULL";
-    let rows: Vec<(String, String, Option<String>, Option<String>)> =
-        on_conn!(c, |e| sqlx::query_as(sql).fetch_all(e).await)?;
-    for (id, id_number, phone, email) in &rows {
-        let plain = open(vault, id, "id_number", id_number.clone())?;
-        let s = |column: &str, v: &Option<String>| -> Result<Option<String>, StoreError> {
-            v.as_ref()
-                .map(|x| {
-                    if Vault::is_sealed(x) {
-                        Ok(x.clone())
-                    } else {
-                        seal(vault, id, column, x)
-                    }
-                })
-                .transpose()
-        };
-        let (phone, email) = (s("phone", phone)?, s("email", email)?);
-        let sealed_id = if Vault::is_sealed(id_number) {
-            id_number.clone()
-        } else {
-            seal(vault, id, "id_number", id_number)?
-        };
-        on_conn!(c, |e| {
-            sqlx::query(
-            "UPDATE investors SET id_number = $2, phone = $3, email = $4, id_number_hash = $5 WHERE id = $1"
-        )
-        .bind(id)
-        .bind(&sealed_id)
-        .bind(&phone)
-        .bind(&email)
-        .bind(vault.blind(&plain))
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
-    }
-    Ok(rows.len())
-}
-
-/// Re-seals the personal data of the investors after `after` (a page of `limit`) under `new`,
-/// and recomputes their lookup hash. A value that opens under `new` already was re-sealed by an
-/// interrupted earlier run and is kept. Returns the last id done, or None when none were left.
-pub async fn reseal_page(
-    c: &mut Conn<'_>,
-    old: &Vault,
-    new: &Vault,
-    after: &str,
-    limit: i64,
-) -> Result<Option<String>, StoreError> {
-    let sql =
-        "SELECT id, id_number, phone, email FROM investors WHERE id > $1 ORDER BY id LIMIT $2";
-    let rows: Vec<(String, String, Option<String>, Option<String>)> =
-        on_conn!(c, |e| sqlx::query_as(sql)
-            .bind(after)
-            .bind(limit)
-            .fetch_all(e)
-            .await)?;
-    for (id, id_number, phone, email) in &rows {
-        let again = |column: &str, v: &str| -> Result<(String, String), StoreError> {
-            let ctx = context(column, id);
-            match new.open(v, &ctx) {
-                Ok(plain) => Ok((plain, v.to_string())),
-                Err(_) => {
-                    let plain = old
-                        .open(v, &ctx)
-                        .map_err(|e| StoreError::Corrupt(format!("investor {id} {column}: {e}")))?;
-                    let sealed = seal(new, id, column, &plain)?;
-                    Ok((plain, sealed))
-                }
-            }
-        };
-        let (plain_id, sealed_id) = again("id_number", id_number)?;
-        let phone = phone
-            .as_deref()
-            .map(|p| again("phone", p))
-            .transpose()?
-            .map(|(_, s)| s);
-        let email = email
-            .as_deref()
-            .map(|m| again("email", m))
-            .transpose()?
-            .map(|(_, s)| s);
-        on_conn!(c, |e| {
-            sqlx::query(
-            "UPDATE investors SET id_number = $2, phone = $3, email = $4, id_number_hash = $5 WHERE id = $1"
-        )
-        .bind(id)
-        .bind(&sealed_id)
-        .bind(&phone)
-        .bind(&email)
-        .bind(new.blind(&plain_id))
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
-    }
-    Ok(rows.last().map(|(id, ..)| id.clone()))
 }
 
 pub async fn count(c: &mut Conn<'_>) -> Result<i64, StoreError> {

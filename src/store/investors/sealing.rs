@@ -1,0 +1,107 @@
+//! Sealing the personal data of old rows, and re-sealing everything under a new key.
+
+use super::{context, open, seal};
+use crate::on_conn;
+use crate::store::{Conn, StoreError};
+use crate::vault::Vault;
+
+/// Seals the personal data of rows written before encryption existed; returns how many.
+pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<usize, StoreError> {
+    let sql = "SELECT id, id_number, phone, email FROM investors WHERE id_number_hash IS NULL";
+    let rows: Vec<(String, String, Option<String>, Option<String>)> =
+        on_conn!(c, |e| sqlx::query_as(sql).fetch_all(e).await)?;
+    for (id, id_number, phone, email) in &rows {
+        let plain = open(vault, id, "id_number", id_number.clone())?;
+        let s = |column: &str, v: &Option<String>| -> Result<Option<String>, StoreError> {
+            v.as_ref()
+                .map(|x| {
+                    if Vault::is_sealed(x) {
+                        Ok(x.clone())
+                    } else {
+                        seal(vault, id, column, x)
+                    }
+                })
+                .transpose()
+        };
+        let (phone, email) = (s("phone", phone)?, s("email", email)?);
+        let sealed_id = if Vault::is_sealed(id_number) {
+            id_number.clone()
+        } else {
+            seal(vault, id, "id_number", id_number)?
+        };
+        on_conn!(c, |e| {
+            sqlx::query(
+            "UPDATE investors SET id_number = $2, phone = $3, email = $4, id_number_hash = $5 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(&sealed_id)
+        .bind(&phone)
+        .bind(&email)
+        .bind(vault.blind(&plain))
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(rows.len())
+}
+
+/// Re-seals the personal data of the investors after `after` (a page of `limit`) under `new`,
+/// and recomputes their lookup hash. A value that opens under `new` already was re-sealed by an
+/// interrupted earlier run and is kept. Returns the last id done, or None when none were left.
+pub async fn reseal_page(
+    c: &mut Conn<'_>,
+    old: &Vault,
+    new: &Vault,
+    after: &str,
+    limit: i64,
+) -> Result<Option<String>, StoreError> {
+    let sql =
+        "SELECT id, id_number, phone, email FROM investors WHERE id > $1 ORDER BY id LIMIT $2";
+    let rows: Vec<(String, String, Option<String>, Option<String>)> =
+        on_conn!(c, |e| sqlx::query_as(sql)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(e)
+            .await)?;
+    for (id, id_number, phone, email) in &rows {
+        let again = |column: &str, v: &str| -> Result<(String, String), StoreError> {
+            let ctx = context(column, id);
+            match new.open(v, &ctx) {
+                Ok(plain) => Ok((plain, v.to_string())),
+                Err(_) => {
+                    let plain = old
+                        .open(v, &ctx)
+                        .map_err(|e| StoreError::Corrupt(format!("investor {id} {column}: {e}")))?;
+                    let sealed = seal(new, id, column, &plain)?;
+                    Ok((plain, sealed))
+                }
+            }
+        };
+        let (plain_id, sealed_id) = again("id_number", id_number)?;
+        let phone = phone
+            .as_deref()
+            .map(|p| again("phone", p))
+            .transpose()?
+            .map(|(_, s)| s);
+        let email = email
+            .as_deref()
+            .map(|m| again("email", m))
+            .transpose()?
+            .map(|(_, s)| s);
+        on_conn!(c, |e| {
+            sqlx::query(
+            "UPDATE investors SET id_number = $2, phone = $3, email = $4, id_number_hash = $5 WHERE id = $1"
+        )
+        .bind(id)
+        .bind(&sealed_id)
+        .bind(&phone)
+        .bind(&email)
+        .bind(new.blind(&plain_id))
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(rows.last().map(|(id, ..)| id.clone()))
+}
