@@ -166,10 +166,15 @@ pub struct ImpactReport {
     /// Holdings on which a rule failed (under either version), and the first such error.
     pub errors: u64,
     pub first_error: Option<RuleError>,
+    /// True when the preview stopped early: a rule failed on `MAX_ERRORS` holdings.
+    pub stopped: bool,
     pub elapsed_ms: u128,
 }
 
 pub const MAX_EXAMPLES: usize = 20;
+/// A preview stops after this many holdings on which a rule failed: the draft needs fixing,
+/// and each failure may have cost the sandbox's 100 ms.
+pub const MAX_ERRORS: u64 = 1_000;
 
 fn compare(active: &Outcome, draft: &Outcome) -> Vec<String> {
     let mut changes = Vec::new();
@@ -272,6 +277,7 @@ pub async fn impact(
         examples: Vec::new(),
         errors: 0,
         first_error: None,
+        stopped: false,
         elapsed_ms: 0,
     };
     let mut pages = stream(db.clone(), policy.clone(), at);
@@ -330,6 +336,10 @@ pub async fn impact(
             }
         }
         progress(report.holdings, total);
+        if report.errors >= MAX_ERRORS {
+            report.stopped = true;
+            break;
+        }
     }
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)

@@ -295,3 +295,15 @@ pub async fn log_failures(req: Request, next: Next) -> Response {
     }
     response
 }
+
+/// The answer to a request whose handler panicked: a generic 500 (the panic is a bug, logged
+/// with its message, never shown).
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = ?what, "a handler panicked");
+    ApiError::Internal("a handler panicked".into()).into_response()
+}

@@ -47,7 +47,6 @@ pub async fn open_vault(db: &Db, source: &KeySource) -> Result<Vault, KeyError> 
     }
     let vault = check(&mut tx.conn(), source).await?;
     let key = chain_key(&mut tx.conn(), &vault).await?;
-    audit_key::record_legacy(&mut tx.conn(), &key).await?;
     tx.commit().await?;
     audit_key::register(db, key).await?;
     Ok(vault)

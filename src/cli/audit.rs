@@ -4,10 +4,24 @@ use std::process::ExitCode;
 
 use super::AuditCommand;
 use crate::checkpoint;
-use crate::store::Db;
+use crate::store::{Db, audit_key};
 
 pub async fn run(db: &Db, command: AuditCommand) -> Result<ExitCode, String> {
     match command {
+        AuditCommand::AcceptUnkeyed => {
+            let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+            let mut c = tx.conn();
+            let key = audit_key::of(&mut c).await.map_err(|e| e.to_string())?;
+            let n = audit_key::record_legacy(&mut c, &key)
+                .await
+                .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())?;
+            match n {
+                Some(n) => println!("{n} unkeyed entries from before keyed chains accepted"),
+                None => println!("the unkeyed entries were accepted before; nothing changed"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         AuditCommand::Checkpoint { out } => {
             let cp = checkpoint::take(db).await?;
             checkpoint::write(&cp, &out)?;

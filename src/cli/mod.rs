@@ -131,6 +131,9 @@ pub enum AuditCommand {
         #[arg(long)]
         checkpoint: Option<PathBuf>,
     },
+    /// Once, after upgrading a database whose trail predates keyed chains: accept (signed) the
+    /// entries there are now as the unkeyed ones; never raised afterwards.
+    AcceptUnkeyed,
     /// Verify the trail and write a signed checkpoint (entries, head hash, time) to keep
     /// outside the database.
     Checkpoint {

@@ -47,9 +47,9 @@ pub fn check(
         IdType::Passport => shaped(&n, 5..=17, |c| c.is_ascii_alphanumeric())
             .ok_or_else(|| "a passport number is 5 to 17 letters and digits".to_string()),
         IdType::HkMacauPermit => {
-            let ok = n.len() == 9 || n.len() == 11;
-            let (first, rest) = n.split_at(n.len().min(1));
-            (ok && (first == "H" || first == "M") && rest.bytes().all(|b| b.is_ascii_digit()))
+            let ok = n.is_ascii() && (n.len() == 9 || n.len() == 11);
+            let rest = n.strip_prefix('H').or_else(|| n.strip_prefix('M'));
+            (ok && rest.is_some_and(|r| r.bytes().all(|b| b.is_ascii_digit())))
                 .then_some(n.clone())
                 .ok_or_else(|| {
                     "a Hong Kong/Macau permit number is H or M and 8 or 10 digits".to_string()
@@ -199,6 +199,12 @@ mod tests {
         assert!(check(IdType::Passport, "E1234-678", None).is_err());
         assert!(check(IdType::HkMacauPermit, "H12345678", None).is_ok());
         assert!(check(IdType::HkMacauPermit, "X12345678", None).is_err());
+        // Not ASCII: refused, never a panic on a character boundary.
+        for id_type in IdType::ALL {
+            assert!(check(*id_type, "é", None).is_err());
+            assert!(check(*id_type, "é12345678", None).is_err());
+            assert!(check(*id_type, "李１２３４５６７８", None).is_err());
+        }
         assert!(check(IdType::TaiwanPermit, "12345678", None).is_ok());
         assert!(check(IdType::TaiwanPermit, "123456789", None).is_err());
     }

@@ -64,10 +64,13 @@ pub async fn create_complaint(
     responses((status = 200, body = Complaint), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_complaint(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Complaint>, ApiError> {
     let mut pooled = state.db.acquire().await?;
-    Ok(Json(complaints::get(&mut pooled.conn(), &id).await?))
+    Ok(Json(
+        complaints::get(&mut pooled.conn(), &caller, &id).await?,
+    ))
 }
 
 /// Gives an open complaint to a staff member to handle.

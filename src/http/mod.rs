@@ -89,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // A rule-set upload may hold 2 MiB of files; no other body comes near.
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        // A panic answers 500 in the contract's shape instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(crate::error::panic_response))
         // Inside the trace layer, so a logged cause carries the request's span.
         .layer(middleware::from_fn(crate::error::log_failures))
         .layer(

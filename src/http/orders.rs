@@ -1,7 +1,6 @@
 //! Orders: parse, call `workflow::sale`, serialise. `Idempotency-Key` makes a retry safe: the
 //! first response is stored in the order's own transaction and replayed for the same body.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use super::extract::{Caller, parse_json};
+use super::extract::{Caller, JsonBody, parse_json};
 use crate::domain::money::RawAmount;
 use crate::error::ApiError;
 use crate::hex::hex;
@@ -81,7 +80,7 @@ pub async fn create_order(
     State(state): State<AppState>,
     Caller(caller): Caller,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
     let hash = hex(&Sha256::digest(&body));

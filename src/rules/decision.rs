@@ -55,8 +55,17 @@ fn fail(message: String) -> Box<EvalAltResult> {
     Box::new(EvalAltResult::ErrorRuntime(message.into(), Position::NONE))
 }
 
-/// A text shown to people (a reason's message, a note): no control or bidirectional characters.
+/// Longest reason message or note, in characters: shown to sales, stored with every decision.
+pub const MAX_TEXT_CHARS: usize = 500;
+
+/// A text shown to people (a reason's message, a note): at most `MAX_TEXT_CHARS`, no control
+/// or bidirectional characters.
 fn plain(method: &str, text: &str) -> CallResult {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(fail(format!(
+            "{method}: the text is longer than {MAX_TEXT_CHARS} characters"
+        )));
+    }
     match text.chars().find(|c| crate::domain::text::is_forbidden(*c)) {
         None => Ok(()),
         Some(c) => Err(fail(format!(

@@ -18,9 +18,13 @@ pub use super::files::{RuleError, RuleFiles};
 use super::sandbox::{DeadlineGuard, engine, limits, runtime_message};
 use super::source;
 
-/// Outcomes memoised by facts, for batch work (re-evaluating every holding, impact previews)
-/// where many holdings share the same facts. Bounded: cleared when full.
+/// Outcomes (and failures) memoised by facts, for batch work (re-evaluating every holding,
+/// impact previews) where many holdings share the same facts. Bounded by entries and by the
+/// text the outcomes hold (a draft's rules choose it): cleared when either is full.
 const CACHE_CAPACITY: usize = 65_536;
+const CACHE_TEXT_BYTES: usize = 64 << 20;
+
+type Memo = std::collections::HashMap<Facts, Result<Arc<Outcome>, RuleError>>;
 
 /// A rule-set version, compiled and ready to evaluate.
 pub struct CompiledRuleSet {
@@ -30,7 +34,7 @@ pub struct CompiledRuleSet {
     asts: Vec<AST>,
     catalogue: Arc<Catalogue>,
     pub files: RuleFiles,
-    cache: std::sync::RwLock<std::collections::HashMap<Facts, Arc<Outcome>>>,
+    cache: std::sync::RwLock<(Memo, usize)>,
 }
 
 impl fmt::Debug for CompiledRuleSet {
@@ -87,6 +91,7 @@ impl CompiledRuleSet {
             match engine.compile(source) {
                 Ok(ast) => {
                     errors.extend(source::check_functions(file, source, &ast));
+                    errors.extend(source::check_bindings(file, source));
                     names.push(ImmutableString::from(file.trim_end_matches(".rhai")));
                     asts.push(ast);
                 }
@@ -141,7 +146,8 @@ impl CompiledRuleSet {
             if let Err(e) = self.engine.run_ast_with_scope(&mut scope, ast) {
                 let file = format!("{name}.rhai");
                 let err = RuleError::at(&file, e.position(), runtime_message(&e));
-                tracing::warn!(rule = %file, error = %err, "rule failed");
+                // `?`: the message may come from the rule (`throw`), so it is written escaped.
+                tracing::warn!(rule = %file, error = ?err.to_string(), "rule failed");
                 return Err(err);
             }
             // Variables a rule declares do not leak into the next rule.
@@ -159,19 +165,27 @@ impl CompiledRuleSet {
 
     /// Like `evaluate`, answering repeated facts from a memo. Rules cannot see anything but the
     /// facts (no clock, no I/O), so the same facts always give the same outcome.
+    /// A failure is remembered too: a rule that runs to its limit on some facts costs its
+    /// 100 ms once, not on every holding that shares them.
     pub fn evaluate_cached(&self, facts: &Facts) -> Result<Arc<Outcome>, RuleError> {
-        if let Ok(map) = self.cache.read()
-            && let Some(hit) = map.get(facts)
+        if let Ok(memo) = self.cache.read()
+            && let Some(hit) = memo.0.get(facts)
         {
-            return Ok(hit.clone());
+            return hit.clone();
         }
-        let outcome = Arc::new(self.evaluate(facts)?);
-        if let Ok(mut map) = self.cache.write() {
-            if map.len() >= CACHE_CAPACITY {
-                map.clear();
+        let result = self.evaluate(facts).map(Arc::new);
+        if let Ok(mut memo) = self.cache.write() {
+            let bytes = match &result {
+                Ok(o) => o.text_bytes(),
+                Err(e) => e.message.len(),
+            };
+            if memo.0.len() >= CACHE_CAPACITY || memo.1 + bytes > CACHE_TEXT_BYTES {
+                memo.0.clear();
+                memo.1 = 0;
             }
-            map.insert(facts.clone(), outcome.clone());
+            memo.1 += bytes;
+            memo.0.insert(facts.clone(), result.clone());
         }
-        Ok(outcome)
+        result
     }
 }

@@ -223,3 +223,17 @@ pub struct Outcome {
     pub ruleset_version: i64,
     pub trace: Vec<TraceEntry>,
 }
+
+impl Outcome {
+    /// About how many bytes of text the outcome holds (what its rules chose to write), for
+    /// bounding memos by size.
+    pub fn text_bytes(&self) -> usize {
+        let reasons: usize = self
+            .reasons
+            .iter()
+            .map(|r| r.code.len() + r.message.len() + 32)
+            .sum();
+        let notes: usize = self.notes.iter().map(|n| n.text.len() + 32).sum();
+        256 + reasons + notes + 64 * self.trace.len()
+    }
+}

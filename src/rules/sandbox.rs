@@ -89,6 +89,9 @@ fn build_engine() -> Engine {
         .set_max_map_size(MAX_MAP_SIZE)
         .set_max_variables(MAX_VARIABLES)
         .set_max_functions(MAX_FUNCTIONS);
+    // `let decision = #{ reject: … }` would replace the decision (or a fact) for the rest of the
+    // file: no variable may shadow another, the facts and the decision included.
+    engine.set_allow_shadowing(false);
     engine.on_progress(|ops| {
         if MEMORY.with(|m| m.get().is_some_and(|m| m.held() > MAX_MEMORY)) {
             return Some(Dynamic::from(OVER_MEMORY));
@@ -172,10 +175,22 @@ pub(crate) fn runtime_message(e: &EvalAltResult) -> String {
         other => {
             let text = other.to_string();
             // rhai appends the position, which RuleError carries separately.
-            match text.rfind(" (line ") {
+            let text = match text.rfind(" (line ") {
                 Some(i) => text[..i].to_string(),
                 None => text,
-            }
+            };
+            // A thrown or echoed text is the rule's: it reaches logs and callers, so characters
+            // that hide what it says (newlines that start a forged log line, bidi controls)
+            // are shown as escapes.
+            text.chars()
+                .map(|c| {
+                    if c == '\n' || crate::domain::text::is_forbidden(c) {
+                        c.escape_unicode().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
         }
     }
 }

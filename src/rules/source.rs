@@ -58,6 +58,50 @@ pub fn check_functions(file: &str, source: &str, ast: &AST) -> Vec<RuleError> {
         .collect()
 }
 
+/// `let` or `const` bindings of a reserved name, each at its line: they would hide the fact or
+/// the decision for the rest of the file.
+pub fn check_bindings(file: &str, source: &str) -> Vec<RuleError> {
+    let mut errors = Vec::new();
+    for name in RESERVED_NAMES {
+        for keyword in ["let", "const"] {
+            if let Some((line, column)) = binding_of(source, keyword, name) {
+                errors.push(RuleError {
+                    file: file.to_string(),
+                    line: Some(line),
+                    column: Some(column),
+                    message: format!("'{keyword} {name}' would hide the {name} rules rely on"),
+                });
+            }
+        }
+    }
+    errors
+}
+
+/// Where `keyword name` (followed by `=` or `;`) is written, skipping `//` comments.
+fn binding_of(source: &str, keyword: &str, name: &str) -> Option<(usize, usize)> {
+    for (i, line) in source.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        let mut from = 0;
+        while let Some(at) = code[from..].find(keyword) {
+            let start = from + at;
+            from = start + keyword.len();
+            let before_ok = code[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+            let rest = &code[start + keyword.len()..];
+            let trimmed = rest.trim_start();
+            if before_ok && trimmed.len() < rest.len() && trimmed.starts_with(name) {
+                let after = trimmed[name.len()..].trim_start();
+                if after.is_empty() || after.starts_with('=') || after.starts_with(';') {
+                    return Some((i + 1, code[..start].chars().count() + 1));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Where `fn name` is written (line and column from 1), skipping `//` comments.
 fn definition_of(source: &str, name: &str) -> Option<(usize, usize)> {
     for (i, line) in source.lines().enumerate() {
@@ -86,6 +130,14 @@ fn definition_of(source: &str, name: &str) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::definition_of;
+
+    #[test]
+    fn finds_bindings_of_reserved_names() {
+        let src = "let x = 1;\n  let decision = #{};\nlet investors = 2;\n// const order = 1;\n";
+        let errors = super::check_bindings("f.rhai", src);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!((errors[0].line, errors[0].column), (Some(2), Some(3)));
+    }
 
     #[test]
     fn finds_the_definition_not_a_call_or_a_comment() {

@@ -271,7 +271,9 @@ pub async fn verify(c: &mut Conn<'_>) -> Result<Result<(i64, String), Break>, St
             if !e.keyed && (seen_keyed || e.seq > legacy) {
                 return Ok(Err(Break {
                     seq: e.seq,
-                    reason: "unkeyed, but written after chains were keyed (rewritten)".into(),
+                    reason: "unkeyed, but not among the entries from before keyed chains \
+                             (rewritten; or, after upgrading, run `suitability audit accept-unkeyed` once)"
+                        .into(),
                 }));
             }
             seen_keyed |= e.keyed;

@@ -70,10 +70,11 @@ pub async fn of(c: &mut Conn<'_>) -> Result<ChainKey, StoreError> {
         })
 }
 
-/// The signed count of entries written before chains were keyed (`meta.audit_legacy`, set
-/// once, when a database is first opened with its key). Unkeyed entries are accepted only up
-/// to it: an attacker who rewrote the trail as plain SHA-256 entries cannot raise it without
-/// the key, and deleting it leaves none accepted.
+/// The signed count of entries written before chains were keyed (`meta.audit_legacy`), set
+/// only by an operator with the key (`suitability audit accept-unkeyed`, once after upgrading a
+/// database that has such entries). Unkeyed entries are accepted only up to it: an attacker
+/// who rewrote the trail as plain SHA-256 entries cannot raise it without the key, and
+/// deleting it leaves none accepted.
 pub async fn legacy_entries(c: &mut Conn<'_>, key: &ChainKey) -> Result<i64, StoreError> {
     let Some(value) = super::meta::get(c, LEGACY).await? else {
         return Ok(0);
@@ -85,17 +86,19 @@ pub async fn legacy_entries(c: &mut Conn<'_>, key: &ChainKey) -> Result<i64, Sto
     Ok(if sign_count(key, n) == sig { n } else { 0 })
 }
 
-/// Records how many entries are unkeyed now, the first time a database is opened with its key.
-pub async fn record_legacy(c: &mut Conn<'_>, key: &ChainKey) -> Result<(), StoreError> {
+/// Records (signed) how many entries are unkeyed now; the count, or None if one was recorded
+/// before (it is never raised).
+pub async fn record_legacy(c: &mut Conn<'_>, key: &ChainKey) -> Result<Option<i64>, StoreError> {
     if super::meta::get(c, LEGACY).await?.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let (n,): (i64,) = on_conn!(c, |e| sqlx::query_as(
         "SELECT COUNT(*) FROM audit_log WHERE NOT keyed"
     )
     .fetch_one(e)
     .await)?;
-    super::meta::set(c, LEGACY, &format!("{n}:{}", sign_count(key, n))).await
+    super::meta::set(c, LEGACY, &format!("{n}:{}", sign_count(key, n))).await?;
+    Ok(Some(n))
 }
 
 const LEGACY: &str = "audit_legacy";

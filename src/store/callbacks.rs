@@ -114,6 +114,8 @@ pub struct Filter {
     pub due_from_after: Option<DateTime<Utc>>,
     pub after_id: Option<String>,
     pub limit: i64,
+    /// Only what this planner works: assigned to them, or open and unclaimed.
+    pub worked_by: Option<String>,
 }
 
 /// Callbacks by due time then id, filtered. (`COALESCE($n, column)` keeps one query for every
@@ -128,7 +130,9 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreErro
          LEFT JOIN staff s ON s.id = c.assignee_id \
          WHERE c.status = COALESCE($1, c.status) AND c.kind = COALESCE($2, c.kind) \
          AND c.due_from <= COALESCE($3, c.due_from) AND c.due_from >= COALESCE($4, c.due_from) \
-         AND c.id > $5 ORDER BY c.id LIMIT $6"
+         AND c.id > $5 \
+         AND ($7 = '' OR c.assignee_id = $7 OR (c.status = 'open' AND c.assignee_id IS NULL)) \
+         ORDER BY c.id LIMIT $6"
     );
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(f.status)
@@ -137,6 +141,7 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreErro
         .bind(f.due_from_after)
         .bind(f.after_id.as_deref().unwrap_or(""))
         .bind(f.limit)
+        .bind(f.worked_by.as_deref().unwrap_or(""))
         .fetch_all(e)
         .await)?)
 }

@@ -167,10 +167,15 @@ pub async fn record(
     Ok(complaint)
 }
 
-pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Complaint> {
-    complaints::get(c, id)
+/// One complaint, if the actor may see its investor (a planner: one whose callbacks they work).
+pub async fn get(c: &mut Conn<'_>, actor: &Staff, id: &str) -> Result<Complaint> {
+    let complaint = complaints::get(c, id)
         .await?
-        .ok_or(WorkflowError::NotFound("complaint"))
+        .ok_or(WorkflowError::NotFound("complaint"))?;
+    scope::investor(c, actor, &complaint.investor_id)
+        .await
+        .map_err(|_| WorkflowError::NotFound("complaint"))?;
+    Ok(complaint)
 }
 
 /// Gives an open complaint to a staff member to handle.
@@ -180,7 +185,7 @@ pub async fn assign(
     id: &str,
     assignee_id: &str,
 ) -> Result<Complaint> {
-    get(c, id).await?;
+    get(c, actor, id).await?;
     if staff::name_of(c, assignee_id).await?.is_none() {
         return Err(WorkflowError::field("assignee_id", "is not a staff member"));
     }
@@ -192,7 +197,7 @@ pub async fn assign(
     }
     let change = serde_json::json!({"assignee": assignee_id});
     audit::record(c, actor, "complaint.assign", "complaint", id, &change).await?;
-    get(c, id).await
+    get(c, actor, id).await
 }
 
 /// Resolves a complaint with a note and plans its follow-up callback within 7 working days of
@@ -212,7 +217,7 @@ pub async fn resolve(
         ));
     }
     let t = now();
-    let complaint = get(c, id).await?;
+    let complaint = get(c, actor, id).await?;
     if !complaints::resolve(c, id, resolution, &actor.id, t).await? {
         return Err(WorkflowError::conflict(
             "complaint_resolved",
@@ -250,7 +255,7 @@ pub async fn resolve(
     let change = serde_json::json!({"complaint_id": id, "reason": FOLLOWUP});
     audit::record(c, actor, "callback.plan", "callback", &cb.id, &change).await?;
     Ok(ResolvedComplaint {
-        complaint: get(c, id).await?,
+        complaint: get(c, actor, id).await?,
         followup_callback_id: cb.id,
         followup_due_by: due_by,
     })

@@ -243,6 +243,11 @@ pub async fn impact(
         load(&mut pooled.conn(), version).await?
     };
     let draft = compiled(rules, &stored)?;
+    // One preview at a time: each may hold every core for as long as the book takes.
+    static PREVIEWING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = tokio::time::timeout(QUEUE_DEADLINE, PREVIEWING.lock())
+        .await
+        .map_err(|_| WorkflowError::Busy)?;
     let report = batch::impact(db, draft, rules.get(), policy, |done, total| {
         tracing::info!(version, done, total, "impact preview");
     })

@@ -105,7 +105,24 @@ async fn only_json_within_the_size_limit_is_read(app: TestApp) {
             "unsupported_media_type",
             None,
         );
+        // Orders read their bytes themselves (for Idempotency-Key): the same rule.
+        let got = post_raw(&app, "/v1/orders", ct, "{}").await;
+        assert_error(
+            &got,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            None,
+        );
     }
+    // A multi-byte first character where a permit number's letter belongs: refused, no panic.
+    let got = app
+        .post(
+            "/v1/investors/lookup",
+            "sales",
+            json!({"id_number": "é", "id_type": "hk_macau_permit"}),
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
     let huge = format!(
         r#"{{"kind": "individual", "name": "{}"}}"#,
         "x".repeat(5 << 20)
@@ -263,7 +280,15 @@ async fn the_same_identity_number_twice_is_a_conflict(app: TestApp) {
             .unwrap_or_default()
             .to_lowercase()
     ));
-    let got = app.post("/v1/investors", "sales2", again).await;
+    let got = app.post("/v1/investors", "sales2", again.clone()).await;
+    assert_error(&got, StatusCode::CONFLICT, "duplicate_investor", None);
+    // Another sales person's investor is not named to them; its owner is told which it is.
+    let message = got.1["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        !message.contains(first["id"].as_str().unwrap_or("?")),
+        "{message}"
+    );
+    let got = app.post("/v1/investors", "sales", again).await;
     assert_error(&got, StatusCode::CONFLICT, "duplicate_investor", None);
     let message = got.1["error"]["message"].as_str().unwrap_or_default();
     assert!(

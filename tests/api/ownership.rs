@@ -111,7 +111,50 @@ async fn planners_reach_investors_through_the_callbacks_they_work(app: TestApp) 
         &app.get(&format!("/v1/investors/{without}"), "planner")
             .await,
     );
-    assert_eq!(ids(&app, "planner").await, [with_callback]);
+    assert_eq!(
+        ids(&app, "planner").await,
+        std::slice::from_ref(&with_callback)
+    );
+    // Once planner claims the callbacks, planner2 no longer sees them or their investor.
+    let (_, queue) = app.get("/v1/callbacks?limit=200", "planner").await;
+    let cbs: Vec<String> = queue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|c| c["id"].as_str().map(String::from))
+        .collect();
+    assert!(!cbs.is_empty());
+    for cb in &cbs {
+        let (status, body) = app
+            .post(&format!("/v1/callbacks/{cb}/claim"), "planner", json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, other) = app.get("/v1/callbacks?limit=200", "planner2").await;
+    assert_eq!(other["items"].as_array().map(Vec::len), Some(0), "{other}");
+    not_found(
+        &app.get(&format!("/v1/callbacks/{}", cbs[0]), "planner2")
+            .await,
+    );
+    let (status, _) = app
+        .get(&format!("/v1/callbacks/{}", cbs[0]), "planner")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    not_found(
+        &app.get(&format!("/v1/investors/{with_callback}"), "planner2")
+            .await,
+    );
+    let (_, desk) = app.get("/v1/callbacks?limit=200", "compliance").await;
+    assert_eq!(desk["items"].as_array().map(Vec::len), Some(cbs.len()));
+    // A complaint of that investor: not for planner2.
+    let complaint = json!({"investor_id": with_callback, "channel": "phone", "category": "service",
+        "content": "x", "received_at": chrono::Utc::now().to_rfc3339()});
+    let (status, created) = app.post("/v1/complaints", "sales", complaint).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id");
+    not_found(&app.get(&format!("/v1/complaints/{id}"), "planner2").await);
+    let (status, _) = app.get(&format!("/v1/complaints/{id}"), "planner").await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 async fn compliance_reassigns_an_investor_and_the_trail_says_so(app: TestApp) {

@@ -198,3 +198,40 @@ fn testing_stops_when_the_time_budget_runs_out() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_let_cannot_replace_the_decision_or_a_fact() {
+    for name in ["decision", "investor"] {
+        let errors = compile_errors(&format!(
+            "// sneaky\nlet {name} = #{{ reject: 1 }};\ndecision.reject(\"x\", \"y\");"
+        ));
+        let e = &errors[0];
+        assert_eq!(
+            (e.file.as_str(), e.line),
+            ("70-hostile.rhai", Some(2)),
+            "{errors:?}"
+        );
+    }
+}
+
+#[test]
+fn a_thrown_text_cannot_forge_a_log_line_or_hide_its_direction() {
+    let (err, _) = run_measured("throw \"x\\n2026-05-01T09:00:00Z  INFO order placed \\u202E\";");
+    assert!(
+        !err.message.contains('\n') && !err.message.contains('\u{202E}'),
+        "{:?}",
+        err.message
+    );
+    assert!(
+        err.message.contains("\\u{a}") && err.message.contains("\\u{202e}"),
+        "{:?}",
+        err.message
+    );
+}
+
+#[test]
+fn a_note_longer_than_500_characters_fails_the_rule() {
+    let (err, _) =
+        run_measured("let s = \"x\"; while s.len() < 501 { s += \"y\"; }\ndecision.note(s);");
+    assert!(err.message.contains("longer than 500"), "{err}");
+}

@@ -70,14 +70,18 @@ async fn entries(app: &TestApp) -> Vec<Entry> {
 /// What an attacker with the database but not the key does: edit entry 10 and recompute every
 /// hash from there on, as plain SHA-256 (`keyed` false) or as an HMAC under a guessed key.
 async fn rewrite_forward(app: &TestApp, keyed: bool) {
+    rewrite_from(app, 10, keyed).await
+}
+
+async fn rewrite_from(app: &TestApp, from: i64, keyed: bool) {
     let guess = ChainKey([0x42; 32]);
-    let mut prev = String::new();
+    let mut prev = audit::GENESIS.to_string();
     for mut e in entries(app).await {
-        if e.seq < 10 {
+        if e.seq < from {
             prev = e.hash.clone();
             continue;
         }
-        if e.seq == 10 {
+        if e.seq == from.max(10) {
             e.actor_roles = "admin".into();
         }
         e.prev_hash = prev.clone();
@@ -226,7 +230,22 @@ macro_rules! both {
     )*};
 }
 
+/// The whole trail rewritten as entries from before keyed chains, the marker of how many
+/// there were deleted: still no verification.
+async fn a_trail_rewritten_as_unkeyed_does_not_verify(backend: Backend) {
+    let app = busy_app(backend).await;
+    lift_guards(&app, backend).await;
+    rewrite_from(&app, 1, false).await;
+    exec(&app, "DELETE FROM meta WHERE name = 'audit_legacy'").await;
+    let (ok, out) = cli(&app.database_url, &["audit", "verify"]);
+    assert!(!ok && out.contains("broken at entry 1"), "{out}");
+    // Not even twice: opening the database does not accept them.
+    let (ok, out) = cli(&app.database_url, &["audit", "verify"]);
+    assert!(!ok, "{out}");
+}
+
 both!(
+    a_trail_rewritten_as_unkeyed_does_not_verify,
     a_recomputed_chain_does_not_verify,
     checkpoints_catch_truncation_emptying_and_rewriting,
     an_edited_checkpoint_is_refused,

@@ -234,9 +234,14 @@ async fn the_callback_state_machine_allows_only_its_transitions(app: TestApp) {
     tx.commit().await.expect("commit");
     assert_eq!(r.comment, "核对无误");
     let mut pooled = app.db.acquire().await.expect("conn");
-    let detail = callbacks::detail(&mut pooled.conn(), &app.state.ctx(), &cb.id)
-        .await
-        .expect("detail");
+    let detail = callbacks::detail(
+        &mut pooled.conn(),
+        &app.state.ctx(),
+        app.actor("compliance"),
+        &cb.id,
+    )
+    .await
+    .expect("detail");
     assert_eq!((detail.outcomes.len(), detail.reviews.len()), (1, 1));
 }
 

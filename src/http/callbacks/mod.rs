@@ -54,6 +54,7 @@ pub fn parse_opt<T: std::str::FromStr<Err = String>>(
     responses((status = 200, body = CallbackPage), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list_callbacks(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     ApiQuery(q): ApiQuery<CallbackQuery>,
 ) -> Result<Json<CallbackPage>, ApiError> {
     let query = Query {
@@ -65,7 +66,7 @@ pub async fn list_callbacks(
     };
     let mut pooled = state.db.acquire().await?;
     Ok(Json(
-        callbacks::list(&mut pooled.conn(), &state.ctx(), query).await?,
+        callbacks::list(&mut pooled.conn(), &state.ctx(), &caller, query).await?,
     ))
 }
 
@@ -74,11 +75,12 @@ pub async fn list_callbacks(
     responses((status = 200, body = CallbackDetail), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_callback(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CallbackDetail>, ApiError> {
     let mut pooled = state.db.acquire().await?;
     Ok(Json(
-        callbacks::detail(&mut pooled.conn(), &state.ctx(), &id).await?,
+        callbacks::detail(&mut pooled.conn(), &state.ctx(), &caller, &id).await?,
     ))
 }
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 pub use view::{CallbackDetail, CallbackView, callback_view, load_view};
 
 use super::{Ctx, Result, WorkflowError, audit};
+use crate::domain::Role;
 use crate::domain::state::{CallbackKind, CallbackStatus};
 use crate::store::callbacks::{self, Filter};
 use crate::store::staff::Staff;
@@ -39,7 +40,12 @@ pub struct CallbackPage {
 }
 
 /// Callbacks with their check lists, filtered, a page at a time in id order.
-pub async fn list(c: &mut Conn<'_>, ctx: &Ctx<'_>, q: Query) -> Result<CallbackPage> {
+pub async fn list(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    q: Query,
+) -> Result<CallbackPage> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(WorkflowError::field(
@@ -54,6 +60,7 @@ pub async fn list(c: &mut Conn<'_>, ctx: &Ctx<'_>, q: Query) -> Result<CallbackP
         due_from_after: None,
         after_id: q.after,
         limit: limit + 1,
+        worked_by: planner_only(actor),
     };
     let found = callbacks::list(c, &filter).await?;
     let more = found.len() as i64 > limit;
@@ -70,10 +77,28 @@ pub async fn list(c: &mut Conn<'_>, ctx: &Ctx<'_>, q: Query) -> Result<CallbackP
     Ok(CallbackPage { items, next_after })
 }
 
-/// One callback with its outcomes and reviews.
-pub async fn detail(c: &mut Conn<'_>, ctx: &Ctx<'_>, id: &str) -> Result<CallbackDetail> {
+/// A planner (without a role that oversees the desk) sees the callbacks they work: assigned to
+/// them, or open and unclaimed in the queue. Another planner's records are not theirs to read.
+fn planner_only(actor: &Staff) -> Option<String> {
+    (!actor.has_any(&[Role::Compliance, Role::Admin])).then(|| actor.id.clone())
+}
+
+/// One callback with its outcomes and reviews, if the actor works it (see `planner_only`).
+pub async fn detail(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    id: &str,
+) -> Result<CallbackDetail> {
     let cb = callbacks::get(c, id)
         .await?
+        .filter(|cb| match planner_only(actor) {
+            None => true,
+            Some(me) => {
+                cb.assignee_id.as_deref() == Some(me.as_str())
+                    || (cb.status == CallbackStatus::Open && cb.assignee_id.is_none())
+            }
+        })
         .ok_or(WorkflowError::NotFound("callback"))?;
     let outcomes = callbacks::outcomes(c, id).await?;
     let reviews = callbacks::reviews(c, id).await?;

@@ -43,9 +43,24 @@ pub async fn onboard(
 ) -> Result<InvestorResponse> {
     let investor = new.into_investor(&actor.id)?;
     if let Some(existing) = investors::holder_of(c, ctx.vault, &investor.id_number).await? {
+        // The answer says whether a number exists, as a lookup does: for an investor the actor
+        // may not see it counts against the same limit and does not name them.
+        if investors::is_visible(c, scope::visible(actor), &existing).await? {
+            return Err(WorkflowError::conflict(
+                "duplicate_investor",
+                format!("an investor with this identity number exists already: {existing}"),
+            ));
+        }
+        if !ctx.lookups.allow(&actor.id) {
+            return Err(WorkflowError::TooManyRequests(format!(
+                "at most {} identity-number lookups a minute",
+                ctx.lookups.limit()
+            )));
+        }
         return Err(WorkflowError::conflict(
             "duplicate_investor",
-            format!("an investor with this identity number exists already: {existing}"),
+            "an investor with this identity number exists already, owned by another sales \
+             person: ask compliance to reassign them",
         ));
     }
     investors::insert(c, ctx.vault, &investor).await?;
