@@ -125,8 +125,9 @@ async fn a_denied_check_rescinds_the_order_and_escalates(app: TestApp) {
     assert_eq!(order_status(&app, &order).await, "rescinded");
     // The order's other callbacks are cancelled: nobody calls back on a void order.
     let periodic = callback_of(&order, "periodic");
+    // (Read by compliance: a planner sees only the callbacks they work.)
     let (_, p) = app
-        .get(&format!("/v1/callbacks/{periodic}"), "planner")
+        .get(&format!("/v1/callbacks/{periodic}"), "compliance")
         .await;
     assert_eq!(p["status"], "cancelled");
     let (_, open) = app.get("/v1/escalations", "compliance").await;
@@ -346,7 +347,7 @@ async fn concurrent_claims_have_one_winner(app: TestApp) {
         .filter(|s| **s == StatusCode::CONFLICT)
         .count();
     assert_eq!((winners, losers), (1, 7), "{statuses:?}");
-    let (_, got) = app.get(&format!("/v1/callbacks/{cb}"), "planner").await;
+    let (_, got) = app.get(&format!("/v1/callbacks/{cb}"), "compliance").await;
     assert!(
         got["assignee"]["name"]
             .as_str()
