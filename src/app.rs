@@ -66,14 +66,27 @@ impl Application {
         // First the key: everything after may write the audit trail, which it chains.
         let vault = crate::keys::open_vault(&db, &key_source(&config)).await?;
         let active = {
-            let mut pooled = db.acquire().await?;
-            let mut c = pooled.conn();
-            if rulesets::seed_first(&mut c, &shipped).await? {
+            // Seeded and recorded together, so the trail explains version 1 like any other.
+            let mut tx = db.begin().await?;
+            if rulesets::seed_first(&mut tx.conn(), &shipped).await? {
+                let change = serde_json::json!({"files": &shipped, "from": config.rules_dir});
+                crate::store::audit::append(
+                    &mut tx.conn(),
+                    &crate::store::audit::Actor::system(),
+                    "ruleset.seed",
+                    "ruleset",
+                    "1",
+                    &change,
+                )
+                .await?;
                 tracing::info!(
                     "rule set version 1 seeded from {}",
                     config.rules_dir.display()
                 );
             }
+            tx.commit().await?;
+            let mut pooled = db.acquire().await?;
+            let mut c = pooled.conn();
             let stored = rulesets::active(&mut c).await?.ok_or_else(|| {
                 StartError::Rules(vec![RuleError::file("(store)", "no active rule set")])
             })?;

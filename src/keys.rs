@@ -11,6 +11,7 @@
 //! it resumes where it stopped (a value already under the new key is kept), and the service
 //! refuses to start until it has finished.
 
+use crate::store::audit::{self, Actor};
 use crate::store::audit_key::{self, ChainKey};
 use crate::store::{Db, StoreError, investors, meta};
 use crate::vault::{KeySource, Vault, VaultError};
@@ -117,7 +118,11 @@ pub async fn rotate(
             return Err(VaultError::Key("the new key is the key in use".into()).into());
         }
         meta::set(&mut c, ROTATION, &new.fingerprint()).await?;
+        // The chain key stays sealed under the old key until the last step: the re-sealing
+        // is recorded in the trail like any other change.
+        let key = chain_key(&mut c, &old).await?;
         tx.commit().await?;
+        audit_key::register(db, key).await?;
         old
     };
     let total = {
@@ -128,9 +133,23 @@ pub async fn rotate(
     let mut done = 0;
     loop {
         let mut tx = db.begin().await?;
-        let last = investors::reseal_page(&mut tx.conn(), &old, &new, &after, ROTATE_PAGE).await?;
+        let ids = investors::reseal_page(&mut tx.conn(), &old, &new, &after, ROTATE_PAGE).await?;
+        let Some(last) = ids.last().cloned() else {
+            break;
+        };
+        for id in &ids {
+            let change = serde_json::json!({"fingerprint": new.fingerprint()});
+            audit::append(
+                &mut tx.conn(),
+                &Actor::system(),
+                "investor.reseal",
+                "investor",
+                id,
+                &change,
+            )
+            .await?;
+        }
         tx.commit().await?;
-        let Some(last) = last else { break };
         after = last;
         done = (done + ROTATE_PAGE).min(total);
         progress(done, total);

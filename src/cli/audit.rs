@@ -33,7 +33,36 @@ pub async fn run(db: &Db, command: AuditCommand) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        AuditCommand::Verify { checkpoint: None } => {
+        AuditCommand::Verify {
+            checkpoint,
+            rows: true,
+        } => {
+            let chain = Box::pin(run(
+                db,
+                AuditCommand::Verify {
+                    checkpoint,
+                    rows: false,
+                },
+            ))
+            .await?;
+            let mut pooled = db.acquire().await.map_err(|e| e.to_string())?;
+            let found = crate::store::audit::verify_rows(&mut pooled.conn())
+                .await
+                .map_err(|e| e.to_string())?;
+            for u in &found {
+                println!("row {} {}: {}", u.entity, u.id, u.reason);
+            }
+            if found.is_empty() {
+                println!("every row is explained by the trail");
+                Ok(chain)
+            } else {
+                println!("{} rows are not explained by the trail", found.len());
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        AuditCommand::Verify {
+            checkpoint: None, ..
+        } => {
             let mut pooled = db.acquire().await.map_err(|e| e.to_string())?;
             let result = crate::store::audit::verify(&mut pooled.conn())
                 .await
@@ -51,6 +80,7 @@ pub async fn run(db: &Db, command: AuditCommand) -> Result<ExitCode, String> {
         }
         AuditCommand::Verify {
             checkpoint: Some(path),
+            ..
         } => {
             let cp = checkpoint::read(&path)?;
             Ok(match checkpoint::extends(db, &cp).await {

@@ -130,6 +130,10 @@ pub enum AuditCommand {
         /// A checkpoint file (`audit checkpoint`, or the service's data/checkpoints/).
         #[arg(long)]
         checkpoint: Option<PathBuf>,
+        /// Also report every order, investor, callback, product and rule set whose current
+        /// content no audit entry explains (edited in the database, or written without one).
+        #[arg(long)]
+        rows: bool,
     },
     /// Once, after upgrading a database whose trail predates keyed chains: accept (signed) the
     /// entries there are now as the unkeyed ones; never raised afterwards.

@@ -200,15 +200,14 @@ pub async fn cancel_open_for_order(
     c: &mut Conn<'_>,
     order_id: &str,
     at: DateTime<Utc>,
-) -> Result<u64, StoreError> {
-    let sql = "UPDATE callbacks SET status = 'cancelled', closed_at = $2 WHERE order_id = $1 AND status = 'open'";
-    let n = on_conn!(c, |e| sqlx::query(sql)
+) -> Result<Vec<String>, StoreError> {
+    let sql = "UPDATE callbacks SET status = 'cancelled', closed_at = $2 WHERE order_id = $1 AND status = 'open' RETURNING id";
+    let ids: Vec<(String,)> = on_conn!(c, |e| sqlx::query_as(sql)
         .bind(order_id)
         .bind(at)
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(n)
+        .fetch_all(e)
+        .await)?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]

@@ -18,6 +18,7 @@ pub mod investors;
 pub mod meta;
 pub mod orders;
 pub mod products;
+pub mod row_digest;
 pub mod rulesets;
 pub mod staff;
 

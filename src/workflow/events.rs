@@ -118,6 +118,8 @@ pub async fn next_periodic(
         t,
     );
     callbacks::insert(c, &next).await?;
+    let change = serde_json::json!({"order_id": next.order_id, "reason": next.reason});
+    audit::record(c, actor, "callback.plan", "callback", &next.id, &change).await?;
     Ok(Some(next))
 }
 

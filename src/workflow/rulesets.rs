@@ -314,6 +314,18 @@ pub async fn activate(
         &change,
     )
     .await?;
+    if let Some(previous) = previous {
+        let change = serde_json::json!({"replaced_by": version});
+        audit::record(
+            &mut tx.conn(),
+            actor,
+            "ruleset.retire",
+            "ruleset",
+            &previous.to_string(),
+            &change,
+        )
+        .await?;
+    }
     tx.commit().await?;
     rules.set(set.clone());
     tracing::info!(version, ?previous, by = %actor.name, "rule set activated");

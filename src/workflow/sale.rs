@@ -231,6 +231,12 @@ pub async fn place_order(
         decision: view,
     };
     audit::record(c, actor, "order.create", "order", &placed.order.id, &placed).await?;
+    // Each callback planned with the order is a row of its own, with its own entry.
+    for cb in &placed.callbacks {
+        let change =
+            serde_json::json!({"order_id": placed.order.id, "kind": cb.kind, "reason": cb.reason});
+        audit::record(c, actor, "callback.plan", "callback", &cb.id, &change).await?;
+    }
     tracing::info!(order = %placed.order.id, verdict = placed.decision.outcome.verdict.as_str(), "order placed");
     Ok(placed)
 }

@@ -181,6 +181,10 @@ async fn rotation_reseals_everything_and_resumes(backend: Backend) {
         .await
         .expect("lookup");
     assert_eq!(found.items.len(), 1, "the lookup hash was recomputed");
+    let unexplained = suitability::store::audit::verify_rows(&mut pooled.conn())
+        .await
+        .expect("rows");
+    assert_eq!(unexplained, Vec::new(), "every re-sealed row has its entry");
     drop(pooled);
     // The CLI with the new key: the trail extends the checkpoint taken under the old one.
     let env_url = [

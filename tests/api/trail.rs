@@ -274,3 +274,123 @@ async fn stored_rule_files_cannot_be_edited_or_deleted(backend: Backend) {
 }
 
 both!(stored_rule_files_cannot_be_edited_or_deleted);
+
+/// Every row a flow changes is explained by the trail, and a row edited in the database, or
+/// written without an entry, is reported.
+async fn rows_are_explained_by_the_trail_and_edits_are_reported(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let investor = investor_at(&app, "C3", "1980-01-01", None).await;
+    let p = product(&app, "ROW3", "R3").await;
+    let order = crate::orders::place(
+        &app,
+        &investor,
+        &p,
+        chrono::Duration::hours(25),
+        serde_json::json!([]),
+    )
+    .await;
+    let (status, body) = crate::callbacks::confirm(&app, &order, "tel/row.wav").await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let (status, body) = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/v1/products/{p}"),
+            Some("risk"),
+            Some(&serde_json::json!({"risk_rating": "R4"})),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let complaint = serde_json::json!({"investor_id": investor, "channel": "phone", "category": "service",
+        "content": "x", "received_at": chrono::Utc::now().to_rfc3339()});
+    let (_, c) = app.post("/v1/complaints", "sales", complaint).await;
+    let cid = c["id"].as_str().expect("complaint");
+    let (status, body) = app
+        .post(
+            &format!("/v1/complaints/{cid}/resolve"),
+            "compliance",
+            serde_json::json!({"resolution": "已处理"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let files = crate::rulesets::files_with_annual_review();
+    let (status, up) = app
+        .post(
+            "/v1/rulesets",
+            "risk",
+            serde_json::json!({"files": files, "note": "rows"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{up}");
+    let (status, act) = app
+        .post("/v1/rulesets/2/activate", "risk2", serde_json::json!({}))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{act}");
+    // A second order whose confirmation fails: rescinded, its other callbacks cancelled.
+    let p2 = product(&app, "ROW2", "R3").await;
+    let second = crate::orders::place(
+        &app,
+        &investor,
+        &p2,
+        chrono::Duration::hours(25),
+        serde_json::json!([]),
+    )
+    .await;
+    let cb = second["callbacks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["kind"] == "confirmation"))
+        .and_then(|c| c["id"].as_str())
+        .expect("confirmation")
+        .to_string();
+    let (status, _) = app
+        .post(
+            &format!("/v1/callbacks/{cb}/claim"),
+            "planner",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let (_, detail) = app.get(&format!("/v1/callbacks/{cb}"), "planner").await;
+    let mut answers = serde_json::Map::new();
+    for (i, check) in detail["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .enumerate()
+    {
+        answers.insert(
+            check["code"].as_str().expect("code").to_string(),
+            serde_json::json!(i != 0),
+        );
+    }
+    let body = serde_json::json!({"method": "phone", "reached": true, "answers": answers, "recording_ref": "tel/2.wav"});
+    let (status, out) = app
+        .post(&format!("/v1/callbacks/{cb}/outcome"), "planner", body)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{out}");
+    let unexplained = {
+        let mut pooled = app.db.acquire().await.expect("conn");
+        audit::verify_rows(&mut pooled.conn()).await.expect("rows")
+    };
+    assert_eq!(unexplained, Vec::new(), "after the flow");
+    // Edits behind the service's back.
+    let oid = order["id"].as_str().expect("order");
+    exec(
+        &app,
+        &format!("UPDATE orders SET amount = '1' WHERE id = '{oid}'"),
+    )
+    .await;
+    exec(&app, &format!("UPDATE investors SET sales_owner_id = (SELECT id FROM staff WHERE name = 'sales2') WHERE id = '{investor}'")).await;
+    let (ok, out) = cli(&app.database_url, &["audit", "verify", "--rows"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("row order {oid}: changed since")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("row investor {investor}: changed since")),
+        "{out}"
+    );
+    assert!(out.contains("2 rows are not explained"), "{out}");
+}
+
+both!(rows_are_explained_by_the_trail_and_edits_are_reported);

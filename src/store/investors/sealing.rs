@@ -48,14 +48,14 @@ pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<usize, Store
 
 /// Re-seals the personal data of the investors after `after` (a page of `limit`) under `new`,
 /// and recomputes their lookup hash. A value that opens under `new` already was re-sealed by an
-/// interrupted earlier run and is kept. Returns the last id done, or None when none were left.
+/// interrupted earlier run and is kept. Returns the ids done (none when none were left).
 pub async fn reseal_page(
     c: &mut Conn<'_>,
     old: &Vault,
     new: &Vault,
     after: &str,
     limit: i64,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Vec<String>, StoreError> {
     let sql =
         "SELECT id, id_number, phone, email FROM investors WHERE id > $1 ORDER BY id LIMIT $2";
     let rows: Vec<(String, String, Option<String>, Option<String>)> =
@@ -103,5 +103,5 @@ pub async fn reseal_page(
         .map(|r| r.rows_affected())
         })?;
     }
-    Ok(rows.last().map(|(id, ..)| id.clone()))
+    Ok(rows.into_iter().map(|(id, ..)| id).collect())
 }

@@ -189,7 +189,7 @@ pub async fn record(
                     Some(escalate(c, &cb, EscalationReason::Unreachable, Vec::new(), t).await?);
                 // An impossible confirmation voids the order, with a refund (regulation §3).
                 if let Some(o) = confirmation_of
-                    && rescind(c, o, t).await?
+                    && rescind(c, actor, o, t).await?
                 {
                     order_status = Some(OrderStatus::Rescinded);
                 }
@@ -206,7 +206,7 @@ pub async fn record(
         OutcomeResult::Failed => {
             close(c, id, CallbackStatus::Failed, t).await?;
             if let Some(o) = confirmation_of
-                && rescind(c, o, t).await?
+                && rescind(c, actor, o, t).await?
             {
                 order_status = Some(OrderStatus::Rescinded);
             }
@@ -277,11 +277,14 @@ async fn close(c: &mut Conn<'_>, id: &str, to: CallbackStatus, t: DateTime<Utc>)
 
 /// Voids an order still cooling off and cancels its other open callbacks; false if it had
 /// settled already.
-async fn rescind(c: &mut Conn<'_>, order: &Order, t: DateTime<Utc>) -> Result<bool> {
+async fn rescind(c: &mut Conn<'_>, actor: &Staff, order: &Order, t: DateTime<Utc>) -> Result<bool> {
     if !orders::settle(c, &order.id, OrderStatus::Rescinded, t).await? {
         return Ok(false);
     }
-    callbacks::cancel_open_for_order(c, &order.id, t).await?;
+    for id in callbacks::cancel_open_for_order(c, &order.id, t).await? {
+        let change = serde_json::json!({"order_id": order.id, "why": "order rescinded"});
+        audit::record(c, actor, "callback.cancel", "callback", &id, &change).await?;
+    }
     Ok(true)
 }
 

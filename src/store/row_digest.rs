@@ -1,0 +1,119 @@
+//! Digests of the rows that change in place (orders, investors, callbacks, products, rule
+//! sets). Every audit entry about such a row carries the row's digest as it was after the
+//! change, so a row edited behind the service's back, or written without an entry, shows:
+//! its current digest matches no entry (`suitability audit verify --rows`).
+//!
+//! The digest covers every column in its stored form: SQLite's `quote()` of each column in
+//! table order, PostgreSQL's text of the whole row (sqlx sessions run with UTC and ISO dates,
+//! so the text is the same for the service and the CLI).
+
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
+use sha2::{Digest, Sha256};
+
+use super::{Conn, StoreError};
+use crate::hex::hex;
+use crate::on_conn;
+
+/// (audit entity, table, key column) of every row that changes in place.
+pub const TABLES: &[(&str, &str, &str)] = &[
+    ("investor", "investors", "id"),
+    ("order", "orders", "id"),
+    ("callback", "callbacks", "id"),
+    ("product", "products", "id"),
+    ("ruleset", "rulesets", "version"),
+];
+
+fn table_of(entity: &str) -> Option<(&'static str, &'static str)> {
+    TABLES
+        .iter()
+        .find(|(e, _, _)| *e == entity)
+        .map(|(_, t, k)| (*t, *k))
+}
+
+/// The SQLite expression of a table's row as text (its columns never change at run time).
+async fn sqlite_row_text(c: &mut Conn<'_>, table: &'static str) -> Result<String, StoreError> {
+    static EXPRS: OnceLock<RwLock<HashMap<&'static str, String>>> = OnceLock::new();
+    let cache = EXPRS.get_or_init(Default::default);
+    if let Some(e) = cache.read().ok().and_then(|m| m.get(table).cloned()) {
+        return Ok(e);
+    }
+    let cols: Vec<(String,)> = on_conn!(c, |e| sqlx::query_as(
+        "SELECT name FROM pragma_table_info($1) ORDER BY cid"
+    )
+    .bind(table)
+    .fetch_all(e)
+    .await)?;
+    let expr = cols
+        .iter()
+        .map(|(n,)| format!("quote(t.\"{n}\")"))
+        .collect::<Vec<_>>()
+        .join(" || ',' || ");
+    if let Ok(mut m) = cache.write() {
+        m.insert(table, expr.clone());
+    }
+    Ok(expr)
+}
+
+fn digest(entity: &str, id: &str, row: &str) -> String {
+    hex(&Sha256::digest(
+        format!("{entity}\u{1f}{id}\u{1f}{row}").as_bytes(),
+    ))
+}
+
+/// The digest of `entity` `id` as stored now; None if the entity has no such table or the row
+/// does not exist.
+pub async fn of(c: &mut Conn<'_>, entity: &str, id: &str) -> Result<Option<String>, StoreError> {
+    let Some((table, key)) = table_of(entity) else {
+        return Ok(None);
+    };
+    let row: Option<(String,)> = match c {
+        Conn::Sqlite(_) => {
+            let expr = sqlite_row_text(c, table).await?;
+            let sql = format!("SELECT {expr} FROM {table} t WHERE CAST(t.{key} AS TEXT) = $1");
+            on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(e)
+                .await)?
+        }
+        Conn::Postgres(_) => {
+            let sql = format!("SELECT t::text FROM {table} t WHERE t.{key}::text = $1");
+            on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(e)
+                .await)?
+        }
+    };
+    Ok(row.map(|(r,)| digest(entity, id, &r)))
+}
+
+/// Every row of `entity`'s table with its current digest, in key order.
+pub async fn all(c: &mut Conn<'_>, entity: &str) -> Result<Vec<(String, String)>, StoreError> {
+    let Some((table, key)) = table_of(entity) else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<(String, String)> = match c {
+        Conn::Sqlite(_) => {
+            let expr = sqlite_row_text(c, table).await?;
+            let sql =
+                format!("SELECT CAST(t.{key} AS TEXT), {expr} FROM {table} t ORDER BY t.{key}");
+            on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(e)
+                .await)?
+        }
+        Conn::Postgres(_) => {
+            let sql = format!("SELECT t.{key}::text, t::text FROM {table} t ORDER BY t.{key}");
+            on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(e)
+                .await)?
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(id, row)| {
+            let d = digest(entity, &id, &row);
+            (id, d)
+        })
+        .collect())
+}
