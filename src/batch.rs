@@ -282,10 +282,11 @@ pub async fn impact(
     };
     let mut pages = stream(db.clone(), policy.clone(), at);
     while let Some(page) = pages.recv().await {
-        let page = page?;
-        let (d, a) = (draft.clone(), active.clone());
-        let results = tokio::task::block_in_place(|| {
-            par_map(&page, |h| {
+        let page = Arc::new(page?);
+        let (d, a, p) = (draft.clone(), active.clone(), page.clone());
+        // On blocking threads, never the runtime's: requests keep being served meanwhile.
+        let results = tokio::task::spawn_blocking(move || {
+            par_map(&p, |h| {
                 let before = a.evaluate_cached(&h.facts);
                 let after = d.evaluate_cached(&h.facts);
                 match (before, after) {
@@ -296,7 +297,9 @@ pub async fn impact(
                     (Err(e), _) | (_, Err(e)) => Err(e),
                 }
             })
-        });
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("an evaluation thread was lost: {e}")))?;
         for (h, r) in page.iter().zip(results) {
             report.holdings += 1;
             match r {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::Receiver;
 
-use super::{Result, events};
+use super::{Result, WorkflowError, events};
 use crate::batch::{self, Holding, par_map};
 use crate::config::Policy;
 use crate::domain::state::{DecisionPurpose, JobStatus};
@@ -52,14 +52,19 @@ impl Reevaluation {
         let Some(page) = self.pages.recv().await else {
             return Ok(false);
         };
-        let page = page?;
+        let page = std::sync::Arc::new(page?);
         let Some(last) = page.last() else {
             return Ok(false);
         };
         let from = std::mem::replace(&mut self.after, last.order_id.clone());
-        let set = self.set.clone();
+        let (set, p) = (self.set.clone(), page.clone());
+        // On blocking threads, never the runtime's: requests keep being served meanwhile.
         let outcomes =
-            tokio::task::block_in_place(|| par_map(&page, |h| set.evaluate_cached(&h.facts)));
+            tokio::task::spawn_blocking(move || par_map(&p, |h| set.evaluate_cached(&h.facts)))
+                .await
+                .map_err(|e| {
+                    WorkflowError::Internal(format!("an evaluation thread was lost: {e}"))
+                })?;
         let mut tx = db.begin().await?;
         let existing: HashSet<(String, String)> =
             holdings::special_reasons(&mut tx.conn(), &from, &self.after)
