@@ -94,11 +94,23 @@ impl Application {
         };
         {
             let mut tx = db.begin().await?;
-            let n = investors::seal_legacy(&mut tx.conn(), &vault).await?;
+            let sealed = investors::seal_legacy(&mut tx.conn(), &vault).await?;
+            for id in &sealed {
+                let change = serde_json::json!({"sealed": ["id_number", "phone", "email"]});
+                crate::store::audit::append(
+                    &mut tx.conn(),
+                    &crate::store::audit::Actor::system(),
+                    "investor.seal",
+                    "investor",
+                    id,
+                    &change,
+                )
+                .await?;
+            }
             tx.commit().await?;
-            if n > 0 {
+            if !sealed.is_empty() {
                 tracing::info!(
-                    investors = n,
+                    investors = sealed.len(),
                     "sealed personal data stored before encryption"
                 );
             }

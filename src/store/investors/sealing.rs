@@ -5,8 +5,8 @@ use crate::on_conn;
 use crate::store::{Conn, StoreError};
 use crate::vault::Vault;
 
-/// Seals the personal data of rows written before encryption existed; returns how many.
-pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<usize, StoreError> {
+/// Seals the personal data of rows written before encryption existed; returns their ids.
+pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<Vec<String>, StoreError> {
     let sql = "SELECT id, id_number, phone, email FROM investors WHERE id_number_hash IS NULL";
     let rows: Vec<(String, String, Option<String>, Option<String>)> =
         on_conn!(c, |e| sqlx::query_as(sql).fetch_all(e).await)?;
@@ -43,7 +43,7 @@ pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<usize, Store
         .map(|r| r.rows_affected())
         })?;
     }
-    Ok(rows.len())
+    Ok(rows.into_iter().map(|(id, ..)| id).collect())
 }
 
 /// Re-seals the personal data of the investors after `after` (a page of `limit`) under `new`,
