@@ -23,6 +23,8 @@ pub enum StartError {
     Rules(Vec<RuleError>),
     #[error("{0}")]
     Key(#[from] crate::keys::KeyError),
+    #[error("policy: {0}")]
+    Policy(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -55,6 +57,7 @@ pub struct Application {
 impl Application {
     /// Loads and checks every file, connects and migrates the database, and binds the port.
     pub async fn build(config: Config) -> Result<Self, StartError> {
+        config.policy.check().map_err(StartError::Policy)?;
         let questionnaires = load_dir(&config.questionnaires_dir)?;
         // The shipped folder must compile even when the store already has versions: a broken
         // folder is a broken deployment.

@@ -67,6 +67,28 @@ pub struct CallbackPolicy {
     pub max_attempts: i64,
 }
 
+/// The longest a questionnaire result may stay valid: 3 years (募集行为管理办法).
+pub const MAX_ASSESSMENT_VALIDITY_MONTHS: u32 = 36;
+
+impl Policy {
+    /// What no configuration may set: a validity beyond the regulatory 36 months, or none.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=MAX_ASSESSMENT_VALIDITY_MONTHS).contains(&self.assessment_validity_months) {
+            return Err(format!(
+                "SUITABILITY_ASSESSMENT_VALIDITY_MONTHS is {}: it must be 1 to {MAX_ASSESSMENT_VALIDITY_MONTHS} (an assessment is valid at most 3 years)",
+                self.assessment_validity_months
+            ));
+        }
+        if self.callbacks.cooling_off_hours < MIN_COOLING_OFF_HOURS {
+            return Err(format!(
+                "the cooling-off period is {} hours: it must be at least {MIN_COOLING_OFF_HOURS}",
+                self.callbacks.cooling_off_hours
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The regulatory minimum of the cooling-off period.
 pub const MIN_COOLING_OFF_HOURS: u32 = 24;
 

@@ -184,3 +184,34 @@ async fn an_invalid_questionnaire_stops_the_start_naming_the_file() {
         "{text}"
     );
 }
+
+/// A validity beyond the regulation's 36 months (or a cooling-off under 24 hours) refuses to
+/// start, through the binary as well.
+#[tokio::test]
+async fn a_validity_over_36_months_refuses_to_start() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+    let mut config = crate::common::test_config(&url);
+    config.policy.assessment_validity_months = 120;
+    let err = suitability::app::Application::build(config)
+        .await
+        .err()
+        .expect("start refused");
+    assert!(err.to_string().contains("at most 3 years"), "{err}");
+    let mut config = crate::common::test_config(&url);
+    config.policy.callbacks.cooling_off_hours = 12;
+    let err = suitability::app::Application::build(config)
+        .await
+        .err()
+        .expect("start refused");
+    assert!(err.to_string().contains("at least 24"), "{err}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_suitability"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DATABASE_URL", &url)
+        .env("SUITABILITY_ASSESSMENT_VALIDITY_MONTHS", "120")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at most 3 years"));
+}
