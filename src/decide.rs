@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Policy, business_offset};
-use crate::domain::investor::{InvestorKind, InvestorType, Wealth, age_on, is_qualified};
+use crate::domain::investor::{InvestorKind, InvestorType, Wealth, age_on, is_minor, is_qualified};
 use crate::domain::{Money, RiskLevel, RiskRating};
 use crate::questionnaire::score::LOWEST_CATEGORY;
 use crate::rules::decision::Outcome;
@@ -97,6 +97,7 @@ pub fn facts_of(
         (InvestorKind::Individual, Some(b)) => age_on(b, today),
         _ => -1,
     };
+    let full_capacity = row.civil_capacity.as_deref().is_none_or(|c| c == "full");
     Ok(Facts {
         investor: InvestorFacts {
             kind: kind.as_str().into(),
@@ -106,11 +107,14 @@ pub fn facts_of(
                 .map(|l| l.name())
                 .unwrap_or("")
                 .into(),
-            lowest_category: lowest,
+            // Without full capacity an investor is of the lowest category whatever the score.
+            lowest_category: lowest || !full_capacity,
             assessment_valid: valid,
             assessment_age_days: age_days,
             age,
-            qualified: is_qualified(kind, investor_type, &wealth, &policy.qualification),
+            qualified: is_qualified(kind, investor_type, &wealth, &policy.qualification)
+                && !is_minor(kind, age),
+            full_civil_capacity: full_capacity,
             open_complaints: row.open_complaints,
             complaints_90d: row.complaints_90d,
         },

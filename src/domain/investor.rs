@@ -46,6 +46,25 @@ macro_rules! str_enum {
     };
 }
 
+/// 民事行为能力: only a person with full capacity decides alone on a risky investment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CivilCapacity {
+    Full,
+    Limited,
+    None,
+}
+
+str_enum!(CivilCapacity { Full => "full", Limited => "limited", None => "none" });
+
+/// Under this age an individual is a minor: never a qualified investor.
+pub const ADULT_AGE: i64 = 18;
+
+/// Whether an individual of `age` (whole years, -1 unknown) is a minor.
+pub fn is_minor(kind: InvestorKind, age: i64) -> bool {
+    kind == InvestorKind::Individual && (0..ADULT_AGE).contains(&age)
+}
+
 str_enum!(InvestorKind { Individual => "individual", Institution => "institution" });
 str_enum!(InvestorType { Ordinary => "ordinary", Professional => "professional" });
 

@@ -28,6 +28,8 @@ pub struct InvestorFacts {
     /// Whole years, -1 when unknown or an institution.
     pub age: INT,
     pub qualified: bool,
+    /// 完全民事行为能力: false for a limited or no capacity (who is then of the lowest category).
+    pub full_civil_capacity: bool,
     pub open_complaints: INT,
     pub complaints_90d: INT,
 }
@@ -115,6 +117,7 @@ impl Default for InvestorFacts {
             assessment_age_days: 100,
             age: 40,
             qualified: true,
+            full_civil_capacity: true,
             open_complaints: 0,
             complaints_90d: 0,
         }
@@ -186,6 +189,7 @@ pub fn register(engine: &mut Engine) {
         assessment_age_days,
         age,
         qualified,
+        full_civil_capacity,
         open_complaints,
         complaints_90d,
     );

@@ -15,6 +15,8 @@ pub struct InvestorSources {
     pub kind: String,
     pub investor_type: String,
     pub birth_date: Option<NaiveDate>,
+    /// "full", "limited", "none"; null (rows from before) is full.
+    pub civil_capacity: Option<String>,
     pub financial_assets: Option<String>,
     pub avg_income_3y: Option<String>,
     pub net_assets: Option<String>,
@@ -65,7 +67,7 @@ pub struct HoldingRow {
 /// the start of the recent-complaint window.
 macro_rules! investor_columns {
     () => {
-        "i.id AS investor_id, i.kind, i.investor_type, i.birth_date, i.financial_assets, \
+        "i.id AS investor_id, i.kind, i.investor_type, i.birth_date, i.civil_capacity, i.financial_assets, \
          i.avg_income_3y, i.net_assets, a.level, a.flags, a.assessed_at, a.valid_until, \
          (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.status = 'open') AS open_complaints, \
          (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= $3) AS complaints_90d"

@@ -7,7 +7,10 @@ use chrono::{DateTime, Months, Utc};
 use serde::Serialize;
 
 use super::{Ctx, Result, WorkflowError, audit, events, scope};
+use crate::domain::RiskLevel;
 use crate::domain::Role;
+use crate::domain::investor::CivilCapacity;
+use crate::questionnaire::score::LOWEST_CATEGORY;
 use crate::questionnaire::score::{AnswerPoints, Choice, score};
 use crate::store::assessments::{self, Assessment, answers_as_lists};
 use crate::store::staff::Staff;
@@ -15,6 +18,9 @@ use crate::store::{Conn, investors, new_id, now, truncate_micros};
 
 /// How far in the future a supplied `assessed_at` may lie (clock skew between systems).
 pub const FUTURE_TOLERANCE_SECS: i64 = 60;
+/// The flag of an assessment of an investor without full civil capacity.
+pub const LIMITED_CAPACITY: &str = "limited_civil_capacity";
+
 /// Roles that may back-date an assessment (`assessed_at`, importing paper records).
 pub const MAY_BACKDATE_ASSESSMENTS: &[Role] = &[Role::Risk, Role::Admin];
 
@@ -114,7 +120,16 @@ pub async fn assess(
             ),
         ));
     }
-    let scored = score(&questionnaire, &sub.answers).map_err(WorkflowError::Invalid)?;
+    let mut scored = score(&questionnaire, &sub.answers).map_err(WorkflowError::Invalid)?;
+    // Without full civil capacity the investor is of the lowest category whatever they answered.
+    if investor.civil_capacity != CivilCapacity::Full {
+        scored.level = RiskLevel::ALL[0];
+        for flag in [LOWEST_CATEGORY, LIMITED_CAPACITY] {
+            if !scored.flags.iter().any(|f| f == flag) {
+                scored.flags.push(flag.to_string());
+            }
+        }
+    }
     let months = Months::new(ctx.policy.assessment_validity_months);
     let valid_until = assessed_at
         .checked_add_months(months)

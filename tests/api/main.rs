@@ -7,6 +7,7 @@ mod access;
 mod assessments;
 mod audit;
 mod callbacks;
+mod capacity;
 mod cli;
 mod complaints;
 mod hostile;

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{Conn, StoreError};
 use crate::domain::Money;
 use crate::domain::identity::IdType;
-use crate::domain::investor::{InvestorKind, InvestorType, Wealth};
+use crate::domain::investor::{CivilCapacity, InvestorKind, InvestorType, Wealth};
 use crate::on_conn;
 use crate::vault::Vault;
 
@@ -22,6 +22,7 @@ pub struct Investor {
     pub id_type: IdType,
     pub id_number: String,
     pub birth_date: Option<NaiveDate>,
+    pub civil_capacity: CivilCapacity,
     pub phone: Option<String>,
     pub email: Option<String>,
     pub wealth: Wealth,
@@ -36,6 +37,7 @@ struct Row {
     investor_type: String,
     name: String,
     id_type: Option<String>,
+    civil_capacity: Option<String>,
     id_number: String,
     birth_date: Option<NaiveDate>,
     phone: Option<String>,
@@ -50,7 +52,7 @@ struct Row {
 macro_rules! columns {
     () => {
         "id, kind, investor_type, name, id_number, birth_date, phone, email, \
-         financial_assets, avg_income_3y, net_assets, sales_owner_id, created_at, id_type"
+         financial_assets, avg_income_3y, net_assets, sales_owner_id, created_at, id_type, civil_capacity"
     };
 }
 
@@ -97,6 +99,10 @@ impl TryFrom<Row> for Investor {
         let kind: InvestorKind = r.kind.parse().map_err(StoreError::Corrupt)?;
         Ok(Investor {
             kind,
+            civil_capacity: match r.civil_capacity {
+                Some(c) => c.parse().map_err(StoreError::Corrupt)?,
+                None => CivilCapacity::Full,
+            },
             id_type: match r.id_type {
                 Some(t) => t.parse().map_err(StoreError::Corrupt)?,
                 None => IdType::default_for(kind),
@@ -142,7 +148,7 @@ pub async fn insert(c: &mut Conn<'_>, vault: &Vault, inv: &Investor) -> Result<(
     let sql = concat!(
         "INSERT INTO investors (",
         columns!(),
-        ", id_number_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        ", id_number_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     );
     let text = |m: Option<Money>| m.map(|m| m.to_string());
     on_conn!(c, |e| sqlx::query(sql)
@@ -160,6 +166,7 @@ pub async fn insert(c: &mut Conn<'_>, vault: &Vault, inv: &Investor) -> Result<(
         .bind(&inv.sales_owner_id)
         .bind(inv.created_at)
         .bind(inv.id_type.as_str())
+        .bind(inv.civil_capacity.as_str())
         .bind(vault.blind(&inv.id_number))
         .execute(e)
         .await

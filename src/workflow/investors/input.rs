@@ -7,7 +7,7 @@ use validator::Validate;
 use super::MAX_NAME;
 use crate::config::business_today;
 use crate::domain::identity::{self, IdType};
-use crate::domain::investor::{InvestorKind, InvestorType, Wealth};
+use crate::domain::investor::{CivilCapacity, InvestorKind, InvestorType, Wealth};
 use crate::domain::money::RawAmount;
 use crate::domain::problem::validation_problems;
 use crate::domain::{FieldProblem, text};
@@ -42,6 +42,9 @@ pub struct NewInvestor {
     pub avg_income_3y: Option<RawAmount>,
     /// Institutions only.
     pub net_assets: Option<RawAmount>,
+    /// Individuals: "full" (default), "limited" or "none" (民事行为能力). Without full capacity
+    /// the investor is of the lowest category whatever the questionnaire says.
+    pub civil_capacity: Option<String>,
 }
 
 impl NewInvestor {
@@ -135,6 +138,20 @@ impl NewInvestor {
                 .map_err(|e| problems.push(FieldProblem::new("id_number", e)))
                 .ok()
         });
+        let civil_capacity = match (&self.civil_capacity, kind) {
+            (None, _) => Some(CivilCapacity::Full),
+            (Some(_), Some(InvestorKind::Institution)) => {
+                problems.push(FieldProblem::new(
+                    "civil_capacity",
+                    "applies to individuals only",
+                ));
+                None
+            }
+            (Some(c), _) => c
+                .parse::<CivilCapacity>()
+                .map_err(|e| problems.push(FieldProblem::new("civil_capacity", e)))
+                .ok(),
+        };
         let mut amount = |field: &str, raw: &Option<RawAmount>| {
             raw.as_ref().and_then(|r| {
                 r.parse()
@@ -153,23 +170,36 @@ impl NewInvestor {
                 "applies to institutions only",
             ));
         }
-        match (kind, investor_type, id_type, id_number, problems.is_empty()) {
-            (Some(kind), Some(investor_type), Some(id_type), Some(id_number), true) => {
-                Ok(Investor {
-                    id: new_id(),
-                    kind,
-                    investor_type,
-                    name: name.to_string(),
-                    id_type,
-                    id_number,
-                    birth_date,
-                    phone: self.phone,
-                    email: self.email,
-                    wealth,
-                    sales_owner_id: sales_owner_id.to_string(),
-                    created_at: now(),
-                })
-            }
+        match (
+            kind,
+            investor_type,
+            id_type,
+            id_number,
+            civil_capacity,
+            problems.is_empty(),
+        ) {
+            (
+                Some(kind),
+                Some(investor_type),
+                Some(id_type),
+                Some(id_number),
+                Some(civil_capacity),
+                true,
+            ) => Ok(Investor {
+                civil_capacity,
+                id: new_id(),
+                kind,
+                investor_type,
+                name: name.to_string(),
+                id_type,
+                id_number,
+                birth_date,
+                phone: self.phone,
+                email: self.email,
+                wealth,
+                sales_owner_id: sales_owner_id.to_string(),
+                created_at: now(),
+            }),
             _ => Err(WorkflowError::Invalid(problems)),
         }
     }

@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use crate::config::{Policy, business_today};
 use crate::domain::identity::IdType;
-use crate::domain::investor::{InvestorKind, InvestorType, age_on, is_qualified};
+use crate::domain::investor::{
+    CivilCapacity, InvestorKind, InvestorType, age_on, is_minor, is_qualified,
+};
 use crate::domain::mask;
 use crate::store::assessments::Assessment;
 use crate::store::investors::Investor;
@@ -42,6 +44,8 @@ pub struct InvestorResponse {
     pub financial_assets: Option<String>,
     pub avg_income_3y: Option<String>,
     pub net_assets: Option<String>,
+    pub civil_capacity: CivilCapacity,
+    /// A qualified investor (合格投资者): by the thresholds, never a minor.
     pub qualified: bool,
     /// Whole years (China Standard Time); null for institutions.
     pub age: Option<i64>,
@@ -85,6 +89,7 @@ pub fn investor_response(
         &policy.qualification,
     );
     let age = inv.birth_date.map(|b| age_on(b, business_today()));
+    let qualified = qualified && !is_minor(inv.kind, age.unwrap_or(-1));
     let text = |m: Option<crate::domain::Money>| m.map(|m| m.to_string());
     InvestorResponse {
         qualified,
@@ -97,6 +102,7 @@ pub fn investor_response(
         kind: inv.kind,
         investor_type: inv.investor_type,
         name: inv.name,
+        civil_capacity: inv.civil_capacity,
         id_type: inv.id_type,
         id_number: if reveal {
             inv.id_number
