@@ -27,6 +27,8 @@ pub struct Holding {
     pub product_id: String,
     pub cooling_off_ends_at: DateTime<Utc>,
     pub facts: Facts,
+    /// The assessment the facts come from.
+    pub assessment_id: Option<String>,
 }
 
 impl Holding {
@@ -83,6 +85,7 @@ pub fn holding(
         product_id: row.product_id,
         cooling_off_ends_at: row.cooling_off_ends_at,
         facts,
+        assessment_id: row.investor.assessment_id,
     })
 }
 

@@ -133,6 +133,9 @@ pub struct DecisionInvestor {
     pub level: Option<String>,
     pub investor_type: String,
     pub qualified: bool,
+    /// The assessment the decision rests on: for an order, the latest taken before it was signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -166,6 +169,7 @@ impl DecisionView {
                     .then(|| facts.investor.level_name.to_string()),
                 investor_type: facts.investor.investor_type.to_string(),
                 qualified: facts.investor.qualified,
+                assessment_id: None,
             },
             product: DecisionProduct {
                 id: product_id.map(str::to_string),

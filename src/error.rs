@@ -100,6 +100,7 @@ impl ApiError {
                 WorkflowError::Conflict { .. } => StatusCode::CONFLICT,
                 WorkflowError::Invalid(_)
                 | WorkflowError::SuitabilityRejected(_)
+                | WorkflowError::AssessedAfterSigning(_)
                 | WorkflowError::RequirementsMissing { .. }
                 | WorkflowError::RulesInvalid(_)
                 | WorkflowError::RuleTestsFailed(_)
@@ -135,6 +136,7 @@ impl ApiError {
                     code
                 }
                 WorkflowError::SuitabilityRejected(_) => "suitability_rejected",
+                WorkflowError::AssessedAfterSigning(_) => "assessed_after_signing",
                 WorkflowError::RequirementsMissing { .. } => "requirements_missing",
                 WorkflowError::RulesInvalid(_) => "rules_invalid",
                 WorkflowError::RuleTestsFailed(_) => "rule_tests_failed",
@@ -180,6 +182,13 @@ impl ApiError {
         match e {
             WorkflowError::Invalid(d) => (d, None),
             WorkflowError::SuitabilityRejected(d) => (Vec::new(), Some(json!({ "decision": d }))),
+            WorkflowError::AssessedAfterSigning(d) => (
+                vec![FieldProblem::new(
+                    "signed_at",
+                    "is before the investor's first assessment",
+                )],
+                Some(json!({ "decision": d })),
+            ),
             WorkflowError::RequirementsMissing { decision, missing } => (
                 missing
                     .iter()

@@ -22,11 +22,13 @@ pub struct StoredDecision {
     pub outcome: Outcome,
     pub created_by: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The assessment the decision rests on (None without one, and for decisions from before).
+    pub assessment_id: Option<String>,
 }
 
 macro_rules! columns {
     () => {
-        "id, investor_id, product_id, purpose, ruleset_version, facts, outcome, created_by, created_at"
+        "id, investor_id, product_id, purpose, ruleset_version, facts, outcome, created_by, created_at, assessment_id"
     };
 }
 
@@ -34,7 +36,7 @@ pub async fn insert(c: &mut Conn<'_>, d: &StoredDecision) -> Result<(), StoreErr
     let sql = concat!(
         "INSERT INTO decisions (",
         columns!(),
-        ", verdict) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ", verdict) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     );
     on_conn!(c, |e| sqlx::query(sql)
         .bind(&d.id)
@@ -46,6 +48,7 @@ pub async fn insert(c: &mut Conn<'_>, d: &StoredDecision) -> Result<(), StoreErr
         .bind(Json(&d.outcome))
         .bind(&d.created_by)
         .bind(d.created_at)
+        .bind(&d.assessment_id)
         .bind(d.outcome.verdict.as_str())
         .execute(e)
         .await

@@ -20,6 +20,8 @@ pub struct InvestorSources {
     pub financial_assets: Option<String>,
     pub avg_income_3y: Option<String>,
     pub net_assets: Option<String>,
+    /// The assessment the facts come from (None without one).
+    pub assessment_id: Option<String>,
     pub level: Option<i64>,
     pub flags: Option<Json<Vec<String>>>,
     pub assessed_at: Option<DateTime<Utc>>,
@@ -68,7 +70,7 @@ pub struct HoldingRow {
 macro_rules! investor_columns {
     () => {
         "i.id AS investor_id, i.kind, i.investor_type, i.birth_date, i.civil_capacity, i.financial_assets, \
-         i.avg_income_3y, i.net_assets, a.level, a.flags, a.assessed_at, a.valid_until, \
+         i.avg_income_3y, i.net_assets, a.id AS assessment_id, a.level, a.flags, a.assessed_at, a.valid_until, \
          (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.status = 'open') AS open_complaints, \
          (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= $3) AS complaints_90d"
     };
@@ -99,23 +101,32 @@ macro_rules! latest_assessment {
     };
 }
 
+/// The latest assessment taken at or before `$4`: what a sale signed then was decided on.
+macro_rules! assessment_as_of {
+    () => {
+        " LEFT JOIN assessments a ON a.id = (SELECT a2.id FROM assessments a2 WHERE a2.investor_id = i.id \
+           AND a2.assessed_at <= $4 ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1)"
+    };
+}
+
 /// The same on PostgreSQL as a lateral join, which its planner runs once per row (the join
 /// through a scalar subquery it runs twice: once for the memoise key, once for the match). SQLite
 /// has no LATERAL; its planner runs the subquery once already.
 macro_rules! latest_assessment_lateral {
     () => {
-        " LEFT JOIN LATERAL (SELECT a2.level, a2.flags, a2.assessed_at, a2.valid_until FROM assessments a2 \
+        " LEFT JOIN LATERAL (SELECT a2.id, a2.level, a2.flags, a2.assessed_at, a2.valid_until FROM assessments a2 \
            WHERE a2.investor_id = i.id ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1) a ON TRUE"
     };
 }
 
-/// The facts' sources for a prospective sale, in one round trip; None if the investor or the
-/// product does not exist.
+/// The facts' sources for a sale as of `as_of` (the assessment is the latest taken by then), in
+/// one round trip; None if the investor or the product does not exist.
 pub async fn sale_facts(
     c: &mut Conn<'_>,
     investor_id: &str,
     product_id: &str,
     complaints_since: DateTime<Utc>,
+    as_of: DateTime<Utc>,
 ) -> Result<Option<FactRow>, StoreError> {
     let sql = concat!(
         "SELECT ",
@@ -125,13 +136,14 @@ pub async fn sale_facts(
         ", ",
         holds_product!("p.id"),
         " AS holds_product FROM investors i JOIN products p ON p.id = $2",
-        latest_assessment!(),
+        assessment_as_of!(),
         " WHERE i.id = $1"
     );
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(investor_id)
         .bind(product_id)
         .bind(complaints_since)
+        .bind(as_of)
         .fetch_optional(e)
         .await)?)
 }

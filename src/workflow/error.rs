@@ -24,6 +24,10 @@ pub enum WorkflowError {
     /// The rules reject this sale.
     #[error("the rules reject this sale: {}", reason_codes(.0))]
     SuitabilityRejected(Box<DecisionView>),
+    /// The order was signed before the investor's first assessment: no sale may rest on an
+    /// assessment taken after it.
+    #[error("the order was signed before the investor was assessed")]
+    AssessedAfterSigning(Box<DecisionView>),
     /// The decision asks for requirements the order did not acknowledge.
     #[error("requirements not acknowledged: {}", .missing.join(", "))]
     RequirementsMissing {

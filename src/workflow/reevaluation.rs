@@ -89,6 +89,7 @@ impl Reevaluation {
                 outcome: (*outcome).clone(),
                 created_by: None,
                 created_at: self.at,
+                assessment_id: h.assessment_id.clone(),
             };
             decisions::insert(&mut tx.conn(), &decision).await?;
             let catalogue = self.set.catalogue();

@@ -18,7 +18,9 @@ use crate::rules::pool::Pool;
 use crate::store::decisions::{self, StoredDecision};
 use crate::store::orders::{self, Order};
 use crate::store::staff::Staff;
-use crate::store::{Conn, callbacks, holdings, investors, new_id, now, products, truncate_micros};
+use crate::store::{
+    Conn, assessments, callbacks, holdings, investors, new_id, now, products, truncate_micros,
+};
 
 /// How far in the future a signing or payment time may lie (clock skew between systems).
 pub const FUTURE_TOLERANCE_SECS: i64 = 60;
@@ -35,17 +37,20 @@ pub fn parse_amount(raw: &RawAmount) -> Result<Money> {
     Ok(amount)
 }
 
-/// Loads what the rules need for this sale (one query) and evaluates the active rule set.
+/// Loads what the rules need for this sale (one query) and evaluates the active rule set, as of
+/// `as_of`: the assessment is the latest taken by then, and its validity and the investor's age
+/// are those of that moment (complaints are counted as of now).
 pub async fn decide(
     c: &mut Conn<'_>,
     ctx: &Ctx<'_>,
     investor_id: &str,
     product_id: &str,
     amount: Money,
+    as_of: DateTime<Utc>,
 ) -> Result<DecisionView> {
     let t = now();
     let since = t - Duration::days(RECENT_COMPLAINT_DAYS);
-    let Some(row) = holdings::sale_facts(c, investor_id, product_id, since).await? else {
+    let Some(row) = holdings::sale_facts(c, investor_id, product_id, since, as_of).await? else {
         let what = if investors::exists(c, investor_id).await? {
             "product"
         } else {
@@ -53,15 +58,12 @@ pub async fn decide(
         };
         return Err(WorkflowError::NotFound(what));
     };
-    let facts = facts_of_row(&row, amount, ctx.policy, t)?;
+    let facts = facts_of_row(&row, amount, ctx.policy, as_of.min(t))?;
     let (facts, outcome) = Pool::global().evaluate(ctx.rules.clone(), facts).await?;
     let outcome = outcome.map_err(WorkflowError::RuleFailed)?;
-    Ok(DecisionView::new(
-        Some(investor_id),
-        Some(product_id),
-        facts,
-        outcome,
-    ))
+    let mut view = DecisionView::new(Some(investor_id), Some(product_id), facts, outcome);
+    view.investor.assessment_id = row.investor.assessment_id;
+    Ok(view)
 }
 
 /// The decision for a prospective sale, for an actor who may see the investor.
@@ -74,7 +76,7 @@ pub async fn check(
     amount: Money,
 ) -> Result<DecisionView> {
     scope::investor(c, actor, investor_id).await?;
-    decide(c, ctx, investor_id, product_id, amount).await
+    decide(c, ctx, investor_id, product_id, amount, now()).await
 }
 
 /// An order as sales submit it, once the contract is signed and paid.
@@ -164,7 +166,23 @@ pub async fn place_order(
     let t = now();
     let acks = check_new_order(&new, t, ctx.policy)?;
     scope::investor(c, actor, &new.investor_id).await?;
-    let view = decide(c, ctx, &new.investor_id, &new.product_id, new.amount).await?;
+    // Decided as of signing: on the assessment the investor had then, not one taken since.
+    let view = decide(
+        c,
+        ctx,
+        &new.investor_id,
+        &new.product_id,
+        new.amount,
+        new.signed_at,
+    )
+    .await?;
+    if view.investor.assessment_id.is_none()
+        && assessments::latest_for(c, &new.investor_id)
+            .await?
+            .is_some()
+    {
+        return Err(WorkflowError::AssessedAfterSigning(Box::new(view)));
+    }
     if view.outcome.verdict == Verdict::Reject {
         return Err(WorkflowError::SuitabilityRejected(Box::new(view)));
     }
@@ -191,6 +209,7 @@ pub async fn place_order(
         outcome: view.outcome.clone(),
         created_by: Some(actor.id.clone()),
         created_at: t,
+        assessment_id: view.investor.assessment_id.clone(),
     };
     decisions::insert(c, &decision).await?;
     let signed_at = truncate_micros(new.signed_at);
@@ -269,7 +288,15 @@ pub async fn reevaluate_holding(
     purpose: DecisionPurpose,
     actor: Option<&Staff>,
 ) -> Result<StoredDecision> {
-    let view = decide(c, ctx, &order.investor_id, &order.product_id, order.amount).await?;
+    let view = decide(
+        c,
+        ctx,
+        &order.investor_id,
+        &order.product_id,
+        order.amount,
+        now(),
+    )
+    .await?;
     let stored = StoredDecision {
         id: new_id(),
         investor_id: order.investor_id.clone(),
@@ -280,6 +307,7 @@ pub async fn reevaluate_holding(
         outcome: view.outcome,
         created_by: actor.map(|a| a.id.clone()),
         created_at: now(),
+        assessment_id: view.investor.assessment_id,
     };
     decisions::insert(c, &stored).await?;
     Ok(stored)

@@ -275,7 +275,9 @@ async fn claims_respect_holders_and_separation_of_duties(app: TestApp) {
     let a = as_dual(format!("/v1/investors/{id}/assessments"), json!({"questionnaire_id": "individual", "answers": crate::assessments::answers_scoring(&qs, 45)})).await.expect("sent");
     assert_eq!(a.status(), StatusCode::CREATED);
     let r3 = product(&app, "R3SOD", "R3").await;
-    let t = crate::orders::ago(Duration::hours(25));
+    // Signed now: the dual-role member assessed the investor just now (an order cannot rest on
+    // an assessment taken after it was signed).
+    let t = crate::orders::ago(Duration::zero());
     let o: Value = as_dual(
         "/v1/orders".into(),
         crate::orders::order_body(id, &r3, &t, &t, json!([])),

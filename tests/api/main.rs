@@ -24,6 +24,7 @@ mod roles;
 mod rules;
 mod rulesets;
 mod sandbox;
+mod signing;
 mod snapshots;
 mod suitability;
 mod tokens;

@@ -38,13 +38,12 @@ pub async fn investor_at(
     };
     let mut body =
         json!({"questionnaire_id": "individual", "answers": answers_scoring(&qs, score)});
-    let who = match assessed_at {
-        Some(t) => {
-            body["assessed_at"] = json!(t);
-            "risk"
-        }
-        None => "sales",
-    };
+    // Orders are decided on the assessment the investor had when they signed, and tests sign
+    // orders up to 400 days back: by default the assessment is a paper record from two years ago
+    // (still valid: 36 months), imported by risk.
+    let two_years_ago = (chrono::Utc::now() - chrono::Duration::days(730)).to_rfc3339();
+    body["assessed_at"] = json!(assessed_at.unwrap_or(&two_years_ago));
+    let who = "risk";
     let (status, a) = app
         .post(&format!("/v1/investors/{investor}/assessments"), who, body)
         .await;
