@@ -8,9 +8,9 @@ use chrono::{DateTime, Duration, Months, Utc};
 
 use crate::config::CallbackPolicy;
 use crate::domain::state::{CallbackKind, CallbackStatus};
-use crate::rules::Frequency;
 use crate::rules::catalogue::Catalogue;
 use crate::rules::decision::{Outcome, SpecialCallback};
+use crate::rules::{Frequency, Verdict};
 use crate::store::callbacks::{Callback, CheckRef};
 use crate::store::new_id;
 use crate::store::orders::Order;
@@ -18,6 +18,18 @@ use crate::store::orders::Order;
 /// The reason of a confirmation callback, and the catalogue group of periodic checks.
 pub const CONFIRMATION: &str = "confirmation";
 pub const PERIODIC: &str = "periodic";
+/// The catalogue group of a held mismatch's periodic checks (rule sets without it use `PERIODIC`).
+pub const PERIODIC_MISMATCH: &str = "periodic_mismatch";
+
+/// The periodic checks for a holding decided `verdict`: a mismatch is never asked whether the
+/// product matches their tolerance (the honest answer is no, and the sale was allowed).
+pub fn periodic_group(catalogue: &Catalogue, verdict: Verdict) -> &'static str {
+    if verdict == Verdict::Mismatch && catalogue.group(PERIODIC_MISMATCH).is_some() {
+        PERIODIC_MISMATCH
+    } else {
+        PERIODIC
+    }
+}
 
 /// The holding a callback is about: an order, or a holding streamed by batch work.
 #[derive(Debug, Clone, Copy)]
@@ -144,6 +156,7 @@ pub fn for_new_order(
         out.push(periodic(
             order,
             frequency,
+            periodic_group(catalogue, outcome.verdict),
             start,
             catalogue,
             Some(decision_id),
@@ -176,10 +189,12 @@ pub fn special(
     )
 }
 
-/// The periodic callback one period after `from`.
+/// The periodic callback one period after `from`, asking the checks of `group`.
+#[allow(clippy::too_many_arguments)]
 pub fn periodic(
     order: &Order,
     frequency: Frequency,
+    group: &str,
     from: DateTime<Utc>,
     catalogue: &Catalogue,
     decision_id: Option<&str>,
@@ -193,7 +208,7 @@ pub fn periodic(
         CallbackKind::Periodic,
         frequency.as_str(),
         (due_from, due_by),
-        group_checks(catalogue, PERIODIC),
+        group_checks(catalogue, group),
         decision_id,
         now,
     )

@@ -111,6 +111,7 @@ pub async fn next_periodic(
     let next = planner::periodic(
         order,
         frequency,
+        planner::periodic_group(ctx.rules.catalogue(), decision.outcome.verdict),
         t,
         ctx.rules.catalogue(),
         Some(&decision.id),

@@ -14,6 +14,7 @@ mod hostile;
 mod input;
 mod investors;
 mod keys;
+mod mismatch;
 mod orders;
 mod ownership;
 mod privacy;
