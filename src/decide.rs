@@ -153,6 +153,10 @@ pub struct DecisionView {
     #[serde(flatten)]
     pub outcome: Outcome,
     pub facts: Facts,
+    /// The decision in one paragraph of plain Chinese: level and rating, verdict and why, what
+    /// must happen before the sale, the callbacks that follow.
+    #[serde(default)]
+    pub explanation: String,
 }
 
 impl DecisionView {
@@ -175,6 +179,7 @@ impl DecisionView {
                 id: product_id.map(str::to_string),
                 risk_rating: facts.product.rating_name.to_string(),
             },
+            explanation: crate::explain::explanation(&facts, &outcome),
             outcome,
             facts,
         }

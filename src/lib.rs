@@ -11,6 +11,7 @@ pub mod config;
 pub mod decide;
 pub mod domain;
 pub mod error;
+pub mod explain;
 pub mod hex;
 pub mod http;
 pub mod keys;

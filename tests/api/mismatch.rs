@@ -73,3 +73,31 @@ async fn an_honest_mismatch_confirmation_confirms_the_order(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(out["order_status"], "confirmed", "{out}");
 }
+
+/// Every decision explains itself in plain Chinese: level and rating, verdict and why, what must
+/// happen first, the callbacks that follow.
+async fn every_decision_explains_itself(app: TestApp) {
+    let investor = investor_at(&app, "C2", "1980-01-01", None).await;
+    let r3 = product(&app, "EXP3", "R3").await;
+    let (status, d) = crate::suitability::check(&app, &investor, &r3, json!(1000000)).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    let text = d["explanation"].as_str().expect("explanation");
+    for part in [
+        "C2",
+        "R3",
+        "风险不匹配",
+        "签署风险不匹配警示函",
+        "2日内进行风险不匹配特定回访",
+        "每季度定期回访",
+    ] {
+        assert!(text.contains(part), "'{part}' missing from: {text}");
+    }
+    let (_, d) = crate::suitability::check(&app, &investor, &r3, json!(10)).await;
+    let text = d["explanation"].as_str().expect("explanation");
+    assert!(
+        text.contains("不得销售") && !text.contains("回访"),
+        "{text}"
+    );
+}
+
+on_both!(every_decision_explains_itself);
