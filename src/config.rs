@@ -47,6 +47,11 @@ pub struct Policy {
     /// No product may set a lower minimum subscription (私募 1,000,000 under 暂行办法 第十二条).
     pub min_subscription_floor: crate::domain::Money,
     pub callbacks: CallbackPolicy,
+    /// Retakes: at most `max_assessments_per_window` assessments of one investor in
+    /// `retake_window_days` (recorded, not back-dated), and a raised level within the window is
+    /// flagged for review.
+    pub retake_window_days: u32,
+    pub max_assessments_per_window: usize,
     /// How far back an order's `signed_at` and `paid_at` may lie (a paper contract entered late),
     /// in days; older dates are refused as typing errors or backdating.
     pub max_backdate_days: u32,
@@ -112,6 +117,8 @@ impl Default for Policy {
             min_subscription_floor: crate::domain::Money::from_yuan(1_000_000),
             callbacks: CallbackPolicy::default(),
             max_backdate_days: 90,
+            retake_window_days: 30,
+            max_assessments_per_window: 3,
         }
     }
 }

@@ -121,3 +121,20 @@ pub async fn all_for(c: &mut Conn<'_>, investor_id: &str) -> Result<Vec<Assessme
         .fetch_all(e)
         .await)?)
 }
+
+/// How many assessments of the investor were recorded since `since` (by when they were entered,
+/// so back-dated imports count too).
+pub async fn recorded_since(
+    c: &mut Conn<'_>,
+    investor_id: &str,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, StoreError> {
+    let (n,): (i64,) = crate::on_conn!(c, |e| sqlx::query_as(
+        "SELECT COUNT(*) FROM assessments WHERE investor_id = $1 AND created_at >= $2"
+    )
+    .bind(investor_id)
+    .bind(since)
+    .fetch_one(e)
+    .await)?;
+    Ok(n)
+}

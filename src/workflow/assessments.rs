@@ -18,6 +18,9 @@ use crate::store::{Conn, investors, new_id, now, truncate_micros};
 
 /// How far in the future a supplied `assessed_at` may lie (clock skew between systems).
 pub const FUTURE_TOLERANCE_SECS: i64 = 60;
+/// The flag of an assessment that raises the level within the retake window of the last one.
+pub const LEVEL_RAISED_ON_RETAKE: &str = "level_raised_on_retake";
+
 /// The flag of an assessment of an investor without full civil capacity.
 pub const LIMITED_CAPACITY: &str = "limited_civil_capacity";
 
@@ -120,6 +123,19 @@ pub async fn assess(
             ),
         ));
     }
+    // Coaching shows as retakes: a few answers changed until the level is high enough.
+    let window = chrono::Duration::days(i64::from(ctx.policy.retake_window_days));
+    let recent = assessments::recorded_since(c, investor_id, recorded_at - window).await?;
+    // (Imports of paper records by risk staff, with their own `assessed_at`, are not retakes.)
+    if sub.assessed_at.is_none() && recent >= ctx.policy.max_assessments_per_window as i64 {
+        return Err(WorkflowError::conflict(
+            "too_many_retakes",
+            format!(
+                "{recent} assessments of this investor in the last {} days: at most {}; risk staff may record a further one",
+                ctx.policy.retake_window_days, ctx.policy.max_assessments_per_window
+            ),
+        ));
+    }
     let mut scored = score(&questionnaire, &sub.answers).map_err(WorkflowError::Invalid)?;
     // Without full civil capacity the investor is of the lowest category whatever they answered.
     if investor.civil_capacity != CivilCapacity::Full {
@@ -151,6 +167,13 @@ pub async fn assess(
         created_at: recorded_at,
     };
     let previous = assessments::latest_for(c, &investor.id).await?;
+    let mut assessment = assessment;
+    if let Some(p) = &previous
+        && assessment.level > p.level
+        && assessment.assessed_at - p.assessed_at < window
+    {
+        assessment.flags.push(LEVEL_RAISED_ON_RETAKE.to_string());
+    }
     assessments::insert(c, &assessment).await?;
     if let Some(p) = previous
         && p.level > assessment.level

@@ -90,7 +90,6 @@ async fn assess(app: &TestApp, investor: &str, answers: Map<String, Value>) -> (
 
 async fn band_edges_map_scores_to_levels(app: TestApp) {
     let qs = options(&app, "individual").await;
-    let investor = app.individual("1985-03-03").await;
     let edges = [
         (19, "C1"),
         (20, "C2"),
@@ -102,6 +101,8 @@ async fn band_edges_map_scores_to_levels(app: TestApp) {
         (83, "C5"),
     ];
     for (score, level) in edges {
+        // An investor each: one investor retaking eight times would be coaching (and refused).
+        let investor = app.individual("1985-03-03").await;
         let (status, body) = assess(&app, &investor, answers_scoring(&qs, score)).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(body["score"], score);

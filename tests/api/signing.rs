@@ -110,3 +110,38 @@ async fn an_order_is_decided_on_the_assessment_valid_at_signing(app: TestApp) {
         first_id.as_str()
     );
 }
+
+/// Retakes: a raised level within 30 days is flagged, and a fourth assessment in 30 days is
+/// refused.
+async fn retakes_are_flagged_and_limited(app: TestApp) {
+    let investor = app.individual("1980-01-01").await;
+    let qs = options(&app, "individual").await;
+    let mut levels = Vec::new();
+    for score in [45, 70, 90] {
+        let body =
+            json!({"questionnaire_id": "individual", "answers": answers_scoring(&qs, score)});
+        let (status, a) = app
+            .post(
+                &format!("/v1/investors/{investor}/assessments"),
+                "sales",
+                body,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{a}");
+        levels.push((a["level"].clone(), a["flags"].clone()));
+    }
+    assert_eq!(levels[0], (json!("C3"), json!([])));
+    assert_eq!(levels[1], (json!("C4"), json!(["level_raised_on_retake"])));
+    assert_eq!(levels[2], (json!("C5"), json!(["level_raised_on_retake"])));
+    let body = json!({"questionnaire_id": "individual", "answers": answers_scoring(&qs, 90)});
+    let got = app
+        .post(
+            &format!("/v1/investors/{investor}/assessments"),
+            "sales",
+            body,
+        )
+        .await;
+    assert_error(&got, StatusCode::CONFLICT, "too_many_retakes", None);
+}
+
+on_both!(retakes_are_flagged_and_limited);
