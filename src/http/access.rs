@@ -56,6 +56,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST",  "/v1/orders",                       Access::Roles(&[Sales])),
     ("GET",   "/v1/orders/{id}",                  Access::Roles(EVERYONE)),
     ("GET",   "/v1/investors/{id}/orders",        Access::Roles(EVERYONE)),
+    ("POST",  "/v1/orders/{id}/rescind",          Access::Roles(&[Sales, Compliance, Admin])),
+    ("GET",   "/v1/investors/{id}/holdings",      Access::Roles(EVERYONE)),
     ("GET",   "/v1/orders/{id}/evidence",         Access::Roles(&[Risk, Compliance, Admin])),
     // Callbacks: planners work them; compliance reviews them (主管审阅); admin oversees.
     ("GET",   "/v1/callbacks",                    Access::Roles(&[Planner, Compliance, Admin])),

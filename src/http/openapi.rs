@@ -34,6 +34,8 @@ use super::access::{Access, lookup};
         super::orders::create_order,
         super::orders::get_order,
         super::orders::list_investor_orders,
+        super::orders::rescind_order,
+        super::orders::list_holdings,
         super::callbacks::list_callbacks,
         super::callbacks::exports::export_plan,
         super::callbacks::exports::callback_report,

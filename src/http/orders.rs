@@ -11,12 +11,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use super::extract::{Caller, JsonBody, parse_json};
+use super::extract::{ApiJson, Caller, JsonBody, parse_json};
 use crate::domain::money::RawAmount;
 use crate::error::ApiError;
 use crate::hex::hex;
 use crate::store::idempotency;
 use crate::store::orders::Order;
+use crate::workflow::holdings::{self, HoldingList, Rescission};
 use crate::workflow::sale::{self, NewOrder, OrderDetail, PlacedOrder};
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -46,6 +47,40 @@ pub fn router() -> Router<AppState> {
         .route("/v1/orders", post(create_order))
         .route("/v1/orders/{id}", get(get_order))
         .route("/v1/investors/{id}/orders", get(list_investor_orders))
+        .route("/v1/orders/{id}/rescind", post(rescind_order))
+        .route("/v1/investors/{id}/holdings", get(list_holdings))
+}
+
+/// Rescinds an order at the investor's request, before a successful confirmation: refund due,
+/// callbacks cancelled. 409 `order_settled` once confirmed or rescinded.
+#[utoipa::path(post, path = "/v1/orders/{id}/rescind", tag = "orders", params(("id" = String, Path)),
+    request_body = Rescission,
+    responses((status = 200, body = Order), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn rescind_order(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Rescission>,
+) -> Result<Json<Order>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let order = holdings::rescind(&mut tx.conn(), &caller, &id, req).await?;
+    tx.commit().await?;
+    Ok(Json(order))
+}
+
+/// The investor's holdings: orders cooling off or confirmed.
+#[utoipa::path(get, path = "/v1/investors/{id}/holdings", tag = "orders", params(("id" = String, Path)),
+    responses((status = 200, body = HoldingList), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn list_holdings(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<HoldingList>, ApiError> {
+    let mut pooled = state.db.acquire().await?;
+    Ok(Json(
+        holdings::of_investor(&mut pooled.conn(), &caller, &id).await?,
+    ))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {

@@ -18,6 +18,7 @@ pub mod error;
 pub mod escalations;
 pub mod events;
 pub mod evidence;
+pub mod holdings;
 pub mod investors;
 pub mod products;
 pub mod ratelimit;

@@ -10,6 +10,7 @@ mod callbacks;
 mod capacity;
 mod cli;
 mod complaints;
+mod holdings;
 mod hostile;
 mod input;
 mod investors;

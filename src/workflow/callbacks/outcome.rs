@@ -14,7 +14,7 @@ use crate::domain::state::{
 };
 use crate::store::callbacks::{self, Callback};
 use crate::store::escalations::{self, Escalation};
-use crate::store::orders::{self, Order};
+use crate::store::orders;
 use crate::store::staff::Staff;
 use crate::store::{Conn, new_id, now};
 use crate::workflow::{Ctx, Result, WorkflowError, audit, events};
@@ -189,7 +189,7 @@ pub async fn record(
                     Some(escalate(c, &cb, EscalationReason::Unreachable, Vec::new(), t).await?);
                 // An impossible confirmation voids the order, with a refund (regulation §3).
                 if let Some(o) = confirmation_of
-                    && rescind(c, actor, o, t).await?
+                    && crate::workflow::holdings::void(c, actor, o, t, "order rescinded").await?
                 {
                     order_status = Some(OrderStatus::Rescinded);
                 }
@@ -206,7 +206,7 @@ pub async fn record(
         OutcomeResult::Failed => {
             close(c, id, CallbackStatus::Failed, t).await?;
             if let Some(o) = confirmation_of
-                && rescind(c, actor, o, t).await?
+                && crate::workflow::holdings::void(c, actor, o, t, "order rescinded").await?
             {
                 order_status = Some(OrderStatus::Rescinded);
             }
@@ -273,19 +273,6 @@ async fn close(c: &mut Conn<'_>, id: &str, to: CallbackStatus, t: DateTime<Utc>)
     } else {
         Err(lost())
     }
-}
-
-/// Voids an order still cooling off and cancels its other open callbacks; false if it had
-/// settled already.
-async fn rescind(c: &mut Conn<'_>, actor: &Staff, order: &Order, t: DateTime<Utc>) -> Result<bool> {
-    if !orders::settle(c, &order.id, OrderStatus::Rescinded, t).await? {
-        return Ok(false);
-    }
-    for id in callbacks::cancel_open_for_order(c, &order.id, t).await? {
-        let change = serde_json::json!({"order_id": order.id, "why": "order rescinded"});
-        audit::record(c, actor, "callback.cancel", "callback", &id, &change).await?;
-    }
-    Ok(true)
 }
 
 async fn escalate(
