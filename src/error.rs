@@ -99,6 +99,7 @@ impl ApiError {
                 WorkflowError::Forbidden { .. } => StatusCode::FORBIDDEN,
                 WorkflowError::Conflict { .. } => StatusCode::CONFLICT,
                 WorkflowError::Invalid(_)
+                | WorkflowError::Unprocessable { .. }
                 | WorkflowError::SuitabilityRejected(_)
                 | WorkflowError::AssessedAfterSigning(_)
                 | WorkflowError::RequirementsMissing { .. }
@@ -132,6 +133,7 @@ impl ApiError {
             ApiError::Workflow(e) => match e {
                 WorkflowError::NotFound(_) => "not_found",
                 WorkflowError::Invalid(_) => "validation_failed",
+                WorkflowError::Unprocessable { code, .. } => code,
                 WorkflowError::Forbidden { code, .. } | WorkflowError::Conflict { code, .. } => {
                     code
                 }
@@ -181,6 +183,7 @@ impl ApiError {
         };
         match e {
             WorkflowError::Invalid(d) => (d, None),
+            WorkflowError::Unprocessable { problems, .. } => (problems, None),
             WorkflowError::SuitabilityRejected(d) => (Vec::new(), Some(json!({ "decision": d }))),
             WorkflowError::AssessedAfterSigning(d) => (
                 vec![FieldProblem::new(

@@ -30,6 +30,7 @@ fn order() -> Order {
         cooling_off_ends_at: at(21, 10),
         acknowledgments: Vec::new(),
         recording_ref: None,
+        evidence: Default::default(),
         decision_id: "d1".into(),
         created_by: "s1".into(),
         created_at: at(20, 11),

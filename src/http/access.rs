@@ -57,6 +57,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/orders/{id}",                  Access::Roles(EVERYONE)),
     ("GET",   "/v1/investors/{id}/orders",        Access::Roles(EVERYONE)),
     ("POST",  "/v1/orders/{id}/rescind",          Access::Roles(&[Sales, Compliance, Admin])),
+    ("GET",   "/v1/requirements",                 Access::Roles(EVERYONE)),
     ("GET",   "/v1/investors/{id}/holdings",      Access::Roles(EVERYONE)),
     ("GET",   "/v1/orders/{id}/evidence",         Access::Roles(&[Risk, Compliance, Admin])),
     // Callbacks: planners work them; compliance reviews them (主管审阅); admin oversees.

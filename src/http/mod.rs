@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod orders;
 pub mod products;
 pub mod questionnaires;
+pub mod requirements;
 pub mod rulesets;
 pub mod staff;
 pub mod strict_json;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .merge(complaints::router())
         .merge(evidence::router())
         .merge(staff::router())
+        .merge(requirements::router())
         .merge(health::router())
         // Runs for matched routes only, so it can look the route up in the access table.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))

@@ -36,6 +36,7 @@ use super::access::{Access, lookup};
         super::orders::list_investor_orders,
         super::orders::rescind_order,
         super::orders::list_holdings,
+        super::requirements::list_requirements,
         super::callbacks::list_callbacks,
         super::callbacks::exports::export_plan,
         super::callbacks::exports::callback_report,

@@ -33,8 +33,14 @@ pub struct CreateOrderRequest {
     /// The requirements met before the sale (e.g. "mismatch_warning_signed", "dual_recording").
     #[serde(default)]
     pub acknowledgments: Vec<String>,
-    /// Where the dual recording (双录) or signed documents are kept.
+    /// Where the dual recording (双录) or signed documents are kept; counts as the `recording`
+    /// of `dual_recording`.
     pub recording_ref: Option<String>,
+    /// The evidence behind each acknowledged requirement (see `GET /v1/requirements`):
+    /// `{"mismatch_warning_signed": [{"kind": "warning_letter", "ref": "…"}, …]}`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub evidence: crate::store::orders::Evidence,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -134,6 +140,7 @@ pub async fn create_order(
         paid_at: req.paid_at,
         acknowledgments: req.acknowledgments,
         recording_ref: req.recording_ref,
+        evidence: req.evidence,
     };
     let mut tx = state.db.begin().await?;
     let placed = sale::place_order(&mut tx.conn(), &state.ctx(), &caller, new).await?;

@@ -25,6 +25,10 @@ struct File {
     /// Named lists of checks a rule adds in one call (`decision.check_group("confirmation")`).
     #[serde(default)]
     groups: std::collections::BTreeMap<String, Vec<String>>,
+    /// Each requirement a rule may `require`, with the evidence kinds an order must carry to
+    /// satisfy it (`dual_recording = ["recording"]`). A requirement not listed needs no evidence.
+    #[serde(default)]
+    requirements: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The catalogue, indexed by code. Decisions refer to checks by index.
@@ -35,6 +39,7 @@ pub struct Catalogue {
     shared: Vec<(ImmutableString, ImmutableString)>,
     index: HashMap<String, u16>,
     groups: HashMap<String, Vec<u16>>,
+    requirements: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Catalogue {
@@ -86,11 +91,25 @@ impl Catalogue {
             .iter()
             .map(|c| (c.code.as_str().into(), c.question.as_str().into()))
             .collect();
+        for (name, kinds) in &file.requirements {
+            let code_like = |s: &str| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            };
+            if !code_like(name) || !kinds.iter().all(|k| code_like(k)) {
+                return Err((
+                    None,
+                    format!("requirement '{name}' and its evidence kinds must be lower_snake_case"),
+                ));
+            }
+        }
         Ok(Catalogue {
             checks: file.checks,
             shared,
             index,
             groups,
+            requirements: file.requirements,
         })
     }
 
@@ -117,5 +136,18 @@ impl Catalogue {
 
     pub fn all(&self) -> &[Check] {
         &self.checks
+    }
+
+    /// The evidence kinds that satisfy `requirement` (none if it is not listed).
+    pub fn evidence_for(&self, requirement: &str) -> &[String] {
+        self.requirements
+            .get(requirement)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Every listed requirement with its evidence kinds, by name.
+    pub fn requirements(&self) -> &std::collections::BTreeMap<String, Vec<String>> {
+        &self.requirements
     }
 }

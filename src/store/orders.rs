@@ -9,6 +9,18 @@ use crate::on_conn;
 
 pub use crate::domain::state::OrderStatus;
 
+/// One piece of evidence: its kind (e.g. "recording", "warning_letter") and where it is kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceItem {
+    pub kind: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+/// Evidence by requirement.
+pub type Evidence = std::collections::BTreeMap<String, Vec<EvidenceItem>>;
+
 /// An order (subscription) as stored and as the API returns it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Order {
@@ -24,6 +36,10 @@ pub struct Order {
     #[sqlx(json)]
     pub acknowledgments: Vec<String>,
     pub recording_ref: Option<String>,
+    /// The evidence behind each requirement met, by requirement.
+    #[sqlx(json)]
+    #[schema(value_type = Object)]
+    pub evidence: Evidence,
     pub decision_id: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -33,7 +49,7 @@ pub struct Order {
 macro_rules! columns {
     () => {
         "id, investor_id, product_id, amount, status, signed_at, paid_at, cooling_off_ends_at, \
-         acknowledgments, recording_ref, decision_id, created_by, created_at, status_changed_at"
+         acknowledgments, recording_ref, decision_id, created_by, created_at, status_changed_at, evidence"
     };
 }
 
@@ -41,7 +57,7 @@ pub async fn insert(c: &mut Conn<'_>, o: &Order) -> Result<(), StoreError> {
     let sql = concat!(
         "INSERT INTO orders (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     );
     on_conn!(c, |e| sqlx::query(sql)
         .bind(&o.id)
@@ -58,6 +74,7 @@ pub async fn insert(c: &mut Conn<'_>, o: &Order) -> Result<(), StoreError> {
         .bind(&o.created_by)
         .bind(o.created_at)
         .bind(o.status_changed_at)
+        .bind(Json(&o.evidence))
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;

@@ -15,6 +15,13 @@ pub enum WorkflowError {
     /// Inputs that break a business rule, each named by its field.
     #[error("{}", summary(.0))]
     Invalid(Vec<FieldProblem>),
+    /// Valid input the business refuses with its own code (e.g. `evidence_missing`), naming
+    /// each field.
+    #[error("{}", summary(.problems))]
+    Unprocessable {
+        code: &'static str,
+        problems: Vec<FieldProblem>,
+    },
     /// The actor may not do this to this record (`code` says why).
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },

@@ -14,9 +14,10 @@ use crate::domain::money::RawAmount;
 use crate::domain::state::{DecisionPurpose, OrderStatus};
 use crate::domain::{FieldProblem, Money};
 use crate::rules::Verdict;
+use crate::rules::catalogue::Catalogue;
 use crate::rules::pool::Pool;
 use crate::store::decisions::{self, StoredDecision};
-use crate::store::orders::{self, Order};
+use crate::store::orders::{self, Evidence, EvidenceItem, Order};
 use crate::store::staff::Staff;
 use crate::store::{
     Conn, assessments, callbacks, holdings, investors, new_id, now, products, truncate_micros,
@@ -91,6 +92,8 @@ pub struct NewOrder {
     pub acknowledgments: Vec<String>,
     /// Where the dual recording (双录) or signed documents are kept.
     pub recording_ref: Option<String>,
+    /// The evidence behind each acknowledged requirement.
+    pub evidence: Evidence,
 }
 
 /// The order placed, the decision it was placed on and the callbacks it planned.
@@ -152,6 +155,82 @@ fn check_new_order(o: &NewOrder, t: DateTime<Utc>, policy: &Policy) -> Result<Ve
     }
 }
 
+/// The evidence behind each acknowledged requirement, checked against what the rule set's
+/// catalogue says satisfies it (a requirement's words alone satisfy nothing). The order's
+/// `recording_ref` counts as the `recording` of any requirement that needs one.
+fn evidence_of(
+    new: &NewOrder,
+    acks: &[String],
+    required: &[String],
+    catalogue: &Catalogue,
+) -> Result<Evidence> {
+    let mut problems = Vec::new();
+    let mut evidence = Evidence::new();
+    for (req, items) in &new.evidence {
+        if !acks.contains(req) {
+            problems.push(FieldProblem::new(
+                format!("evidence.{req}"),
+                "is not an acknowledged requirement",
+            ));
+        }
+        for (i, item) in items.iter().enumerate() {
+            if item.kind.trim().is_empty()
+                || item.reference.trim().is_empty()
+                || item.reference.chars().count() > MAX_RECORDING_REF
+            {
+                problems.push(FieldProblem::new(
+                    format!("evidence.{req}[{i}]"),
+                    format!("needs a kind and a ref of 1 to {MAX_RECORDING_REF} characters"),
+                ));
+            }
+        }
+    }
+    // Only what the decision requires must be proven; anything else acknowledged keeps what
+    // evidence was given.
+    for req in acks {
+        let mut given = new.evidence.get(req).cloned().unwrap_or_default();
+        if !required.contains(req) {
+            if !given.is_empty() {
+                evidence.insert(req.clone(), given);
+            }
+            continue;
+        }
+        if let Some(r) = &new.recording_ref
+            && catalogue.evidence_for(req).iter().any(|k| k == "recording")
+            && !given.iter().any(|e| e.kind == "recording")
+        {
+            given.push(EvidenceItem {
+                kind: "recording".into(),
+                reference: r.clone(),
+            });
+        }
+        for kind in catalogue.evidence_for(req) {
+            if !given.iter().any(|e| &e.kind == kind) {
+                problems.push(FieldProblem::new(
+                    format!("evidence.{req}"),
+                    format!("missing the evidence '{kind}' that '{req}' needs"),
+                ));
+            }
+        }
+        if !given.is_empty() {
+            evidence.insert(req.clone(), given);
+        }
+    }
+    if problems.is_empty() {
+        Ok(evidence)
+    } else if problems
+        .iter()
+        .all(|p| p.problem.starts_with("missing the evidence"))
+    {
+        Err(WorkflowError::Unprocessable {
+            code: "evidence_missing",
+            problems,
+        })
+    } else {
+        Err(WorkflowError::Invalid(problems))
+    }
+}
+
 /// No order of this service can predate it: an earlier date is a typing error.
 const EARLIEST_DATE: DateTime<Utc> = DateTime::from_timestamp_nanos(946_684_800_000_000_000);
 
@@ -199,6 +278,13 @@ pub async fn place_order(
             missing,
         });
     }
+    let required: Vec<String> = view
+        .outcome
+        .requirements
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    let evidence = evidence_of(&new, &acks, &required, ctx.rules.catalogue())?;
     let decision = StoredDecision {
         id: new_id(),
         investor_id: new.investor_id.clone(),
@@ -227,6 +313,7 @@ pub async fn place_order(
             + Duration::hours(i64::from(policy.cooling_off_hours)),
         acknowledgments: acks,
         recording_ref: new.recording_ref,
+        evidence,
         decision_id: decision.id.clone(),
         created_by: actor.id.clone(),
         created_at: t,

@@ -21,6 +21,7 @@ mod ownership;
 mod privacy;
 mod products;
 mod questionnaires;
+mod requirements;
 mod retention;
 mod roles;
 mod rules;

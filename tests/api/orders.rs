@@ -38,8 +38,26 @@ pub fn ago(d: Duration) -> String {
     (Utc::now() - d).to_rfc3339()
 }
 
+/// An order body acknowledging `acks`, with the evidence the shipped catalogue asks for each.
 pub fn order_body(investor: &str, product: &str, signed: &str, paid: &str, acks: Value) -> Value {
-    json!({"investor_id": investor, "product_id": product, "amount": "1000000", "signed_at": signed, "paid_at": paid, "acknowledgments": acks})
+    let mut evidence = serde_json::Map::new();
+    for ack in acks
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        let items = match ack {
+            "dual_recording" => json!([{"kind": "recording", "ref": "双录/test.mp4"}]),
+            "mismatch_warning_signed" => json!([
+                {"kind": "warning_letter", "ref": "警示函/test.pdf"},
+                {"kind": "investor_confirmation", "ref": "确认书/test.pdf"}
+            ]),
+            _ => continue,
+        };
+        evidence.insert(ack.to_string(), items);
+    }
+    json!({"investor_id": investor, "product_id": product, "amount": "1000000", "signed_at": signed, "paid_at": paid, "acknowledgments": acks, "evidence": evidence})
 }
 
 /// Places an order signed and paid `age` ago, acknowledging `acks`.
