@@ -187,6 +187,14 @@ impl Native {
                 ),
             );
         }
+        if inv.kind == "individual" && inv.age >= 0 && inv.age < 18 {
+            reject(
+                &mut out,
+                0,
+                "minor",
+                format!("投资者未满18周岁（{}岁），不得购买私募产品", inv.age),
+            );
+        }
         // 20-assessment
         if ordinary && !inv.assessment_valid {
             if inv.level == 0 {
@@ -256,10 +264,19 @@ impl Native {
             require(&mut out, 3, "dual_recording");
         }
         // 50-callbacks
+        let mismatch = out.verdict == Verdict::Mismatch;
+        let group = if mismatch {
+            "confirmation_mismatch"
+        } else {
+            "confirmation"
+        };
         out.trace[4]
             .effects
-            .push(TraceEffect::CheckGroup("confirmation".into()));
+            .push(TraceEffect::CheckGroup(group.into()));
         for code in CONFIRMATION {
+            if mismatch && code == "risk_tolerance_matches" {
+                continue;
+            }
             if !checks.contains(&code) {
                 checks.push(code);
             }
