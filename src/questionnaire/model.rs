@@ -50,6 +50,10 @@ pub struct QuestionOption {
     /// Choosing it marks the investor lowest category (风险承受能力最低类别) and forces C1.
     #[serde(default)]
     pub knock_out: bool,
+    /// For an age question: the ages (whole years, inclusive) the option covers; an answer the
+    /// investor's birth date contradicts is flagged for review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_range: Option<[i64; 2]>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -18,6 +18,44 @@ use crate::store::{Conn, investors, new_id, now, truncate_micros};
 
 /// How far in the future a supplied `assessed_at` may lie (clock skew between systems).
 pub const FUTURE_TOLERANCE_SECS: i64 = 60;
+/// The flag of an assessment whose answers contradict what is known of the investor; each
+/// contradiction follows as `contradiction:<question>:<what>` (e.g. `contradiction:q17:age=11`).
+pub const CONTRADICTS_FACTS: &str = "answers_contradict_facts";
+
+/// Answers that what is known contradicts: an age option that does not cover the investor's age
+/// on the day of the assessment (from the birth date).
+fn contradictions(
+    q: &crate::questionnaire::Questionnaire,
+    answers: &BTreeMap<String, Vec<String>>,
+    investor: &crate::store::investors::Investor,
+    at: DateTime<Utc>,
+) -> Vec<String> {
+    let Some(born) = investor.birth_date else {
+        return Vec::new();
+    };
+    let age = crate::domain::investor::age_on(
+        born,
+        at.with_timezone(&crate::config::business_offset())
+            .date_naive(),
+    );
+    let mut found = Vec::new();
+    for question in &q.questions {
+        for chosen in answers.get(&question.id).into_iter().flatten() {
+            let range = question
+                .options
+                .iter()
+                .find(|o| &o.id == chosen)
+                .and_then(|o| o.age_range);
+            if let Some([lo, hi]) = range
+                && !(lo..=hi).contains(&age)
+            {
+                found.push(format!("contradiction:{}:age={age}", question.id));
+            }
+        }
+    }
+    found
+}
+
 /// The flag of an assessment that raises the level within the retake window of the last one.
 pub const LEVEL_RAISED_ON_RETAKE: &str = "level_raised_on_retake";
 
@@ -168,6 +206,12 @@ pub async fn assess(
     };
     let previous = assessments::latest_for(c, &investor.id).await?;
     let mut assessment = assessment;
+    let contradictions =
+        contradictions(&questionnaire, &assessment.answers, &investor, assessed_at);
+    if !contradictions.is_empty() {
+        assessment.flags.push(CONTRADICTS_FACTS.to_string());
+        assessment.flags.extend(contradictions);
+    }
     if let Some(p) = &previous
         && assessment.level > p.level
         && assessment.assessed_at - p.assessed_at < window

@@ -58,6 +58,20 @@ async fn a_minor_is_never_qualified_whatever_the_answers(app: TestApp) {
     let id = created["id"].as_str().expect("id");
     let a = assess(&app, id, 70).await;
     assert_eq!(a["level"], "C4");
+    // The age answer contradicts the birth date: flagged, with the question and the real age.
+    let flags: Vec<&str> = a["flags"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(flags.contains(&"answers_contradict_facts"), "{flags:?}");
+    assert!(
+        flags
+            .iter()
+            .any(|f| f.starts_with("contradiction:q17:age=1")),
+        "{flags:?}"
+    );
     let p = product(&app, "MIN3", "R3").await;
     let (status, d) = check(&app, id, &p, json!(1000000)).await;
     assert_eq!(status, StatusCode::OK, "{d}");
@@ -112,3 +126,54 @@ async fn capacity_is_for_individuals_and_one_of_three(app: TestApp) {
         Some("civil_capacity"),
     );
 }
+
+/// An adult's age answer is checked against the birth date: the right band passes, another is
+/// flagged with the question and the real age.
+async fn an_age_answer_is_checked_against_the_birth_date(app: TestApp) {
+    let created = onboard(&app, "1980-01-01", json!({})).await;
+    let id = created["id"].as_str().expect("id");
+    let qs = options(&app, "individual").await;
+    let age = created["age"].as_i64().expect("age");
+    let right = match age {
+        18..=30 => "a",
+        31..=40 => "b",
+        41..=50 => "c",
+        51..=60 => "d",
+        _ => "e",
+    };
+    let wrong = if right == "a" { "e" } else { "a" };
+    let mut flags_for = Vec::new();
+    for option in [right, wrong] {
+        let mut answers = answers_scoring(&qs, 60);
+        answers.insert("q17".into(), json!(option));
+        let body = json!({"questionnaire_id": "individual", "answers": answers});
+        let (status, a) = app
+            .post(&format!("/v1/investors/{id}/assessments"), "sales", body)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{a}");
+        flags_for.push(a["flags"].clone());
+    }
+    let has = |v: &Value, f: &str| {
+        v.as_array().is_some_and(|a| {
+            a.iter()
+                .any(|x| x.as_str().is_some_and(|s| s.starts_with(f)))
+        })
+    };
+    assert!(
+        !has(&flags_for[0], "answers_contradict_facts"),
+        "{:?}",
+        flags_for[0]
+    );
+    assert!(
+        has(&flags_for[1], "answers_contradict_facts"),
+        "{:?}",
+        flags_for[1]
+    );
+    assert!(
+        has(&flags_for[1], &format!("contradiction:q17:age={age}")),
+        "{:?}",
+        flags_for[1]
+    );
+}
+
+on_both!(an_age_answer_is_checked_against_the_birth_date);
