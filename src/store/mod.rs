@@ -298,6 +298,19 @@ fn create_private(path: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// Serialises, until the transaction ends, every transaction that takes the lock on `key`: on
+/// PostgreSQL a transaction-scoped advisory lock; SQLite's write transaction holds the whole
+/// database already.
+pub async fn lock_key(c: &mut Conn<'_>, key: &str) -> Result<(), StoreError> {
+    if let Conn::Postgres(pg) = c {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(key)
+            .execute(&mut **pg)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A new time-ordered id (UUID v7), so that ordering by id follows creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -162,14 +162,23 @@ pub async fn list(c: &mut Conn<'_>) -> Result<Vec<Staff>, StoreError> {
 
 /// Disables a staff member; false if there is none. Their tokens stop working.
 pub async fn disable(c: &mut Conn<'_>, staff_id: &str) -> Result<bool, StoreError> {
-    let n = on_conn!(c, |e| sqlx::query(
-        "UPDATE staff SET disabled_at = COALESCE(disabled_at, $2) WHERE id = $1"
+    stamp_once(
+        c,
+        "UPDATE staff SET disabled_at = COALESCE(disabled_at, $2) WHERE id = $1",
+        staff_id,
     )
-    .bind(staff_id)
-    .bind(now())
-    .execute(e)
     .await
-    .map(|r| r.rows_affected()))?;
+}
+
+/// Runs `sql` (which sets a time column to `$2` unless already set, on the row `$1`) with now;
+/// false if there is no such row.
+async fn stamp_once(c: &mut Conn<'_>, sql: &'static str, id: &str) -> Result<bool, StoreError> {
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(now())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
@@ -275,15 +284,12 @@ pub async fn tokens(c: &mut Conn<'_>) -> Result<Vec<TokenInfo>, StoreError> {
 
 /// Revokes a token; false if there is none. Revoking twice keeps the first time.
 pub async fn revoke(c: &mut Conn<'_>, token_id: &str) -> Result<bool, StoreError> {
-    let n = on_conn!(c, |e| sqlx::query(
-        "UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1"
+    stamp_once(
+        c,
+        "UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
+        token_id,
     )
-    .bind(token_id)
-    .bind(now())
-    .execute(e)
     .await
-    .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
 }
 
 /// A staff member's name.

@@ -163,6 +163,8 @@ pub async fn assess(
     }
     // Coaching shows as retakes: a few answers changed until the level is high enough.
     let window = chrono::Duration::days(i64::from(ctx.policy.retake_window_days));
+    // Counted under a lock on the investor: two submissions at once cannot both pass the limit.
+    crate::store::lock_key(c, &format!("assessments/{investor_id}")).await?;
     let recent = assessments::recorded_since(c, investor_id, recorded_at - window).await?;
     // (Imports of paper records by risk staff, with their own `assessed_at`, are not retakes.)
     if sub.assessed_at.is_none() && recent >= ctx.policy.max_assessments_per_window as i64 {

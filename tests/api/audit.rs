@@ -1,12 +1,10 @@
 //! The audit trail: every write recorded, filters, and tamper detection by `suitability audit verify`.
 
-use std::process::Command;
-
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::{Backend, TestApp, assert_error};
+use crate::common::{Backend, TestApp, assert_error, exec};
 use crate::on_both;
 use crate::orders::place;
 use crate::suitability::{investor_at, product};
@@ -14,16 +12,7 @@ use crate::suitability::{investor_at, product};
 on_both!(writes_are_in_the_audit_trail_with_who_and_what);
 
 fn verify(database_url: &str) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_suitability"))
-        .args(["audit", "verify"])
-        .env("DATABASE_URL", database_url)
-        .envs(crate::common::key_env(database_url))
-        .output()
-        .expect("binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-    )
+    crate::common::cli(database_url, &["audit", "verify"])
 }
 
 async fn writes_are_in_the_audit_trail_with_who_and_what(app: TestApp) {
@@ -87,23 +76,6 @@ async fn writes_are_in_the_audit_trail_with_who_and_what(app: TestApp) {
         "forbidden",
         None,
     );
-}
-
-async fn exec(app: &TestApp, sql: &str) {
-    match &app.db {
-        suitability::store::Db::Sqlite(p) => {
-            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(p)
-                .await
-                .expect(sql);
-        }
-        suitability::store::Db::Postgres(p) => {
-            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(p)
-                .await
-                .expect(sql);
-        }
-    }
 }
 
 /// Alters, removes or reorders a row directly in the database and sees `audit verify` name it.

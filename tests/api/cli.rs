@@ -5,7 +5,7 @@ use std::process::Command;
 
 use reqwest::StatusCode;
 
-use crate::common::{Backend, TestApp, fresh_database_url};
+use crate::common::{Backend, TestApp, cli, fresh_database_url};
 
 fn token_create(database_url: &str, name: &str, roles: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_suitability"))
@@ -69,21 +69,6 @@ async fn token_create_refuses_unknown_roles(backend: Backend) {
     let out = token_create(&url, "dave", "sales,boss");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown role 'boss'"));
-}
-
-fn cli(database_url: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_suitability"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .envs(crate::common::key_env(database_url))
-        .output()
-        .expect("binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 /// `token list` shows ids and times but never a token; `token revoke ID` stops it within a

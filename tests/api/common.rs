@@ -79,6 +79,40 @@ pub fn key_env(database_url: &str) -> Vec<(&'static str, String)> {
     }
 }
 
+/// Runs the binary with `args` on `database_url` (and its data key): success, stdout + stderr.
+pub fn cli(database_url: &str, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_suitability"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .envs(key_env(database_url))
+        .output()
+        .expect("binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Runs raw SQL on the test database, as someone with database access would.
+pub async fn exec(app: &TestApp, sql: &str) {
+    match &app.db {
+        Db::Sqlite(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(p)
+                .await
+                .expect(sql);
+        }
+        Db::Postgres(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(p)
+                .await
+                .expect(sql);
+        }
+    }
+}
+
 pub fn repo_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }

@@ -3,7 +3,7 @@
 
 use suitability::app::Application;
 
-use crate::common::{Backend, TestApp, test_config};
+use crate::common::{Backend, TestApp, cli, test_config};
 
 async fn start_error(config: suitability::config::Config) -> String {
     match Application::build(config).await {
@@ -79,21 +79,6 @@ fn new_key_file(dir: &std::path::Path) -> std::path::PathBuf {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     }
     path
-}
-
-fn cli(database_url: &str, args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_suitability"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .envs(crate::common::key_env(database_url))
-        .output()
-        .expect("binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 /// `keys rotate`: interrupted after one investor, resumed, finished; then only the new key

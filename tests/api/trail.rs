@@ -2,45 +2,11 @@
 //! not verify; checkpoints kept outside the database catch truncation, emptying and rewriting;
 //! the service writes them on its own.
 
-use std::process::Command;
-
 use suitability::store::audit::{self, Entry};
 use suitability::store::audit_key::ChainKey;
 
-use crate::common::{Backend, TestApp, key_env};
+use crate::common::{Backend, TestApp, cli, exec};
 use crate::suitability::{investor_at, product};
-
-fn cli(database_url: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_suitability"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .envs(key_env(database_url))
-        .output()
-        .expect("binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-async fn exec(app: &TestApp, sql: &str) {
-    match &app.db {
-        suitability::store::Db::Sqlite(p) => {
-            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(p)
-                .await
-                .expect(sql);
-        }
-        suitability::store::Db::Postgres(p) => {
-            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(p)
-                .await
-                .expect(sql);
-        }
-    }
-}
 
 async fn lift_guards(app: &TestApp, backend: Backend) {
     let stmts: &[&str] = match backend {

@@ -240,12 +240,7 @@ pub async fn holder_of(
     id_number: &str,
 ) -> Result<Option<String>, StoreError> {
     let hash = vault.blind(id_number);
-    if let Conn::Postgres(pg) = c {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind(&hash)
-            .execute(&mut **pg)
-            .await?;
-    }
+    super::lock_key(c, &hash).await?;
     let sql = "SELECT id FROM investors WHERE id_number_hash = $1 ORDER BY id LIMIT 1";
     let found: Option<(String,)> = on_conn!(c, |e| sqlx::query_as(sql)
         .bind(&hash)

@@ -29,19 +29,13 @@ pub async fn seal_legacy(c: &mut Conn<'_>, vault: &Vault) -> Result<Vec<String>,
         } else {
             seal(vault, id, "id_number", id_number)?
         };
-        on_conn!(c, |e| {
-            sqlx::query(
-            "UPDATE investors SET id_number = $2, phone = $3, email = $4, id_number_hash = $5 WHERE id = $1"
-        )
-        .bind(id)
-        .bind(&sealed_id)
-        .bind(&phone)
-        .bind(&email)
-        .bind(vault.blind(&plain))
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
+        let sealed = Sealed {
+            id_number: &sealed_id,
+            phone: phone.as_deref(),
+            email: email.as_deref(),
+            hash: vault.blind(&plain),
+        };
+        write(c, id, &sealed).await?;
     }
     Ok(rows.into_iter().map(|(id, ..)| id).collect())
 }
@@ -89,19 +83,35 @@ pub async fn reseal_page(
             .map(|m| again("email", m))
             .transpose()?
             .map(|(_, s)| s);
-        on_conn!(c, |e| {
-            sqlx::query(
-            "UPDATE investors SET id_number = $2, phone = $3, email = $4, id_number_hash = $5 WHERE id = $1"
-        )
-        .bind(id)
-        .bind(&sealed_id)
-        .bind(&phone)
-        .bind(&email)
-        .bind(new.blind(&plain_id))
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
+        let sealed = Sealed {
+            id_number: &sealed_id,
+            phone: phone.as_deref(),
+            email: email.as_deref(),
+            hash: new.blind(&plain_id),
+        };
+        write(c, id, &sealed).await?;
     }
     Ok(rows.into_iter().map(|(id, ..)| id).collect())
+}
+
+/// An investor's sealed personal data and the lookup hash of its identity number.
+struct Sealed<'a> {
+    id_number: &'a str,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+    hash: String,
+}
+
+async fn write(c: &mut Conn<'_>, id: &str, s: &Sealed<'_>) -> Result<(), StoreError> {
+    let sql = "UPDATE investors SET id_number = $2, phone = $3, email = $4, id_number_hash = $5 WHERE id = $1";
+    on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(s.id_number)
+        .bind(s.phone)
+        .bind(s.email)
+        .bind(&s.hash)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
 }
