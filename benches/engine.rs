@@ -53,6 +53,17 @@ fn mix(n: usize) -> Vec<Facts> {
                     assessment_age_days: if valid { next(1000) as i64 } else { 1200 },
                     age,
                     qualified: next(20) != 0,
+                    classification_valid: !professional || next(20) != 0,
+                    qualification_evidence_age_days: match next(40) {
+                        0 => -1,
+                        1 => 200,
+                        _ => next(180) as i64,
+                    },
+                    assessment_flags: if next(25) == 0 {
+                        vec!["answers_contradict_facts".into()]
+                    } else {
+                        Vec::new()
+                    },
                     open_complaints: i64::from(next(30) == 0),
                     ..Default::default()
                 },
@@ -195,6 +206,34 @@ impl Native {
                 format!("投资者未满18周岁（{}岁），不得购买私募产品", inv.age),
             );
         }
+        if inv.investor_type == "professional" && !inv.classification_valid {
+            reject(
+                &mut out,
+                0,
+                "classification_invalid",
+                "专业投资者认定记录缺失或已过期，须经风控或合规重新认定".into(),
+            );
+        }
+        if ordinary {
+            if inv.qualification_evidence_age_days < 0 {
+                reject(
+                    &mut out,
+                    0,
+                    "qualification_evidence_missing",
+                    "未留存合格投资者资产或收入证明材料".into(),
+                );
+            } else if inv.qualification_evidence_age_days > 180 {
+                reject(
+                    &mut out,
+                    0,
+                    "qualification_evidence_stale",
+                    format!(
+                        "合格投资者证明材料已开具 {} 天，超过180天，须更新",
+                        inv.qualification_evidence_age_days
+                    ),
+                );
+            }
+        }
         // 20-assessment
         if ordinary && !inv.assessment_valid {
             if inv.level == 0 {
@@ -216,6 +255,14 @@ impl Native {
                 );
             }
             require(&mut out, 1, "reassessment");
+        }
+        if ordinary
+            && inv.assessment_valid
+            && inv.assessment_flags.iter().any(|f| {
+                f.as_str() == "answers_contradict_facts" || f.as_str() == "level_raised_on_retake"
+            })
+        {
+            require(&mut out, 1, "assessment_review");
         }
         // 30-matching
         if ordinary && inv.level > 0 {

@@ -42,6 +42,12 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub qualification: QualificationThresholds,
+    /// The criteria of professional status and of an application for it (regulation.md §1).
+    pub professional: crate::domain::classification::ProfessionalThresholds,
+    /// How long a professional classification holds before it must be renewed.
+    pub classification_validity_months: u32,
+    /// A proof of assets or income older than this proves nothing for a classification.
+    pub qualification_evidence_max_age_days: u32,
     /// How long a questionnaire result stays valid (at most 3 years under 募集行为管理办法).
     pub assessment_validity_months: u32,
     /// No product may set a lower minimum subscription (私募 1,000,000 under 暂行办法 第十二条).
@@ -113,6 +119,9 @@ impl Default for Policy {
     fn default() -> Self {
         Self {
             qualification: QualificationThresholds::default(),
+            professional: Default::default(),
+            classification_validity_months: 24,
+            qualification_evidence_max_age_days: 180,
             assessment_validity_months: 36,
             min_subscription_floor: crate::domain::Money::from_yuan(1_000_000),
             callbacks: CallbackPolicy::default(),

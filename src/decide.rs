@@ -98,6 +98,19 @@ pub fn facts_of(
         _ => -1,
     };
     let full_capacity = row.civil_capacity.as_deref().is_none_or(|c| c == "full");
+    let classification_valid = investor_type == InvestorType::Ordinary
+        || row.classified_until.is_some_and(|until| at < until);
+    // Proof issued after `at` did not exist then: the sale was not backed by it.
+    let evidence_age = row
+        .evidence_issued_on
+        .map(|d| (today - d).num_days())
+        .filter(|d| *d >= 0)
+        .unwrap_or(-1);
+    let flags = row
+        .flags
+        .as_ref()
+        .map(|f| f.0.iter().map(|x| x.as_str().into()).collect())
+        .unwrap_or_default();
     Ok(Facts {
         investor: InvestorFacts {
             kind: kind.as_str().into(),
@@ -112,9 +125,21 @@ pub fn facts_of(
             assessment_valid: valid,
             assessment_age_days: age_days,
             age,
-            qualified: is_qualified(kind, investor_type, &wealth, &policy.qualification)
-                && !is_minor(kind, age),
+            // A professional whose classification lapsed qualifies only on the thresholds.
+            qualified: is_qualified(
+                kind,
+                if classification_valid {
+                    investor_type
+                } else {
+                    InvestorType::Ordinary
+                },
+                &wealth,
+                &policy.qualification,
+            ) && !is_minor(kind, age),
             full_civil_capacity: full_capacity,
+            classification_valid,
+            qualification_evidence_age_days: evidence_age,
+            assessment_flags: flags,
             open_complaints: row.open_complaints,
             complaints_90d: row.complaints_90d,
         },

@@ -46,6 +46,8 @@ macro_rules! str_enum {
     };
 }
 
+pub(crate) use str_enum;
+
 /// 民事行为能力: only a person with full capacity decides alone on a risky investment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -1,6 +1,7 @@
 //! Domain types, parsed once at the edge: amounts, risk levels and ratings, roles, investors.
 //! Handlers turn request bodies into these; the store and the rules see nothing looser.
 
+pub mod classification;
 pub mod identity;
 pub mod investor;
 pub mod level;

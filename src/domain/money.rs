@@ -56,6 +56,14 @@ impl Serialize for Money {
     }
 }
 
+/// Read back from its decimal text (stored JSON); requests use `RawAmount`.
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Stored as its decimal text on both backends (exact, and readable in the database).
 impl<DB: sqlx::Database> sqlx::Type<DB> for Money
 where

@@ -131,8 +131,20 @@ text_enum! {
         CoolingOff = "cooling_off",
         /// The confirmation callback succeeded.
         Confirmed = "confirmed",
-        /// The confirmation callback failed: the order is void and the money is refunded.
+        /// The confirmation callback failed, or the investor rescinded: the order is void and
+        /// the money is refunded.
         Rescinded = "rescinded",
+        /// Redeemed in full: nothing is left.
+        Redeemed = "redeemed",
+        /// The product was wound up (清算): nothing is left.
+        Liquidated = "liquidated",
+    }
+}
+
+impl OrderStatus {
+    /// Whether the order is a holding: cooling off or confirmed, with something left.
+    pub fn is_held(self) -> bool {
+        matches!(self, OrderStatus::CoolingOff | OrderStatus::Confirmed)
     }
 }
 
@@ -149,6 +161,8 @@ text_enum! {
         Periodic = "periodic",
         /// A holding re-evaluated after a rule set was activated.
         Activation = "activation",
+        /// A holding re-evaluated after its investor's information or classification changed.
+        InvestorChange = "investor_change",
     }
 }
 

@@ -38,6 +38,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/investors/{id}",               Access::Roles(EVERYONE)),
     ("POST",  "/v1/investors/lookup",             Access::Roles(EVERYONE)),
     ("POST",  "/v1/investors/{id}/owner",         Access::Roles(&[Compliance, Admin])),
+    // Classification: risk or compliance (never the investor's own sales owner).
+    ("POST",  "/v1/investors/{id}/classification", Access::Roles(&[Risk, Compliance])),
+    ("GET",   "/v1/investors/{id}/classifications", Access::Roles(EVERYONE)),
+    // Qualification evidence: the sales owner, risk or compliance record it.
+    ("POST",  "/v1/investors/{id}/evidence",      Access::Roles(&[Sales, Risk, Compliance])),
+    ("GET",   "/v1/investors/{id}/evidence",      Access::Roles(EVERYONE)),
     ("GET",   "/v1/staff",                        Access::Roles(&[Admin])),
     ("POST",  "/v1/staff/{id}/disable",           Access::Roles(&[Admin])),
     ("GET",   "/v1/tokens",                       Access::Roles(&[Admin])),
@@ -45,6 +51,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     // Assessments: sales record them; risk and admin also import back-dated paper records.
     ("POST",  "/v1/investors/{id}/assessments",   Access::Roles(&[Sales, Risk, Admin])),
     ("GET",   "/v1/investors/{id}/assessments",   Access::Roles(EVERYONE)),
+    // A flagged assessment is reviewed by risk (never whoever recorded it or the sales owner).
+    ("POST",  "/v1/assessments/{id}/review",      Access::Roles(&[Risk])),
     // Products: risk rates them (admin maintains); everyone reads.
     ("POST",  "/v1/products",                     Access::Roles(&[Risk, Admin])),
     ("GET",   "/v1/products",                     Access::Roles(EVERYONE)),

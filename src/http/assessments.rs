@@ -9,6 +9,8 @@ use serde::Serialize;
 use super::AppState;
 use super::extract::{ApiJson, Caller};
 use crate::error::ApiError;
+use crate::store::assessments::Review;
+use crate::workflow::assessment_review::{self, ReviewInput};
 use crate::workflow::assessments::{self, AssessmentResponse};
 
 /// The body is the workflow's own input.
@@ -20,10 +22,31 @@ pub struct AssessmentList {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/v1/investors/{id}/assessments",
-        post(create_assessment).get(list_assessments),
-    )
+    Router::new()
+        .route(
+            "/v1/investors/{id}/assessments",
+            post(create_assessment).get(list_assessments),
+        )
+        .route("/v1/assessments/{id}/review", post(review_assessment))
+}
+
+/// A risk reviewer's verdict on a flagged assessment: accepted, it satisfies
+/// `assessment_review`; rejected, it is never used. 409 `already_reviewed` the second time.
+#[utoipa::path(post, path = "/v1/assessments/{id}/review", tag = "assessments",
+    params(("id" = String, Path)), request_body = ReviewInput,
+    responses((status = 201, body = Review), (status = 400, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
+pub async fn review_assessment(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ReviewInput>,
+) -> Result<(StatusCode, Json<Review>), ApiError> {
+    let mut tx = state.db.begin().await?;
+    let r = assessment_review::review(&mut tx.conn(), &state.ctx(), &caller, &id, req).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(r)))
 }
 
 /// Scores the answers on the questionnaire's current version and stores the assessment.

@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod callbacks;
+pub mod classification;
 pub mod complaints;
 pub mod decisions;
 pub mod escalations;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::get_openapi))
         .merge(questionnaires::router())
         .merge(investors::router())
+        .merge(classification::router())
         .merge(assessments::router())
         .merge(products::router())
         .merge(suitability::router())

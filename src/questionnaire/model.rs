@@ -54,6 +54,11 @@ pub struct QuestionOption {
     /// investor's birth date contradicts is flagged for review.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_range: Option<[i64; 2]>,
+    /// For an investable-assets question: the option says the investor's investable assets
+    /// (financial assets and more) are below this many yuan, so declared financial assets of
+    /// at least this much contradict it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assets_below: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

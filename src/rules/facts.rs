@@ -30,6 +30,15 @@ pub struct InvestorFacts {
     pub qualified: bool,
     /// 完全民事行为能力: false for a limited or no capacity (who is then of the lowest category).
     pub full_civil_capacity: bool,
+    /// For a professional: a classification record backs it and has not lapsed. Always true
+    /// for an ordinary investor (ordinary needs no proof).
+    pub classification_valid: bool,
+    /// Days since the newest proof of assets or income was issued, -1 without one.
+    pub qualification_evidence_age_days: INT,
+    /// The flags of the assessment the decision rests on ("answers_contradict_facts",
+    /// "level_raised_on_retake", "lowest_category", …); empty without one.
+    #[schema(value_type = Vec<String>)]
+    pub assessment_flags: Vec<ImmutableString>,
     pub open_complaints: INT,
     pub complaints_90d: INT,
 }
@@ -103,7 +112,7 @@ pub struct Facts {
 }
 
 /// Defaults describe a typical case (a qualified ordinary C3 individual of 40 with a valid
-/// assessment, buying 1,000,000 of an R3 product for the first time), so a rule test or an
+/// assessment and proof of assets issued 30 days ago, buying 1,000,000 of an R3 product for the first time), so a rule test or an
 /// `evaluate` call names only the facts that matter to it.
 impl Default for InvestorFacts {
     fn default() -> Self {
@@ -118,6 +127,9 @@ impl Default for InvestorFacts {
             age: 40,
             qualified: true,
             full_civil_capacity: true,
+            classification_valid: true,
+            qualification_evidence_age_days: 30,
+            assessment_flags: Vec::new(),
             open_complaints: 0,
             complaints_90d: 0,
         }
@@ -190,9 +202,18 @@ pub fn register(engine: &mut Engine) {
         age,
         qualified,
         full_civil_capacity,
+        classification_valid,
+        qualification_evidence_age_days,
         open_complaints,
         complaints_90d,
     );
+    engine.register_get("assessment_flags", |x: &mut InvestorFacts| {
+        x.assessment_flags
+            .iter()
+            .cloned()
+            .map(rhai::Dynamic::from)
+            .collect::<rhai::Array>()
+    });
     getters!(
         engine,
         ProductFacts,

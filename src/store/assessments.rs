@@ -93,7 +93,7 @@ pub async fn insert(c: &mut Conn<'_>, a: &Assessment) -> Result<(), StoreError> 
 }
 
 /// The investor's latest assessment by `assessed_at` (a back-dated paper record does not
-/// displace a newer one), valid or not.
+/// displace a newer one), valid or not; one a risk reviewer rejected is never used.
 pub async fn latest_for(
     c: &mut Conn<'_>,
     investor_id: &str,
@@ -101,7 +101,8 @@ pub async fn latest_for(
     let sql = concat!(
         "SELECT ",
         columns!(),
-        " FROM assessments WHERE investor_id = $1 ORDER BY assessed_at DESC, id DESC LIMIT 1"
+        " FROM assessments a WHERE investor_id = $1 AND NOT EXISTS (SELECT 1 FROM assessment_reviews r \
+           WHERE r.assessment_id = a.id AND r.verdict = 'rejected') ORDER BY assessed_at DESC, id DESC LIMIT 1"
     );
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(investor_id)
@@ -137,4 +138,51 @@ pub async fn recorded_since(
     .fetch_one(e)
     .await)?;
     Ok(n)
+}
+
+/// A risk reviewer's verdict on an assessment.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Review {
+    pub assessment_id: String,
+    /// "accepted" or "rejected".
+    pub verdict: String,
+    pub note: String,
+    pub reviewed_by: String,
+    pub reviewed_at: DateTime<Utc>,
+}
+
+/// Stores a review; false if the assessment has one already.
+pub async fn insert_review(c: &mut Conn<'_>, r: &Review) -> Result<bool, StoreError> {
+    let sql = "INSERT INTO assessment_reviews (assessment_id, verdict, note, reviewed_by, reviewed_at) \
+               VALUES ($1, $2, $3, $4, $5) ON CONFLICT (assessment_id) DO NOTHING";
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(&r.assessment_id)
+        .bind(&r.verdict)
+        .bind(&r.note)
+        .bind(&r.reviewed_by)
+        .bind(r.reviewed_at)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn review_of(
+    c: &mut Conn<'_>,
+    assessment_id: &str,
+) -> Result<Option<Review>, StoreError> {
+    let sql = "SELECT assessment_id, verdict, note, reviewed_by, reviewed_at FROM assessment_reviews \
+               WHERE assessment_id = $1";
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(assessment_id)
+        .fetch_optional(e)
+        .await)?)
+}
+
+pub async fn get(c: &mut Conn<'_>, id: &str) -> Result<Option<Assessment>, StoreError> {
+    let sql = concat!("SELECT ", columns!(), " FROM assessments WHERE id = $1");
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(e)
+        .await)?)
 }

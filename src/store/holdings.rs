@@ -28,6 +28,10 @@ pub struct InvestorSources {
     pub valid_until: Option<DateTime<Utc>>,
     pub open_complaints: i64,
     pub complaints_90d: i64,
+    /// When the newest proof of assets or income was issued.
+    pub evidence_issued_on: Option<NaiveDate>,
+    /// Until when the latest granted classification holds (null: none, or an ordinary one).
+    pub classified_until: Option<DateTime<Utc>>,
 }
 
 /// What a product's facts are computed from.
@@ -66,13 +70,19 @@ pub struct HoldingRow {
 }
 
 /// The columns of `InvestorSources` over `investors i` and the latest assessment `a`; `$3` is
-/// the start of the recent-complaint window.
+/// the start of the recent-complaint window; `$evidence_by` limits the proofs counted (to those
+/// issued by the time of a sale signed in the past).
 macro_rules! investor_columns {
-    () => {
+    ($evidence_by:literal) => {
+        concat!(
         "i.id AS investor_id, i.kind, i.investor_type, i.birth_date, i.civil_capacity, i.financial_assets, \
          i.avg_income_3y, i.net_assets, a.id AS assessment_id, a.level, a.flags, a.assessed_at, a.valid_until, \
          (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.status = 'open') AS open_complaints, \
-         (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= $3) AS complaints_90d"
+         (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= $3) AS complaints_90d, \
+         (SELECT MAX(q.issued_at) FROM qualification_evidence q WHERE q.investor_id = i.id", $evidence_by, ") AS evidence_issued_on, \
+         (SELECT c.valid_until FROM classifications c WHERE c.investor_id = i.id AND c.outcome = 'granted' \
+           ORDER BY c.decided_at DESC, c.id DESC LIMIT 1) AS classified_until"
+        )
     };
 }
 
@@ -94,18 +104,35 @@ macro_rules! holds_product {
     };
 }
 
+/// The assessment `$a` was not rejected by a risk reviewer (a rejected one is never used).
+macro_rules! not_rejected {
+    ($a:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM assessment_reviews r WHERE r.assessment_id = ",
+            $a,
+            ".id AND r.verdict = 'rejected')"
+        )
+    };
+}
+
 macro_rules! latest_assessment {
     () => {
-        " LEFT JOIN assessments a ON a.id = (SELECT a2.id FROM assessments a2 WHERE a2.investor_id = i.id \
-           ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1)"
+        concat!(
+            " LEFT JOIN assessments a ON a.id = (SELECT a2.id FROM assessments a2 WHERE a2.investor_id = i.id AND ",
+            not_rejected!("a2"),
+            " ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1)"
+        )
     };
 }
 
 /// The latest assessment taken at or before `$4`: what a sale signed then was decided on.
 macro_rules! assessment_as_of {
     () => {
-        " LEFT JOIN assessments a ON a.id = (SELECT a2.id FROM assessments a2 WHERE a2.investor_id = i.id \
-           AND a2.assessed_at <= $4 ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1)"
+        concat!(
+            " LEFT JOIN assessments a ON a.id = (SELECT a2.id FROM assessments a2 WHERE a2.investor_id = i.id AND ",
+            not_rejected!("a2"),
+            " AND a2.assessed_at <= $4 ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1)"
+        )
     };
 }
 
@@ -114,8 +141,12 @@ macro_rules! assessment_as_of {
 /// has no LATERAL; its planner runs the subquery once already.
 macro_rules! latest_assessment_lateral {
     () => {
-        " LEFT JOIN LATERAL (SELECT a2.id, a2.level, a2.flags, a2.assessed_at, a2.valid_until FROM assessments a2 \
-           WHERE a2.investor_id = i.id ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1) a ON TRUE"
+        concat!(
+            " LEFT JOIN LATERAL (SELECT a2.id, a2.level, a2.flags, a2.assessed_at, a2.valid_until FROM assessments a2 \
+               WHERE a2.investor_id = i.id AND ",
+            not_rejected!("a2"),
+            " ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1) a ON TRUE"
+        )
     };
 }
 
@@ -130,7 +161,7 @@ pub async fn sale_facts(
 ) -> Result<Option<FactRow>, StoreError> {
     let sql = concat!(
         "SELECT ",
-        investor_columns!(),
+        investor_columns!(" AND q.issued_at <= $4"),
         ", ",
         product_columns!(),
         ", ",
@@ -159,7 +190,7 @@ pub async fn page(
         ($latest:expr) => {
             concat!(
                 "SELECT o.id AS order_id, o.amount, o.cooling_off_ends_at, o.product_id, ",
-                investor_columns!(),
+                investor_columns!(""),
                 // A confirmed holding is itself what makes its product held: look further only
                 // for one still cooling off (a seek saved on nearly every holding).
                 ", CASE WHEN o.status = 'confirmed' THEN TRUE ELSE ",

@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod audit;
 pub mod audit_key;
 pub mod callbacks;
+pub mod classifications;
 pub mod complaints;
 pub mod decisions;
 pub mod escalations;

@@ -23,33 +23,40 @@ pub const FUTURE_TOLERANCE_SECS: i64 = 60;
 pub const CONTRADICTS_FACTS: &str = "answers_contradict_facts";
 
 /// Answers that what is known contradicts: an age option that does not cover the investor's age
-/// on the day of the assessment (from the birth date).
+/// on the day of the assessment (from the birth date), and an investable-assets option below the
+/// financial assets the investor declared (investable assets include them).
 fn contradictions(
     q: &crate::questionnaire::Questionnaire,
     answers: &BTreeMap<String, Vec<String>>,
     investor: &crate::store::investors::Investor,
     at: DateTime<Utc>,
 ) -> Vec<String> {
-    let Some(born) = investor.birth_date else {
-        return Vec::new();
-    };
-    let age = crate::domain::investor::age_on(
-        born,
-        at.with_timezone(&crate::config::business_offset())
-            .date_naive(),
-    );
+    let age = investor.birth_date.map(|born| {
+        crate::domain::investor::age_on(
+            born,
+            at.with_timezone(&crate::config::business_offset())
+                .date_naive(),
+        )
+    });
+    let assets = investor.wealth.financial_assets;
     let mut found = Vec::new();
     for question in &q.questions {
         for chosen in answers.get(&question.id).into_iter().flatten() {
-            let range = question
-                .options
-                .iter()
-                .find(|o| &o.id == chosen)
-                .and_then(|o| o.age_range);
-            if let Some([lo, hi]) = range
+            let Some(option) = question.options.iter().find(|o| &o.id == chosen) else {
+                continue;
+            };
+            if let (Some([lo, hi]), Some(age)) = (option.age_range, age)
                 && !(lo..=hi).contains(&age)
             {
                 found.push(format!("contradiction:{}:age={age}", question.id));
+            }
+            if let (Some(below), Some(assets)) = (option.assets_below, assets)
+                && assets >= crate::domain::Money::from_yuan(below)
+            {
+                found.push(format!(
+                    "contradiction:{}:financial_assets={assets}",
+                    question.id
+                ));
             }
         }
     }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::sale::reevaluate_holding;
 use super::{Ctx, Result, audit};
 use crate::callbacks::planner::{self, Held};
-use crate::domain::state::{DecisionPurpose, OrderStatus};
+use crate::domain::state::DecisionPurpose;
 use crate::rules::Verdict;
 use crate::rules::catalogue::Catalogue;
 use crate::rules::decision::{Outcome, SpecialCallback};
@@ -23,6 +23,7 @@ use crate::store::{Conn, now};
 
 pub const PRODUCT_RERATED: &str = "product_rerated";
 pub const LEVEL_LOWERED: &str = "level_lowered";
+pub const INVESTOR_INFO_CHANGED: &str = "investor_info_changed";
 
 /// Re-evaluates a holding and plans the event's special callback on it, when `wanted` says the
 /// re-evaluated decision calls for one. Returns whether a callback was planned.
@@ -82,16 +83,36 @@ pub async fn after_level_lowered(
     let held: Vec<Order> = orders::for_investor(c, investor_id)
         .await?
         .into_iter()
-        .filter(|o| match o.status {
-            OrderStatus::CoolingOff | OrderStatus::Confirmed => true,
-            OrderStatus::Rescinded => false,
-        })
+        .filter(|o| o.status.is_held())
         .collect();
     for order in &held {
         let event = (DecisionPurpose::LevelChange, LEVEL_LOWERED);
         replan_holding(c, ctx, actor, order, event, |_| true).await?;
     }
     Ok(held.len())
+}
+
+/// Re-evaluates every holding of an investor whose qualification, capacity or classification
+/// changed; a holding that is no longer a match gets an `investor_info_changed` special
+/// callback. Returns how many callbacks were created.
+pub async fn after_investor_changed(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    investor_id: &str,
+) -> Result<usize> {
+    let mut created = 0;
+    for order in orders::for_investor(c, investor_id).await? {
+        if !order.status.is_held() {
+            continue;
+        }
+        let unsuitable = |d: &StoredDecision| d.outcome.verdict != Verdict::Match;
+        let event = (DecisionPurpose::InvestorChange, INVESTOR_INFO_CHANGED);
+        if replan_holding(c, ctx, actor, &order, event, unsuitable).await? {
+            created += 1;
+        }
+    }
+    Ok(created)
 }
 
 /// After a periodic callback: the next one, one period from `t` at the frequency the active

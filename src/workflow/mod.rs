@@ -10,9 +10,11 @@
 //! - `events`: re-planning after a re-rating, a lowered level or a rule-set activation
 //! - `complaints`, `escalations`, `investors`, `products`, `rulesets`: their own resources
 
+pub mod assessment_review;
 pub mod assessments;
 pub mod audit;
 pub mod callbacks;
+pub mod classification;
 pub mod complaints;
 pub mod error;
 pub mod escalations;
@@ -21,6 +23,7 @@ pub mod evidence;
 pub mod holdings;
 pub mod investors;
 pub mod products;
+pub mod qualification;
 pub mod ratelimit;
 pub mod reevaluation;
 pub mod rulesets;

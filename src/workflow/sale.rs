@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::callbacks::{CallbackView, callback_view};
-use super::{Ctx, Result, WorkflowError, audit, scope};
+use super::{Ctx, Result, WorkflowError, assessment_review, audit, scope};
 use crate::callbacks::planner;
 use crate::config::Policy;
 use crate::decide::{DecisionView, RECENT_COMPLAINT_DAYS, facts_of_row};
@@ -167,6 +167,17 @@ fn evidence_of(
     let mut problems = Vec::new();
     let mut evidence = Evidence::new();
     for (req, items) in &new.evidence {
+        if req == assessment_review::REQUIREMENT
+            || items
+                .iter()
+                .any(|e| e.kind == assessment_review::EVIDENCE_KIND)
+        {
+            problems.push(FieldProblem::new(
+                format!("evidence.{req}"),
+                "a risk review is recorded by risk staff (POST /v1/assessments/{id}/review), not given with an order",
+            ));
+            continue;
+        }
         if !acks.contains(req) {
             problems.push(FieldProblem::new(
                 format!("evidence.{req}"),
@@ -188,6 +199,9 @@ fn evidence_of(
     // Only what the decision requires must be proven; anything else acknowledged keeps what
     // evidence was given.
     for req in acks {
+        if req == assessment_review::REQUIREMENT {
+            continue;
+        }
         let mut given = new.evidence.get(req).cloned().unwrap_or_default();
         if !required.contains(req) {
             if !given.is_empty() {
@@ -243,7 +257,7 @@ pub async fn place_order(
     new: NewOrder,
 ) -> Result<PlacedOrder> {
     let t = now();
-    let acks = check_new_order(&new, t, ctx.policy)?;
+    let mut acks = check_new_order(&new, t, ctx.policy)?;
     scope::investor(c, actor, &new.investor_id).await?;
     // Decided as of signing: on the assessment the investor had then, not one taken since.
     let view = decide(
@@ -265,6 +279,12 @@ pub async fn place_order(
     if view.outcome.verdict == Verdict::Reject {
         return Err(WorkflowError::SuitabilityRejected(Box::new(view)));
     }
+    // `assessment_review` is satisfied by the review record alone: never by what sales say.
+    let review = assessment_review::accepted(c, view.investor.assessment_id.as_deref()).await?;
+    acks.retain(|a| a != assessment_review::REQUIREMENT);
+    if review.is_some() {
+        acks.push(assessment_review::REQUIREMENT.to_string());
+    }
     let missing: Vec<String> = view
         .outcome
         .requirements
@@ -284,7 +304,16 @@ pub async fn place_order(
         .iter()
         .map(|r| r.to_string())
         .collect();
-    let evidence = evidence_of(&new, &acks, &required, ctx.rules.catalogue())?;
+    let mut evidence = evidence_of(&new, &acks, &required, ctx.rules.catalogue())?;
+    if let Some(r) = review {
+        evidence.insert(
+            assessment_review::REQUIREMENT.to_string(),
+            vec![EvidenceItem {
+                kind: assessment_review::EVIDENCE_KIND.into(),
+                reference: format!("assessment_review:{}", r.assessment_id),
+            }],
+        );
+    }
     let decision = StoredDecision {
         id: new_id(),
         investor_id: new.investor_id.clone(),

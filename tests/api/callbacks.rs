@@ -255,14 +255,14 @@ async fn claims_respect_holders_and_separation_of_duties(app: TestApp) {
         .client
         .post(format!("{}/v1/investors", app.base))
         .bearer_auth(&dual)
-        .json(&json!({"kind": "individual", "name": "王五", "id_number": crate::common::resident_id("1970-01-01"), "birth_date": "1970-01-01", "financial_assets": 5000000}))
+        .json(&json!({"kind": "individual", "name": "王五", "id_number": crate::common::resident_id("1970-01-01"), "birth_date": "1970-01-01", "financial_assets": 5000000, "evidence": crate::common::proofs()}))
         .send()
         .await
         .expect("sent")
         .json::<Value>()
         .await
         .expect("json");
-    let qs = crate::assessments::options(&app, "individual").await;
+    let qs = crate::assessments::options_for(&app, "individual", "1970-01-01").await;
     let id = investor["id"].as_str().expect("id");
     // The dual-role member owns the investor, so they assess and sell.
     let as_dual = |path: String, body: Value| {

@@ -295,13 +295,33 @@ impl TestApp {
                 serde_json::json!({
                     "kind": "individual", "name": "测试投资者", "id_number": resident_id(birth_date),
                     "birth_date": birth_date, "phone": "13800138000", "email": "investor@example.cn",
-                    "financial_assets": "5000000", "avg_income_3y": "600000"
+                    "financial_assets": "5000000", "avg_income_3y": "600000",
+                    "evidence": proofs()
                 }),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["id"].as_str().expect("id").to_string()
     }
+}
+
+/// A date `days` ago (YYYY-MM-DD).
+pub fn days_ago(days: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// Proofs of assets renewed every 140 days over the last 600: whenever a test signs an order (up
+/// to 400 days back), the newest proof issued by then is under 180 days old, as the shipped
+/// rules ask.
+pub fn proofs() -> serde_json::Value {
+    (0..5)
+        .map(|n| {
+            serde_json::json!({"kind": "asset_proof", "ref": format!("档案/资产证明/{n:04}"),
+                "issued_at": days_ago(30 + 140 * n)})
+        })
+        .collect()
 }
 
 /// Asserts an error response: status, code, and (when given) that `field` is among the details.

@@ -222,7 +222,7 @@ async fn an_evidence_bundle_verifies_by_digest_and_replay(app: TestApp) {
         json!(["mismatch_warning_signed", "dual_recording"])
     );
     assert_eq!(bundle["assessment"]["level"], "C2");
-    assert_eq!(bundle["assessment"]["questionnaire_version"], 2);
+    assert_eq!(bundle["assessment"]["questionnaire_version"], 3);
     assert_eq!(bundle["assessment"]["questionnaire_file_unchanged"], true);
     assert!(bundle["assessment"]["answers"]["q1"].is_array());
     assert_eq!(bundle["decision"]["outcome"]["verdict"], "mismatch");

@@ -59,7 +59,6 @@ async fn qualification_follows_the_thresholds(app: TestApp) {
         (individual(json!({"financial_assets": "3000000.00"})), true),
         (individual(json!({"avg_income_3y": "499999.99"})), false),
         (individual(json!({"avg_income_3y": 500000})), true),
-        (individual(json!({"investor_type": "professional"})), true),
         (
             json!({"kind": "institution", "name": "某某资产", "id_number": credit_code(), "net_assets": "9999999.99"}),
             false,

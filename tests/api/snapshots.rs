@@ -32,6 +32,9 @@ fn redact(v: &mut Value) {
             for (k, x) in map.iter_mut() {
                 if k == "age" && x.is_number() {
                     *x = json!("[age]");
+                } else if k == "qualification_evidence_age_days" && x.is_number() {
+                    // Calendar days between the test's date and the business date (UTC+8).
+                    *x = json!("[days]");
                 } else if k == "elapsed_ms" {
                     *x = json!("[ms]");
                 } else if k == "id_number" {

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::assessments::{answers_scoring, options};
+use crate::assessments::{answers_scoring, options_for};
 use crate::common::{Backend, TestApp, assert_error, repo_path};
 use crate::on_both;
 
@@ -27,7 +27,7 @@ pub async fn investor_at(
     birth_date: &str,
     assessed_at: Option<&str>,
 ) -> String {
-    let qs = options(app, "individual").await;
+    let qs = options_for(app, "individual", birth_date).await;
     let investor = app.individual(birth_date).await;
     let score = match level {
         "C1" => 15,

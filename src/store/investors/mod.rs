@@ -196,6 +196,22 @@ pub async fn set_owner(c: &mut Conn<'_>, id: &str, owner: &str) -> Result<bool, 
     Ok(n == 1)
 }
 
+/// Makes the investor of `investor_type` (after a classification); false if there is none.
+pub async fn set_investor_type(
+    c: &mut Conn<'_>,
+    id: &str,
+    investor_type: InvestorType,
+) -> Result<bool, StoreError> {
+    let sql = "UPDATE investors SET investor_type = $2 WHERE id = $1";
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(investor_type.as_str())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
 /// Investors with this identity number (found through its keyed hash).
 pub async fn by_id_number(
     c: &mut Conn<'_>,

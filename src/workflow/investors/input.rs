@@ -11,8 +11,10 @@ use crate::domain::investor::{CivilCapacity, InvestorKind, InvestorType, Wealth}
 use crate::domain::money::RawAmount;
 use crate::domain::problem::validation_problems;
 use crate::domain::{FieldProblem, text};
+use crate::store::classifications::Document;
 use crate::store::investors::Investor;
 use crate::store::{new_id, now};
+use crate::workflow::qualification::{DocumentInput, PROOF_KINDS, parse_documents};
 use crate::workflow::{Result, WorkflowError};
 
 #[derive(Deserialize, Validate, utoipa::ToSchema)]
@@ -36,7 +38,8 @@ pub struct NewInvestor {
     pub phone: Option<String>,
     #[validate(email(message = "is not an e-mail address"))]
     pub email: Option<String>,
-    /// "ordinary" (default) or "professional".
+    /// "ordinary" (the default, and the only type sales may create): professional status is a
+    /// classification risk or compliance record (`POST /v1/investors/{id}/classification`).
     pub investor_type: Option<String>,
     pub financial_assets: Option<RawAmount>,
     pub avg_income_3y: Option<RawAmount>,
@@ -45,15 +48,21 @@ pub struct NewInvestor {
     /// Individuals: "full" (default), "limited" or "none" (民事行为能力). Without full capacity
     /// the investor is of the lowest category whatever the questionnaire says.
     pub civil_capacity: Option<String>,
+    /// The proof qualification rests on: `[{"kind": "asset_proof" | "income_proof" |
+    /// "net_assets_proof", "ref": "…", "issued_at": "YYYY-MM-DD"}]`; more with
+    /// `POST /v1/investors/{id}/evidence`.
+    #[serde(default)]
+    pub evidence: Vec<DocumentInput>,
 }
 
 impl NewInvestor {
-    /// Parses the request into an investor, naming every bad field.
-    pub fn into_investor(self, sales_owner_id: &str) -> Result<Investor> {
+    /// Parses the request into an investor and their proofs, naming every bad field.
+    pub fn into_investor(self, sales_owner_id: &str) -> Result<(Investor, Vec<Document>)> {
         let mut problems = match self.validate() {
             Ok(()) => Vec::new(),
             Err(e) => validation_problems(&e),
         };
+        let proofs = parse_documents("evidence", &self.evidence, Some(PROOF_KINDS), &mut problems);
         let kind = self
             .kind
             .parse::<InvestorKind>()
@@ -185,21 +194,24 @@ impl NewInvestor {
                 Some(id_number),
                 Some(civil_capacity),
                 true,
-            ) => Ok(Investor {
-                civil_capacity,
-                id: new_id(),
-                kind,
-                investor_type,
-                name: name.to_string(),
-                id_type,
-                id_number,
-                birth_date,
-                phone: self.phone,
-                email: self.email,
-                wealth,
-                sales_owner_id: sales_owner_id.to_string(),
-                created_at: now(),
-            }),
+            ) => Ok((
+                Investor {
+                    civil_capacity,
+                    id: new_id(),
+                    kind,
+                    investor_type,
+                    name: name.to_string(),
+                    id_type,
+                    id_number,
+                    birth_date,
+                    phone: self.phone,
+                    email: self.email,
+                    wealth,
+                    sales_owner_id: sales_owner_id.to_string(),
+                    created_at: now(),
+                },
+                proofs,
+            )),
             _ => Err(WorkflowError::Invalid(problems)),
         }
     }

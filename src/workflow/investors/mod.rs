@@ -6,8 +6,9 @@
 use serde::Deserialize;
 
 use super::{Ctx, Result, WorkflowError, audit, scope};
-use crate::domain::Role;
 use crate::domain::identity::{self, IdType};
+use crate::domain::investor::InvestorType;
+use crate::domain::{FieldProblem, Role};
 use crate::store::Conn;
 use crate::store::assessments;
 use crate::store::investors;
@@ -41,7 +42,17 @@ pub async fn onboard(
     actor: &Staff,
     new: NewInvestor,
 ) -> Result<InvestorResponse> {
-    let investor = new.into_investor(&actor.id)?;
+    let (investor, proofs) = new.into_investor(&actor.id)?;
+    if investor.investor_type != InvestorType::Ordinary {
+        return Err(WorkflowError::Unprocessable {
+            code: "classification_required",
+            problems: vec![FieldProblem::new(
+                "investor_type",
+                "investors are onboarded as ordinary; professional status is a classification \
+                 by risk or compliance (POST /v1/investors/{id}/classification)",
+            )],
+        });
+    }
     if let Some(existing) = investors::holder_of(c, ctx.vault, &investor.id_number).await? {
         // The answer says whether a number exists, as a lookup does: for an investor the actor
         // may not see it counts against the same limit and does not name them.
@@ -66,6 +77,7 @@ pub async fn onboard(
     investors::insert(c, ctx.vault, &investor).await?;
     let full = investor_response(investor.clone(), None, ctx.policy, true);
     audit::record(c, actor, "investor.create", "investor", &investor.id, &full).await?;
+    super::qualification::store_proofs(c, actor, &investor.id, &proofs).await?;
     tracing::info!(investor = %investor.id, "investor created");
     Ok(investor_response(investor, None, ctx.policy, false))
 }
