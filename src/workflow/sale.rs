@@ -139,6 +139,19 @@ fn check_new_order(o: &NewOrder, t: DateTime<Utc>, policy: &Policy) -> Result<Ve
             acks.push(a.clone());
         }
     }
+    // A risk review is a record of its own, never something an order says it has.
+    for (req, items) in &o.evidence {
+        if req == assessment_review::REQUIREMENT
+            || items
+                .iter()
+                .any(|e| e.kind == assessment_review::EVIDENCE_KIND)
+        {
+            problems.push(FieldProblem::new(
+                format!("evidence.{req}"),
+                "a risk review is recorded by risk staff (POST /v1/assessments/{id}/review), not given with an order",
+            ));
+        }
+    }
     if o.recording_ref
         .as_ref()
         .is_some_and(|r| r.trim().is_empty() || r.len() > MAX_RECORDING_REF)
@@ -167,17 +180,6 @@ fn evidence_of(
     let mut problems = Vec::new();
     let mut evidence = Evidence::new();
     for (req, items) in &new.evidence {
-        if req == assessment_review::REQUIREMENT
-            || items
-                .iter()
-                .any(|e| e.kind == assessment_review::EVIDENCE_KIND)
-        {
-            problems.push(FieldProblem::new(
-                format!("evidence.{req}"),
-                "a risk review is recorded by risk staff (POST /v1/assessments/{id}/review), not given with an order",
-            ));
-            continue;
-        }
         if !acks.contains(req) {
             problems.push(FieldProblem::new(
                 format!("evidence.{req}"),
