@@ -50,6 +50,12 @@ pub fn email(v: &str) -> String {
     }
 }
 
+/// `北京市朝阳区建国路88号` → `北京市朝阳区****`: the district, never the street.
+pub fn address(v: &str) -> String {
+    let head: String = v.chars().take(6).collect();
+    format!("{head}****")
+}
+
 #[cfg(test)]
 mod more_tests {
     #[test]
@@ -57,5 +63,6 @@ mod more_tests {
         assert_eq!(super::id_number("110101199001011234"), "1101**********1234");
         assert_eq!(super::id_number("1234"), "****");
         assert_eq!(super::email("zhangsan@example.cn"), "z***@example.cn");
+        assert_eq!(super::address("北京市朝阳区建国路88号"), "北京市朝阳区****");
     }
 }

@@ -36,6 +36,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST",  "/v1/investors",                    Access::Roles(&[Sales])),
     ("GET",   "/v1/investors",                    Access::Roles(EVERYONE)),
     ("GET",   "/v1/investors/{id}",               Access::Roles(EVERYONE)),
+    // Investors change (their sales owner or risk), every change a version.
+    ("PATCH", "/v1/investors/{id}",               Access::Roles(&[Sales, Risk])),
+    ("GET",   "/v1/investors/{id}/history",       Access::Roles(EVERYONE)),
     ("POST",  "/v1/investors/lookup",             Access::Roles(EVERYONE)),
     ("POST",  "/v1/investors/{id}/owner",         Access::Roles(&[Compliance, Admin])),
     // Classification: risk or compliance (never the investor's own sales owner).

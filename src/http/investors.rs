@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Caller};
 use crate::error::ApiError;
+use crate::workflow::investors::change::{self, History, InvestorChange};
 use crate::workflow::investors::{self, InvestorPage, InvestorResponse, Lookup, NewOwner};
 
 /// The onboarding body is the workflow's own input (validated by `validator` there).
@@ -33,7 +34,11 @@ pub struct RevealQuery {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/investors", get(list_investors).post(create_investor))
-        .route("/v1/investors/{id}", get(get_investor))
+        .route(
+            "/v1/investors/{id}",
+            get(get_investor).patch(change_investor),
+        )
+        .route("/v1/investors/{id}/history", get(investor_history))
         .route("/v1/investors/lookup", post(lookup_investor))
         .route("/v1/investors/{id}/owner", post(reassign_investor))
 }
@@ -120,4 +125,37 @@ pub async fn reassign_investor(
     let investor = investors::reassign(&mut tx.conn(), &state.ctx(), &caller, &id, req).await?;
     tx.commit().await?;
     Ok(Json(investor))
+}
+
+/// Changes contacts, address, occupation, assets, income, net assets or capacity (the sales
+/// owner or risk); a new version, audited. A change of qualification or capacity re-evaluates
+/// every holding.
+#[utoipa::path(patch, path = "/v1/investors/{id}", tag = "investors", request_body = InvestorChange,
+    params(("id" = String, Path)),
+    responses((status = 200, body = InvestorResponse), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn change_investor(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<InvestorChange>,
+) -> Result<Json<InvestorResponse>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let investor = change::change(&mut tx.conn(), &state.ctx(), &caller, &id, req).await?;
+    tx.commit().await?;
+    Ok(Json(investor))
+}
+
+/// Every version of the investor, oldest first (version 1 is the onboarding).
+#[utoipa::path(get, path = "/v1/investors/{id}/history", tag = "investors", params(("id" = String, Path)),
+    responses((status = 200, body = History), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn investor_history(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<History>, ApiError> {
+    let mut pooled = state.db.acquire().await?;
+    Ok(Json(
+        change::history(&mut pooled.conn(), &caller, &id).await?,
+    ))
 }

@@ -20,6 +20,8 @@ use super::access::{Access, lookup};
         super::investors::get_investor,
         super::investors::lookup_investor,
         super::investors::reassign_investor,
+        super::investors::change_investor,
+        super::investors::investor_history,
         super::classification::classify,
         super::classification::list_classifications,
         super::classification::record_evidence,

@@ -8,6 +8,7 @@ mod assessments;
 mod audit;
 mod callbacks;
 mod capacity;
+mod changes;
 mod classification;
 mod cli;
 mod complaints;

@@ -25,6 +25,9 @@ pub struct Investor {
     pub civil_capacity: CivilCapacity,
     pub phone: Option<String>,
     pub email: Option<String>,
+    /// Postal address (sealed like phone and e-mail).
+    pub address: Option<String>,
+    pub occupation: Option<String>,
     pub wealth: Wealth,
     pub sales_owner_id: String,
     pub created_at: DateTime<Utc>,
@@ -42,6 +45,8 @@ struct Row {
     birth_date: Option<NaiveDate>,
     phone: Option<String>,
     email: Option<String>,
+    address: Option<String>,
+    occupation: Option<String>,
     financial_assets: Option<String>,
     avg_income_3y: Option<String>,
     net_assets: Option<String>,
@@ -52,12 +57,14 @@ struct Row {
 macro_rules! columns {
     () => {
         "id, kind, investor_type, name, id_number, birth_date, phone, email, \
-         financial_assets, avg_income_3y, net_assets, sales_owner_id, created_at, id_type, civil_capacity"
+         financial_assets, avg_income_3y, net_assets, sales_owner_id, created_at, id_type, civil_capacity, \
+         address, occupation"
     };
 }
 
 // After `columns!`: macros are in scope only below their definition.
 mod sealing;
+pub mod versions;
 mod visible;
 
 fn money(v: Option<String>) -> Result<Option<Money>, StoreError> {
@@ -89,6 +96,10 @@ impl Row {
         r.id_number = open(vault, &id, "id_number", r.id_number)?;
         r.phone = r.phone.map(|p| open(vault, &id, "phone", p)).transpose()?;
         r.email = r.email.map(|e| open(vault, &id, "email", e)).transpose()?;
+        r.address = r
+            .address
+            .map(|a| open(vault, &id, "address", a))
+            .transpose()?;
         Investor::try_from(r)
     }
 }
@@ -119,6 +130,8 @@ impl TryFrom<Row> for Investor {
             birth_date: r.birth_date,
             phone: r.phone,
             email: r.email,
+            address: r.address,
+            occupation: r.occupation,
             sales_owner_id: r.sales_owner_id,
             created_at: r.created_at,
         })
@@ -145,10 +158,15 @@ pub async fn insert(c: &mut Conn<'_>, vault: &Vault, inv: &Investor) -> Result<(
         .as_deref()
         .map(|e| seal(vault, &inv.id, "email", e))
         .transpose()?;
+    let address = inv
+        .address
+        .as_deref()
+        .map(|a| seal(vault, &inv.id, "address", a))
+        .transpose()?;
     let sql = concat!(
         "INSERT INTO investors (",
         columns!(),
-        ", id_number_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        ", id_number_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
     );
     let text = |m: Option<Money>| m.map(|m| m.to_string());
     on_conn!(c, |e| sqlx::query(sql)
@@ -167,6 +185,8 @@ pub async fn insert(c: &mut Conn<'_>, vault: &Vault, inv: &Investor) -> Result<(
         .bind(inv.created_at)
         .bind(inv.id_type.as_str())
         .bind(inv.civil_capacity.as_str())
+        .bind(&address)
+        .bind(&inv.occupation)
         .bind(vault.blind(&inv.id_number))
         .execute(e)
         .await
@@ -190,6 +210,42 @@ pub async fn set_owner(c: &mut Conn<'_>, id: &str, owner: &str) -> Result<bool, 
     let n = on_conn!(c, |e| sqlx::query(sql)
         .bind(id)
         .bind(owner)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Writes what may change of an investor (contacts, address, occupation, assets, income, net
+/// assets, capacity), personal data sealed; false if there is none.
+pub async fn update_profile(
+    c: &mut Conn<'_>,
+    vault: &Vault,
+    inv: &Investor,
+) -> Result<bool, StoreError> {
+    let sealed = |column: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|x| seal(vault, &inv.id, column, x))
+            .transpose()
+    };
+    let (phone, email, address) = (
+        sealed("phone", &inv.phone)?,
+        sealed("email", &inv.email)?,
+        sealed("address", &inv.address)?,
+    );
+    let text = |m: Option<Money>| m.map(|m| m.to_string());
+    let sql = "UPDATE investors SET phone = $2, email = $3, address = $4, occupation = $5, \
+               financial_assets = $6, avg_income_3y = $7, net_assets = $8, civil_capacity = $9 WHERE id = $1";
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(&inv.id)
+        .bind(&phone)
+        .bind(&email)
+        .bind(&address)
+        .bind(&inv.occupation)
+        .bind(text(inv.wealth.financial_assets))
+        .bind(text(inv.wealth.avg_income_3y))
+        .bind(text(inv.wealth.net_assets))
+        .bind(inv.civil_capacity.as_str())
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;

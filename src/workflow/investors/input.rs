@@ -48,6 +48,12 @@ pub struct NewInvestor {
     /// Individuals: "full" (default), "limited" or "none" (民事行为能力). Without full capacity
     /// the investor is of the lowest category whatever the questionnaire says.
     pub civil_capacity: Option<String>,
+    /// Postal address, 1 to 200 characters (personal data: sealed, masked in responses).
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub address: Option<String>,
+    /// 1 to 100 characters.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub occupation: Option<String>,
     /// The proof qualification rests on: `[{"kind": "asset_proof" | "income_proof" |
     /// "net_assets_proof", "ref": "…", "issued_at": "YYYY-MM-DD"}]`; more with
     /// `POST /v1/investors/{id}/evidence`.
@@ -206,6 +212,8 @@ impl NewInvestor {
                     birth_date,
                     phone: self.phone,
                     email: self.email,
+                    address: self.address.map(|a| a.trim().to_string()),
+                    occupation: self.occupation.map(|o| o.trim().to_string()),
                     wealth,
                     sales_owner_id: sales_owner_id.to_string(),
                     created_at: now(),

@@ -26,6 +26,7 @@ pub const LOOKUPS_PER_MINUTE: usize = 30;
 /// Roles that may give an investor another sales owner.
 pub const MAY_REASSIGN: &[Role] = &[Role::Compliance, Role::Admin];
 
+pub mod change;
 mod input;
 mod view;
 
@@ -78,6 +79,7 @@ pub async fn onboard(
     let full = investor_response(investor.clone(), None, ctx.policy, true);
     audit::record(c, actor, "investor.create", "investor", &investor.id, &full).await?;
     super::qualification::store_proofs(c, actor, &investor.id, &proofs).await?;
+    change::first_version(c, actor, &investor).await?;
     tracing::info!(investor = %investor.id, "investor created");
     Ok(investor_response(investor, None, ctx.policy, false))
 }

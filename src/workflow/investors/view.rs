@@ -41,6 +41,8 @@ pub struct InvestorResponse {
     pub birth_date: Option<NaiveDate>,
     pub phone: Option<String>,
     pub email: Option<String>,
+    pub address: Option<String>,
+    pub occupation: Option<String>,
     pub financial_assets: Option<String>,
     pub avg_income_3y: Option<String>,
     pub net_assets: Option<String>,
@@ -120,6 +122,12 @@ pub fn investor_response(
         } else {
             inv.email.as_deref().map(mask::email)
         },
+        address: if reveal {
+            inv.address
+        } else {
+            inv.address.as_deref().map(mask::address)
+        },
+        occupation: inv.occupation,
         sales_owner_id: inv.sales_owner_id,
         created_at: inv.created_at,
     }
