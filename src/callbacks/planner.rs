@@ -78,6 +78,7 @@ pub fn task(
         created_at: now,
         closed_at: None,
         complaint_id: None,
+        cancel_reason: None,
     }
 }
 

@@ -70,6 +70,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST",  "/v1/orders/{id}/rescind",          Access::Roles(&[Sales, Compliance, Admin])),
     ("GET",   "/v1/requirements",                 Access::Roles(EVERYONE)),
     ("GET",   "/v1/investors/{id}/holdings",      Access::Roles(EVERYONE)),
+    // A holding ends: redeemed at the investor's request, or wound up with its product.
+    ("POST",  "/v1/holdings/{id}/redeem",         Access::Roles(&[Sales, Compliance, Admin])),
+    ("POST",  "/v1/products/{id}/liquidate",      Access::Roles(&[Risk, Admin])),
     ("GET",   "/v1/orders/{id}/evidence",         Access::Roles(&[Risk, Compliance, Admin])),
     // Callbacks: planners work them; compliance reviews them (主管审阅); admin oversees.
     ("GET",   "/v1/callbacks",                    Access::Roles(&[Planner, Compliance, Admin])),

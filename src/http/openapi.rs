@@ -42,6 +42,8 @@ use super::access::{Access, lookup};
         super::orders::get_order,
         super::orders::list_investor_orders,
         super::orders::rescind_order,
+        super::orders::redeem_holding,
+        super::products::liquidate_product,
         super::orders::list_holdings,
         super::requirements::list_requirements,
         super::callbacks::list_callbacks,

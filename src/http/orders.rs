@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::hex::hex;
 use crate::store::idempotency;
 use crate::store::orders::Order;
+use crate::workflow::holding_end::{self, Redeem, Redeemed};
 use crate::workflow::holdings::{self, HoldingList, Rescission};
 use crate::workflow::sale::{self, NewOrder, OrderDetail, PlacedOrder};
 
@@ -55,6 +56,26 @@ pub fn router() -> Router<AppState> {
         .route("/v1/investors/{id}/orders", get(list_investor_orders))
         .route("/v1/orders/{id}/rescind", post(rescind_order))
         .route("/v1/investors/{id}/holdings", get(list_holdings))
+        .route("/v1/holdings/{id}/redeem", post(redeem_holding))
+}
+
+/// Redeems part (`amount`) or all (`"all": true`) of a confirmed holding (its id is the order's);
+/// a holding with nothing left ends (`redeemed`) and its open callbacks are cancelled.
+/// 409 `not_confirmed` while cooling off (rescind instead), `order_settled` once ended.
+#[utoipa::path(post, path = "/v1/holdings/{id}/redeem", tag = "orders", params(("id" = String, Path)),
+    request_body = Redeem,
+    responses((status = 200, body = Redeemed), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn redeem_holding(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Redeem>,
+) -> Result<Json<Redeemed>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let done = holding_end::redeem(&mut tx.conn(), &caller, &id, req).await?;
+    tx.commit().await?;
+    Ok(Json(done))
 }
 
 /// Rescinds an order at the investor's request, before a successful confirmation: refund due,

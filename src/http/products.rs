@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::AppState;
@@ -10,6 +10,7 @@ use super::extract::{ApiJson, ApiQuery, Caller};
 use super::investors::PageQuery;
 use crate::error::ApiError;
 use crate::store::products::Product;
+use crate::workflow::holding_end::{self, Liquidated};
 use crate::workflow::investors::page_limit;
 use crate::workflow::products::{self, ProductPage};
 
@@ -22,6 +23,23 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/products", get(list_products).post(create_product))
         .route("/v1/products/{id}", get(get_product).patch(update_product))
+        .route("/v1/products/{id}/liquidate", post(liquidate_product))
+}
+
+/// Winds up a product (清算): it is sold no more, every holding of it ends and their open
+/// callbacks are cancelled. 409 `product_liquidated` the second time.
+#[utoipa::path(post, path = "/v1/products/{id}/liquidate", tag = "products", params(("id" = String, Path)),
+    responses((status = 200, body = Liquidated), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn liquidate_product(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Liquidated>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let done = holding_end::liquidate(&mut tx.conn(), &caller, &id).await?;
+    tx.commit().await?;
+    Ok(Json(done))
 }
 
 /// Creates a product with its risk rating.

@@ -37,12 +37,14 @@ pub struct Callback {
     pub closed_at: Option<DateTime<Utc>>,
     /// The complaint a `complaint_followup` callback follows up.
     pub complaint_id: Option<String>,
+    /// Why a cancelled callback was cancelled (the order rescinded, the holding redeemed, …).
+    pub cancel_reason: Option<String>,
 }
 
 macro_rules! columns {
     () => {
         "c.id, c.order_id, c.investor_id, c.product_id, c.kind, c.reason, c.due_from, c.due_by, c.checks, \
-         c.status, c.assignee_id, c.attempts, c.decision_id, c.created_at, c.closed_at, c.complaint_id"
+         c.status, c.assignee_id, c.attempts, c.decision_id, c.created_at, c.closed_at, c.complaint_id, c.cancel_reason"
     };
 }
 
@@ -200,11 +202,14 @@ pub async fn cancel_open_for_order(
     c: &mut Conn<'_>,
     order_id: &str,
     at: DateTime<Utc>,
+    why: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let sql = "UPDATE callbacks SET status = 'cancelled', closed_at = $2 WHERE order_id = $1 AND status = 'open' RETURNING id";
+    let sql = "UPDATE callbacks SET status = 'cancelled', closed_at = $2, cancel_reason = $3 \
+               WHERE order_id = $1 AND status = 'open' RETURNING id";
     let ids: Vec<(String,)> = on_conn!(c, |e| sqlx::query_as(sql)
         .bind(order_id)
         .bind(at)
+        .bind(why)
         .fetch_all(e)
         .await)?;
     Ok(ids.into_iter().map(|(id,)| id).collect())

@@ -42,6 +42,8 @@ pub struct ProductSources {
     pub product_kind: String,
     pub risk_rating: i64,
     pub min_subscription: String,
+    /// When the product was wound up: it is sold no more.
+    pub liquidated_at: Option<DateTime<Utc>>,
 }
 
 /// Everything the facts of a sale are computed from, read in one query.
@@ -89,7 +91,8 @@ macro_rules! investor_columns {
 /// The columns of `ProductSources` over `products p`.
 macro_rules! product_columns {
     () => {
-        "p.id AS product_id, p.code AS product_code, p.kind AS product_kind, p.risk_rating, p.min_subscription"
+        "p.id AS product_id, p.code AS product_code, p.kind AS product_kind, p.risk_rating, p.min_subscription, \
+         p.liquidated_at"
     };
 }
 

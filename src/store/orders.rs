@@ -120,6 +120,73 @@ pub async fn holdings_of_product(
 }
 
 /// Moves an order out of cooling-off; false when it was not cooling off any more.
+/// Ends a holding (redeemed in full, or its product wound up): from `from` statuses only;
+/// false if it was not in one of them.
+pub async fn end_holding(
+    c: &mut Conn<'_>,
+    id: &str,
+    to: OrderStatus,
+    at: DateTime<Utc>,
+    from: &[OrderStatus],
+) -> Result<bool, StoreError> {
+    let sql = "UPDATE orders SET status = $2, status_changed_at = $3 WHERE id = $1 AND (status = $4 OR status = $5)";
+    let (a, b) = match from {
+        [one] => (*one, *one),
+        [a, b, ..] => (*a, *b),
+        [] => return Ok(false),
+    };
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(to)
+        .bind(at)
+        .bind(a)
+        .bind(b)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// A redemption of part or all of a holding, as stored (append-only).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
+pub struct Redemption {
+    pub id: String,
+    pub order_id: String,
+    #[schema(value_type = String, example = "500000")]
+    pub amount: Money,
+    /// What is held after it.
+    #[schema(value_type = String, example = "500000")]
+    pub remaining: Money,
+    pub requested_by: String,
+    pub redeemed_at: DateTime<Utc>,
+}
+
+pub async fn insert_redemption(c: &mut Conn<'_>, r: &Redemption) -> Result<(), StoreError> {
+    let sql = "INSERT INTO redemptions (id, order_id, amount, remaining, requested_by, redeemed_at) \
+               VALUES ($1, $2, $3, $4, $5, $6)";
+    on_conn!(c, |e| sqlx::query(sql)
+        .bind(&r.id)
+        .bind(&r.order_id)
+        .bind(r.amount)
+        .bind(r.remaining)
+        .bind(&r.requested_by)
+        .bind(r.redeemed_at)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// What is left of a holding: the remaining amount after its latest redemption, or its amount.
+pub async fn remaining(c: &mut Conn<'_>, order: &Order) -> Result<Money, StoreError> {
+    let sql = "SELECT remaining FROM redemptions WHERE order_id = $1 ORDER BY redeemed_at DESC, id DESC LIMIT 1";
+    let found: Option<(Money,)> = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(&order.id)
+        .fetch_optional(e)
+        .await)?;
+    Ok(found.map(|(m,)| m).unwrap_or(order.amount))
+}
+
 pub async fn settle(
     c: &mut Conn<'_>,
     id: &str,

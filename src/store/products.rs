@@ -21,11 +21,13 @@ pub struct Product {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the product was wound up (清算): no more sales, no holdings left.
+    pub liquidated_at: Option<DateTime<Utc>>,
 }
 
 macro_rules! columns {
     () => {
-        "id, code, name, kind, risk_rating, min_subscription, created_by, created_at, updated_at"
+        "id, code, name, kind, risk_rating, min_subscription, created_by, created_at, updated_at, liquidated_at"
     };
 }
 
@@ -33,7 +35,7 @@ pub async fn insert(c: &mut Conn<'_>, p: &Product) -> Result<(), StoreError> {
     let sql = concat!(
         "INSERT INTO products (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     );
     on_conn!(c, |e| sqlx::query(sql)
         .bind(&p.id)
@@ -45,10 +47,27 @@ pub async fn insert(c: &mut Conn<'_>, p: &Product) -> Result<(), StoreError> {
         .bind(&p.created_by)
         .bind(p.created_at)
         .bind(p.updated_at)
+        .bind(p.liquidated_at)
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Marks the product wound up at `at`; false if it was already (or does not exist).
+pub async fn set_liquidated(
+    c: &mut Conn<'_>,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let sql = "UPDATE products SET liquidated_at = $2, updated_at = $2 WHERE id = $1 AND liquidated_at IS NULL";
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(at)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 /// Writes the mutable fields of `p` (name, kind, rating, minimum, updated_at).

@@ -248,6 +248,7 @@ pub async fn resolve(
         created_at: t,
         closed_at: None,
         complaint_id: Some(id.to_string()),
+        cancel_reason: None,
     };
     callbacks::insert(c, &cb).await?;
     let change = serde_json::json!({"resolution": resolution});

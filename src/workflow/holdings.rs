@@ -24,7 +24,7 @@ pub(crate) async fn void(
     if !orders::settle(c, &order.id, OrderStatus::Rescinded, t).await? {
         return Ok(false);
     }
-    for id in callbacks::cancel_open_for_order(c, &order.id, t).await? {
+    for id in callbacks::cancel_open_for_order(c, &order.id, t, why).await? {
         let change = serde_json::json!({"order_id": order.id, "why": why});
         audit::record(c, actor, "callback.cancel", "callback", &id, &change).await?;
     }
@@ -99,6 +99,7 @@ pub async fn rescind(c: &mut Conn<'_>, actor: &Staff, id: &str, req: Rescission)
 pub struct HoldingItem {
     pub id: String,
     pub product_id: String,
+    /// What is held now (the subscription less any redemptions).
     #[schema(value_type = String, example = "1000000")]
     pub amount: Money,
     pub status: OrderStatus,
@@ -116,16 +117,17 @@ pub async fn of_investor(
     investor_id: &str,
 ) -> Result<HoldingList> {
     scope::investor(c, actor, investor_id).await?;
-    let items = orders::for_investor(c, investor_id)
-        .await?
-        .into_iter()
-        .filter(|o| matches!(o.status, OrderStatus::CoolingOff | OrderStatus::Confirmed))
-        .map(|o| HoldingItem {
+    let mut items = Vec::new();
+    for o in orders::for_investor(c, investor_id).await? {
+        if !o.status.is_held() {
+            continue;
+        }
+        items.push(HoldingItem {
+            amount: orders::remaining(c, &o).await?,
             id: o.id,
             product_id: o.product_id,
-            amount: o.amount,
             status: o.status,
-        })
-        .collect();
+        });
+    }
     Ok(HoldingList { items })
 }

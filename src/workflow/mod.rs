@@ -20,6 +20,7 @@ pub mod error;
 pub mod escalations;
 pub mod events;
 pub mod evidence;
+pub mod holding_end;
 pub mod holdings;
 pub mod investors;
 pub mod products;

@@ -133,6 +133,7 @@ pub async fn create(
         created_by: actor.id.clone(),
         created_at: t,
         updated_at: t,
+        liquidated_at: None,
     };
     if let Err(e) = products::insert(c, &product).await {
         return Err(match e.unique_violation() {

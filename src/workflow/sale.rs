@@ -59,6 +59,12 @@ pub async fn decide(
         };
         return Err(WorkflowError::NotFound(what));
     };
+    if row.product.liquidated_at.is_some() {
+        return Err(WorkflowError::conflict(
+            "product_liquidated",
+            "the product has been wound up (清算): it is sold no more",
+        ));
+    }
     let facts = facts_of_row(&row, amount, ctx.policy, as_of.min(t))?;
     let (facts, outcome) = Pool::global().evaluate(ctx.rules.clone(), facts).await?;
     let outcome = outcome.map_err(WorkflowError::RuleFailed)?;

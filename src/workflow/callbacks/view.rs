@@ -50,6 +50,9 @@ pub struct CallbackView {
     pub due_by: DateTime<Utc>,
     pub checks: Vec<CheckRef>,
     pub status: CallbackStatus,
+    /// Why it was cancelled, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<String>,
     pub assignee: Option<PartyRef>,
     pub attempts: i64,
 }
@@ -106,6 +109,7 @@ fn view(
         reason: cb.reason,
         order_id: cb.order_id,
         complaint_id: cb.complaint_id,
+        cancel_reason: cb.cancel_reason,
         due_from: cb.due_from,
         due_by: cb.due_by,
         checks: cb.checks,
