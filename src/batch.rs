@@ -227,7 +227,25 @@ pub fn stream(
         loop {
             let page = async {
                 let mut pooled = db.acquire().await?;
-                let rows = holdings::page(&mut pooled.conn(), &after, PAGE, since).await?;
+                let mut rows = holdings::page(&mut pooled.conn(), &after, PAGE, since).await?;
+                // A reviewer's rejection is rare: the page's query does not look for one, so
+                // the investors whose latest assessment was rejected are read again here.
+                let rejected = holdings::rejected_assessments(&mut pooled.conn()).await?;
+                for row in &mut rows {
+                    if row
+                        .investor
+                        .assessment_id
+                        .as_ref()
+                        .is_some_and(|a| rejected.contains(a))
+                    {
+                        let id = row.investor.investor_id.clone();
+                        if let Some(usable) =
+                            holdings::investor_sources(&mut pooled.conn(), &id, since).await?
+                        {
+                            row.investor = usable;
+                        }
+                    }
+                }
                 // Loaded on the first page, and again if a product was created since.
                 if rows.iter().any(|r| !products.contains_key(&r.product_id)) {
                     products = product_facts_by_id(&mut pooled.conn()).await?;

@@ -84,7 +84,8 @@ pub async fn assign_complaint(
     ApiJson(req): ApiJson<AssignRequest>,
 ) -> Result<Json<Complaint>, ApiError> {
     let mut tx = state.db.begin().await?;
-    let complaint = complaints::assign(&mut tx.conn(), &caller, &id, &req.assignee_id).await?;
+    let complaint =
+        complaints::assign(&mut tx.conn(), &state.ctx(), &caller, &id, &req.assignee_id).await?;
     tx.commit().await?;
     Ok(Json(complaint))
 }

@@ -148,6 +148,40 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreErro
         .await)?)
 }
 
+/// The investor's open callbacks.
+pub async fn open_for_investor(
+    c: &mut Conn<'_>,
+    investor_id: &str,
+) -> Result<Vec<Callback>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM callbacks c WHERE c.investor_id = $1 AND c.status = 'open' ORDER BY c.id"
+    );
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(investor_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Moves an open callback's due dates.
+pub async fn set_due(
+    c: &mut Conn<'_>,
+    id: &str,
+    due_from: DateTime<Utc>,
+    due_by: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE callbacks SET due_from = $2, due_by = $3 WHERE id = $1 AND status = 'open'";
+    on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(due_from)
+        .bind(due_by)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// Makes `staff_id` the assignee of an open callback nobody else holds. False if it was taken
 /// or closed meanwhile.
 pub async fn claim(c: &mut Conn<'_>, id: &str, staff_id: &str) -> Result<bool, StoreError> {

@@ -71,20 +71,27 @@ pub struct HoldingRow {
     pub holds_product: bool,
 }
 
-/// The columns of `InvestorSources` over `investors i` and the latest assessment `a`; `$3` is
-/// the start of the recent-complaint window; `$evidence_by` limits the proofs counted (to those
-/// issued by the time of a sale signed in the past).
+/// The columns of `InvestorSources` over `investors i` and the latest assessment `a`; the start of the recent-complaint window (the placeholder `$since`); `$evidence` is the expression of when the newest
+/// proof was issued (the column kept on the investor, or a subquery as of a past signing).
 macro_rules! investor_columns {
-    ($evidence_by:literal) => {
+    ($evidence:expr, $since:literal) => {
         concat!(
-        "i.id AS investor_id, i.kind, i.investor_type, i.birth_date, i.civil_capacity, i.financial_assets, \
-         i.avg_income_3y, i.net_assets, a.id AS assessment_id, a.level, a.flags, a.assessed_at, a.valid_until, \
-         (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.status = 'open') AS open_complaints, \
-         (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= $3) AS complaints_90d, \
-         (SELECT MAX(q.issued_at) FROM qualification_evidence q WHERE q.investor_id = i.id", $evidence_by, ") AS evidence_issued_on, \
-         (SELECT c.valid_until FROM classifications c WHERE c.investor_id = i.id AND c.outcome = 'granted' \
-           ORDER BY c.decided_at DESC, c.id DESC LIMIT 1) AS classified_until"
+            "i.id AS investor_id, i.kind, i.investor_type, i.birth_date, i.civil_capacity, i.financial_assets, \
+             i.avg_income_3y, i.net_assets, a.id AS assessment_id, a.level, a.flags, a.assessed_at, a.valid_until, \
+             (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.status = 'open') AS open_complaints, \
+             (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= ",
+            $since,
+            ") AS complaints_90d, ",
+            $evidence,
+            " AS evidence_issued_on, i.classified_until"
         )
+    };
+}
+
+/// When the newest proof issued by `$4` (a signing) was issued.
+macro_rules! evidence_as_of {
+    () => {
+        "(SELECT MAX(q.issued_at) FROM qualification_evidence q WHERE q.investor_id = i.id AND q.issued_at <= $4)"
     };
 }
 
@@ -118,7 +125,17 @@ macro_rules! not_rejected {
     };
 }
 
+/// The latest assessment, rejected or not: batch work replaces the rare investor whose latest
+/// was rejected (`batch::stream`), and a filter here would cost every holding a probe.
 macro_rules! latest_assessment {
+    () => {
+        " LEFT JOIN assessments a ON a.id = (SELECT a2.id FROM assessments a2 WHERE a2.investor_id = i.id \
+           ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1)"
+    };
+}
+
+/// The latest assessment a reviewer did not reject.
+macro_rules! latest_usable_assessment {
     () => {
         concat!(
             " LEFT JOIN assessments a ON a.id = (SELECT a2.id FROM assessments a2 WHERE a2.investor_id = i.id AND ",
@@ -144,12 +161,8 @@ macro_rules! assessment_as_of {
 /// has no LATERAL; its planner runs the subquery once already.
 macro_rules! latest_assessment_lateral {
     () => {
-        concat!(
-            " LEFT JOIN LATERAL (SELECT a2.id, a2.level, a2.flags, a2.assessed_at, a2.valid_until FROM assessments a2 \
-               WHERE a2.investor_id = i.id AND ",
-            not_rejected!("a2"),
-            " ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1) a ON TRUE"
-        )
+        " LEFT JOIN LATERAL (SELECT a2.id, a2.level, a2.flags, a2.assessed_at, a2.valid_until FROM assessments a2 \
+           WHERE a2.investor_id = i.id ORDER BY a2.assessed_at DESC, a2.id DESC LIMIT 1) a ON TRUE"
     };
 }
 
@@ -164,7 +177,7 @@ pub async fn sale_facts(
 ) -> Result<Option<FactRow>, StoreError> {
     let sql = concat!(
         "SELECT ",
-        investor_columns!(" AND q.issued_at <= $4"),
+        investor_columns!(evidence_as_of!(), "$3"),
         ", ",
         product_columns!(),
         ", ",
@@ -193,7 +206,7 @@ pub async fn page(
         ($latest:expr) => {
             concat!(
                 "SELECT o.id AS order_id, o.amount, o.cooling_off_ends_at, o.product_id, ",
-                investor_columns!(""),
+                investor_columns!("i.proof_issued_on", "$3"),
                 // A confirmed holding is itself what makes its product held: look further only
                 // for one still cooling off (a seek saved on nearly every holding).
                 ", CASE WHEN o.status = 'confirmed' THEN TRUE ELSE ",
@@ -215,6 +228,36 @@ pub async fn page(
         .bind(complaints_since)
         .fetch_all(e)
         .await)?)
+}
+
+/// One investor's sources as of now, on their latest assessment a reviewer did not reject.
+pub async fn investor_sources(
+    c: &mut Conn<'_>,
+    investor_id: &str,
+    complaints_since: DateTime<Utc>,
+) -> Result<Option<InvestorSources>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        investor_columns!("i.proof_issued_on", "$2"),
+        " FROM investors i",
+        latest_usable_assessment!(),
+        " WHERE i.id = $1"
+    );
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(investor_id)
+        .bind(complaints_since)
+        .fetch_optional(e)
+        .await)?)
+}
+
+/// The assessments risk reviewers rejected (few): batch work looks again at the investors whose
+/// latest assessment is one of them.
+pub async fn rejected_assessments(
+    c: &mut Conn<'_>,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let sql = "SELECT assessment_id FROM assessment_reviews WHERE verdict = 'rejected'";
+    let rows: Vec<(String,)> = on_conn!(c, |e| sqlx::query_as(sql).fetch_all(e).await)?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Every product's sources, for batch work over holdings.

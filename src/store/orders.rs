@@ -147,6 +147,23 @@ pub async fn end_holding(
     Ok(n == 1)
 }
 
+/// When the last cooling-off window of the investor's orders (not rescinded) ends, if one is
+/// still open at `t`.
+pub async fn cooling_off_until(
+    c: &mut Conn<'_>,
+    investor_id: &str,
+    t: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let sql = "SELECT MAX(cooling_off_ends_at) FROM orders WHERE investor_id = $1 \
+               AND status <> 'rescinded' AND cooling_off_ends_at > $2";
+    let (end,): (Option<DateTime<Utc>>,) = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(investor_id)
+        .bind(t)
+        .fetch_one(e)
+        .await)?;
+    Ok(end)
+}
+
 /// A redemption of part or all of a holding, as stored (append-only).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Redemption {

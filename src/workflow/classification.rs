@@ -186,13 +186,16 @@ pub async fn classify(
         decided_at: t,
     };
     classifications::insert(c, &k).await?;
+    if !refused {
+        investors::set_classification(c, investor_id, investor_type, k.valid_until).await?;
+    }
+    // After the row changed: the entry carries its digest.
     audit::record(c, actor, "investor.classify", "investor", investor_id, &k).await?;
     if refused {
         return Ok(k);
     }
     store_proofs(c, actor, investor_id, &k.evidence).await?;
     if investor.investor_type != investor_type {
-        investors::set_investor_type(c, investor_id, investor_type).await?;
         events::after_investor_changed(c, ctx, actor, investor_id).await?;
     }
     tracing::info!(investor = %investor_id, basis = %basis, "investor classified");

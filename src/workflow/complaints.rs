@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use serde::Serialize;
 
-use super::{Ctx, Result, WorkflowError, audit, scope};
+use super::{Ctx, Result, WorkflowError, audit, duties, scope};
 use crate::callbacks::planner;
 use crate::domain::FieldProblem;
 use crate::domain::state::{CallbackKind, CallbackStatus, ComplaintStatus};
-use crate::store::callbacks::{self, Callback};
+use crate::store::callbacks::Callback;
 use crate::store::complaints::{self, Complaint};
 use crate::store::staff::Staff;
 use crate::store::{Conn, investors, new_id, now, orders, staff, truncate_micros};
@@ -181,14 +181,19 @@ pub async fn get(c: &mut Conn<'_>, actor: &Staff, id: &str) -> Result<Complaint>
 /// Gives an open complaint to a staff member to handle.
 pub async fn assign(
     c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
     actor: &Staff,
     id: &str,
     assignee_id: &str,
 ) -> Result<Complaint> {
-    get(c, actor, id).await?;
-    if staff::name_of(c, assignee_id).await?.is_none() {
+    let complaint = get(c, actor, id).await?;
+    let Some(assignee) = staff::get(c, assignee_id).await? else {
         return Err(WorkflowError::field("assignee_id", "is not a staff member"));
-    }
+    };
+    let investor = investors::get(c, ctx.vault, &complaint.investor_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("investor"))?;
+    duties::may_handle_complaint(c, &assignee, &investor).await?;
     if !complaints::assign(c, id, assignee_id).await? {
         return Err(WorkflowError::conflict(
             "complaint_resolved",
@@ -250,7 +255,7 @@ pub async fn resolve(
         complaint_id: Some(id.to_string()),
         cancel_reason: None,
     };
-    callbacks::insert(c, &cb).await?;
+    let cb = super::callbacks::cooling::plan(c, cb, t).await?;
     let change = serde_json::json!({"resolution": resolution});
     audit::record(c, actor, "complaint.resolve", "complaint", id, &change).await?;
     let change = serde_json::json!({"complaint_id": id, "reason": FOLLOWUP});

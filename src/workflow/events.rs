@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
+use super::callbacks::cooling;
 use super::sale::reevaluate_holding;
 use super::{Ctx, Result, audit};
 use crate::callbacks::planner::{self, Held};
@@ -15,7 +16,7 @@ use crate::domain::state::DecisionPurpose;
 use crate::rules::Verdict;
 use crate::rules::catalogue::Catalogue;
 use crate::rules::decision::{Outcome, SpecialCallback};
-use crate::store::callbacks::{self, Callback};
+use crate::store::callbacks::Callback;
 use crate::store::decisions::StoredDecision;
 use crate::store::orders::{self, Order};
 use crate::store::staff::Staff;
@@ -47,7 +48,7 @@ async fn replan_holding(
         &ctx.policy.callbacks,
         now(),
     );
-    callbacks::insert(c, &cb).await?;
+    let cb = cooling::plan(c, cb, now()).await?;
     let change = serde_json::json!({"order_id": cb.order_id, "reason": cb.reason});
     audit::record(c, actor, "callback.plan", "callback", &cb.id, &change).await?;
     Ok(true)
@@ -139,7 +140,7 @@ pub async fn next_periodic(
         &ctx.policy.callbacks,
         t,
     );
-    callbacks::insert(c, &next).await?;
+    let next = cooling::plan(c, next, t).await?;
     let change = serde_json::json!({"order_id": next.order_id, "reason": next.reason});
     audit::record(c, actor, "callback.plan", "callback", &next.id, &change).await?;
     Ok(Some(next))
@@ -159,7 +160,7 @@ pub async fn plan_rule_specials(
     let from = at.max(held.cooling_off_ends_at);
     for special in missing {
         let cb = planner::special(held, special, from, catalogue, Some(&decision.id), at);
-        callbacks::insert(c, &cb).await?;
+        let cb = cooling::plan(c, cb, at).await?;
         let change = serde_json::json!({"order_id": cb.order_id, "reason": cb.reason, "ruleset_version": decision.ruleset_version});
         audit::record_system(c, "callback.plan", "callback", &cb.id, &change).await?;
     }

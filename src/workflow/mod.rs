@@ -16,6 +16,7 @@ pub mod audit;
 pub mod callbacks;
 pub mod classification;
 pub mod complaints;
+pub mod duties;
 pub mod error;
 pub mod escalations;
 pub mod events;

@@ -126,6 +126,8 @@ pub async fn store_proofs(
         stored.push(q);
     }
     if !stored.is_empty() {
+        // Before the entry: it carries the investor row's digest as changed.
+        investors::refresh_proof_date(c, investor_id).await?;
         let entry = serde_json::json!({"evidence": stored});
         audit::record(
             c,

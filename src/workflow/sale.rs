@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::callbacks::{CallbackView, callback_view};
+use super::callbacks::{CallbackView, callback_view, cooling};
 use super::{Ctx, Result, WorkflowError, assessment_review, audit, scope};
 use crate::callbacks::planner;
 use crate::config::Policy;
@@ -365,9 +365,13 @@ pub async fn place_order(
         policy,
         t,
     );
-    for cb in &planned {
-        callbacks::insert(c, cb).await?;
+    // No contact while any window of the investor's is open: their other callbacks wait too.
+    cooling::defer_open(c, &order.investor_id, order.cooling_off_ends_at).await?;
+    let mut deferred = Vec::with_capacity(planned.len());
+    for cb in planned {
+        deferred.push(cooling::plan(c, cb, t).await?);
     }
+    let planned = deferred;
     let placed = PlacedOrder {
         callbacks: views(c, ctx, &order, planned).await?,
         order,

@@ -109,5 +109,6 @@ pub async fn issue(db: &Db, name: &str, roles: &[Role], days: i64) -> Result<(St
     if name.trim().is_empty() {
         return Err(WorkflowError::field("name", "must not be empty"));
     }
+    super::duties::compatible_roles(roles)?;
     Ok(staff::issue_token(db, name.trim(), roles, Duration::days(days)).await?)
 }

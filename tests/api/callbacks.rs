@@ -192,10 +192,27 @@ async fn no_outcome_before_cooling_off_ends(app: TestApp) {
     )
     .await;
     assert_error(&got, StatusCode::CONFLICT, "cooling_off_not_over", None);
-    // One second after it ended: accepted.
+    // An order whose own cooling-off is over waits while another of the investor's cools off:
+    // its callbacks move to the end of that window, and no outcome is taken before.
     let late = place(
         &app,
         &investor,
+        &r3,
+        Duration::hours(24) + Duration::seconds(1),
+        json!([]),
+    )
+    .await;
+    let cb = callback_of(&late, "confirmation");
+    let (_, detail) = app.get(&format!("/v1/callbacks/{cb}"), "planner").await;
+    assert_eq!(detail["due_from"], early["cooling_off_ends_at"], "{detail}");
+    claim(&app, &cb, "planner").await;
+    let got = outcome(&app, &cb, "planner", body.clone()).await;
+    assert_error(&got, StatusCode::CONFLICT, "cooling_off_not_over", None);
+    // One second after its cooling-off ended, for an investor with no other window open: accepted.
+    let other = investor_at(&app, "C3", "1980-01-01", None).await;
+    let late = place(
+        &app,
+        &other,
         &r3,
         Duration::hours(24) + Duration::seconds(1),
         json!([]),

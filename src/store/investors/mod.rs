@@ -216,6 +216,18 @@ pub async fn set_owner(c: &mut Conn<'_>, id: &str, owner: &str) -> Result<bool, 
     Ok(n == 1)
 }
 
+/// Keeps on the investor when their newest proof of assets or income was issued.
+pub async fn refresh_proof_date(c: &mut Conn<'_>, id: &str) -> Result<(), StoreError> {
+    let sql = "UPDATE investors SET proof_issued_on = (SELECT MAX(q.issued_at) FROM qualification_evidence q \
+               WHERE q.investor_id = $1) WHERE id = $1";
+    on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// Writes what may change of an investor (contacts, address, occupation, assets, income, net
 /// assets, capacity), personal data sealed; false if there is none.
 pub async fn update_profile(
@@ -252,16 +264,19 @@ pub async fn update_profile(
     Ok(n == 1)
 }
 
-/// Makes the investor of `investor_type` (after a classification); false if there is none.
-pub async fn set_investor_type(
+/// Makes the investor of `investor_type` with a classification holding `until` (after a
+/// classification is granted); false if there is none.
+pub async fn set_classification(
     c: &mut Conn<'_>,
     id: &str,
     investor_type: InvestorType,
+    until: Option<DateTime<Utc>>,
 ) -> Result<bool, StoreError> {
-    let sql = "UPDATE investors SET investor_type = $2 WHERE id = $1";
+    let sql = "UPDATE investors SET investor_type = $2, classified_until = $3 WHERE id = $1";
     let n = on_conn!(c, |e| sqlx::query(sql)
         .bind(id)
         .bind(investor_type.as_str())
+        .bind(until)
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;

@@ -1,6 +1,7 @@
 //! The callback desk: the queue with its check lists, one callback, claiming it, recording what
 //! happened (`outcome`) and the supervisor's review (`review`).
 
+pub mod cooling;
 pub mod exports;
 pub mod outcome;
 pub mod review;
@@ -11,12 +12,12 @@ use serde::Serialize;
 
 pub use view::{CallbackDetail, CallbackView, callback_view, load_view};
 
-use super::{Ctx, Result, WorkflowError, audit};
+use super::{Ctx, Result, WorkflowError, audit, duties};
 use crate::domain::Role;
 use crate::domain::state::{CallbackKind, CallbackStatus};
 use crate::store::callbacks::{self, Filter};
 use crate::store::staff::Staff;
-use crate::store::{Conn, investors, orders};
+use crate::store::{Conn, investors};
 
 /// Page sizes of the queue.
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -109,9 +110,8 @@ pub async fn detail(
     })
 }
 
-/// Takes a callback: the actor becomes the assignee. Refused to the investor's own sales owner
-/// and to whoever sold the order (separation of duties); a conflict if someone else holds it or
-/// it is closed.
+/// Takes a callback: the actor becomes the assignee. Refused to anyone in sales and to whoever
+/// sold to the investor (`duties`); a conflict if someone else holds it or it is closed.
 pub async fn claim(
     c: &mut Conn<'_>,
     ctx: &Ctx<'_>,
@@ -124,18 +124,7 @@ pub async fn claim(
     let investor = investors::get(c, ctx.vault, &cb.investor_id)
         .await?
         .ok_or(WorkflowError::NotFound("investor"))?;
-    let sold_it = match &cb.order_id {
-        Some(order_id) => orders::get(c, order_id)
-            .await?
-            .is_some_and(|o| o.created_by == actor.id),
-        None => false,
-    };
-    if investor.sales_owner_id == actor.id || sold_it {
-        return Err(WorkflowError::forbidden(
-            "separation_of_duties",
-            "callbacks are made by staff outside sales: you sold to this investor",
-        ));
-    }
+    duties::may_work_callback(c, actor, &investor).await?;
     if !callbacks::claim(c, id, &actor.id).await? {
         let now_cb = callbacks::get(c, id)
             .await?

@@ -16,8 +16,8 @@ use crate::store::callbacks::{self, Callback};
 use crate::store::escalations::{self, Escalation};
 use crate::store::orders;
 use crate::store::staff::Staff;
-use crate::store::{Conn, new_id, now};
-use crate::workflow::{Ctx, Result, WorkflowError, audit, events};
+use crate::store::{Conn, investors, new_id, now};
+use crate::workflow::{Ctx, Result, WorkflowError, audit, duties, events};
 
 /// How a callback may be made.
 pub const METHODS: &[&str] = &["phone", "email", "letter", "visit", "video"];
@@ -152,6 +152,19 @@ pub async fn record(
         .await?
         .ok_or(WorkflowError::NotFound("callback"))?;
     ensure_recordable(&cb, actor, t)?;
+    let investor = investors::get(c, ctx.vault, &cb.investor_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("investor"))?;
+    duties::may_work_callback(c, actor, &investor).await?;
+    if let Some(end) = super::cooling::window_end(c, &cb.investor_id, t).await? {
+        return Err(WorkflowError::conflict(
+            "cooling_off_not_over",
+            format!(
+                "an order of this investor cools off until {}; no contact before",
+                end.to_rfc3339()
+            ),
+        ));
+    }
     validate(&report, &cb)?;
     // A complaint follow-up belongs to no order.
     let order = match &cb.order_id {

@@ -4,7 +4,7 @@
 use crate::store::callbacks::{self, Review};
 use crate::store::staff::Staff;
 use crate::store::{Conn, new_id, now};
-use crate::workflow::{Result, WorkflowError, audit};
+use crate::workflow::{Result, WorkflowError, audit, duties};
 
 /// The longest review comment.
 pub const MAX_COMMENT: usize = 4000;
@@ -20,6 +20,9 @@ pub async fn review(c: &mut Conn<'_>, actor: &Staff, id: &str, comment: &str) ->
     callbacks::get(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("callback"))?;
+    let outcomes = callbacks::outcomes(c, id).await?;
+    let agents: Vec<&str> = outcomes.iter().map(|o| o.recorded_by.as_str()).collect();
+    duties::may_review(actor, &agents)?;
     let review = Review {
         id: new_id(),
         callback_id: id.to_string(),
