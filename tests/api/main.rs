@@ -12,6 +12,7 @@ mod changes;
 mod classification;
 mod cli;
 mod complaints;
+mod duties;
 mod ending;
 mod holdings;
 mod hostile;

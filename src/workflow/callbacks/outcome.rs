@@ -151,11 +151,11 @@ pub async fn record(
     let cb = callbacks::get(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("callback"))?;
-    ensure_recordable(&cb, actor, t)?;
     let investor = investors::get(c, ctx.vault, &cb.investor_id)
         .await?
         .ok_or(WorkflowError::NotFound("investor"))?;
     duties::may_work_callback(c, actor, &investor).await?;
+    ensure_recordable(&cb, actor, t)?;
     if let Some(end) = super::cooling::window_end(c, &cb.investor_id, t).await? {
         return Err(WorkflowError::conflict(
             "cooling_off_not_over",
