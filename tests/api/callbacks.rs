@@ -11,6 +11,7 @@ use crate::orders::place;
 use crate::suitability::{investor_at, product};
 
 on_both!(
+    a_reached_outcome_needs_its_record,
     a_confirmed_callback_confirms_the_order,
     a_denied_check_rescinds_the_order_and_escalates,
     three_unreached_attempts_escalate,
@@ -70,9 +71,44 @@ async fn claim(app: &TestApp, callback: &str, who: &str) -> (StatusCode, Value) 
         .await
 }
 
-async fn outcome(app: &TestApp, callback: &str, who: &str, body: Value) -> (StatusCode, Value) {
+/// Records an outcome; a reached one without `recording_ref` gets one (the refusal without it
+/// is tested on its own, in `a_reached_outcome_needs_its_record`).
+async fn outcome(app: &TestApp, callback: &str, who: &str, mut body: Value) -> (StatusCode, Value) {
+    if body["reached"] == true && body.get("recording_ref").is_none() {
+        body["recording_ref"] = json!("录音/2026/默认.wav");
+    }
     app.post(&format!("/v1/callbacks/{callback}/outcome"), who, body)
         .await
+}
+
+async fn a_reached_outcome_needs_its_record(app: TestApp) {
+    let (_, order) = settled_order(&app).await;
+    let cb = callback_of(&order, "confirmation");
+    claim(&app, &cb, "planner").await;
+    let codes = checks_of(&app, &cb).await;
+    let path = format!("/v1/callbacks/{cb}/outcome");
+    for (method, reference) in [
+        ("phone", Value::Null),
+        ("video", json!(" ")),
+        ("letter", Value::Null),
+        ("email", Value::Null),
+    ] {
+        let body = json!({"method": method, "reached": true, "answers": answers(&codes, None), "recording_ref": reference});
+        let got = app.post(&path, "planner", body).await;
+        assert_error(
+            &got,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Some("recording_ref"),
+        );
+    }
+    assert_eq!(order_status(&app, &order).await, "cooling_off");
+    // An attempt that reached nobody has nothing to record.
+    let body = json!({"method": "phone", "reached": false});
+    assert_eq!(app.post(&path, "planner", body).await.0, StatusCode::OK);
+    let body = json!({"method": "letter", "reached": true, "answers": answers(&codes, None), "recording_ref": "函件/2026/0042"});
+    let (status, out) = app.post(&path, "planner", body).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
 }
 
 async fn order_status(app: &TestApp, order: &Value) -> String {

@@ -100,7 +100,7 @@ async fn a_resolved_complaint_gets_a_followup_callback_and_the_rules_see_it(app:
         .post(
             &format!("/v1/callbacks/{cb}/outcome"),
             "planner",
-            json!({"method": "phone", "reached": true,
+            json!({"method": "phone", "reached": true, "recording_ref": "录音/投诉回访/1.wav",
             "answers": {"identity_confirmed": true, "complaint_resolution_satisfied": false}}),
         )
         .await;

@@ -111,6 +111,24 @@ fn validate(report: &Report, cb: &Callback) -> Result<()> {
             format!("must be at most {MAX_NOTES} characters"),
         ));
     }
+    // What was said must be on record (regulation.md §3: recorded by phone recording, e-mail or
+    // letter): a recording for a call, a document for the rest.
+    if report.reached
+        && report
+            .recording_ref
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+    {
+        let problem = match report.method.as_str() {
+            "phone" | "video" => {
+                "a phone or video callback that reached the investor needs its recording"
+            }
+            _ => {
+                "a callback that reached the investor needs a reference to its e-mail, letter or visit record"
+            }
+        };
+        problems.push(FieldProblem::new("recording_ref", problem));
+    }
     if report.reached {
         for check in &cb.checks {
             if !report.answers.contains_key(&check.code) {
