@@ -80,6 +80,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/callbacks/report",             Access::Roles(&[Planner, Compliance, Admin])),
     ("GET",   "/v1/callbacks/{id}",               Access::Roles(&[Planner, Compliance, Admin])),
     ("POST",  "/v1/callbacks/{id}/claim",         Access::Roles(&[Planner])),
+    ("GET",   "/v1/callbacks/{id}/contact",       Access::Roles(&[Planner])),
     ("POST",  "/v1/callbacks/{id}/outcome",       Access::Roles(&[Planner])),
     ("POST",  "/v1/callbacks/{id}/reviews",       Access::Roles(&[Compliance])),
     // Escalations: compliance.

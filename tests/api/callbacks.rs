@@ -12,6 +12,7 @@ use crate::suitability::{investor_at, product};
 
 on_both!(
     a_reached_outcome_needs_its_record,
+    only_the_assignee_sees_how_to_reach_the_investor,
     a_confirmed_callback_confirms_the_order,
     a_denied_check_rescinds_the_order_and_escalates,
     three_unreached_attempts_escalate,
@@ -749,4 +750,35 @@ pub async fn confirm(app: &TestApp, order: &Value, recording_ref: &str) -> (Stat
     claim(app, &cb, "planner").await;
     let codes = checks_of(app, &cb).await;
     outcome(app, &cb, "planner", json!({"method": "phone", "reached": true, "answers": answers(&codes, None), "recording_ref": recording_ref})).await
+}
+
+async fn only_the_assignee_sees_how_to_reach_the_investor(app: TestApp) {
+    let (investor, order) = settled_order(&app).await;
+    let cb = callback_of(&order, "confirmation");
+    let path = format!("/v1/callbacks/{cb}/contact");
+    let got = app.get(&path, "planner").await;
+    assert_error(&got, StatusCode::FORBIDDEN, "not_assignee", None);
+    claim(&app, &cb, "planner").await;
+    let (status, contact) = app.get(&path, "planner").await;
+    assert_eq!(status, StatusCode::OK, "{contact}");
+    assert_eq!(contact["phone"], "13800138000");
+    assert_eq!(contact["email"], "investor@example.cn");
+    let got = app.get(&path, "planner2").await;
+    assert_error(&got, StatusCode::FORBIDDEN, "not_assignee", None);
+    for who in ["sales", "compliance"] {
+        assert_eq!(app.get(&path, who).await.0, StatusCode::FORBIDDEN, "{who}");
+    }
+    let (_, page) = app
+        .get(
+            &format!("/v1/audit?entity=investor&entity_id={investor}"),
+            "compliance",
+        )
+        .await;
+    let reveals = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["action"] == "investor.reveal")
+        .count();
+    assert_eq!(reveals, 1);
 }

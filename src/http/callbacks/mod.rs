@@ -15,6 +15,7 @@ use super::AppState;
 use super::extract::{ApiQuery, Caller};
 use crate::domain::state::{CallbackKind, CallbackStatus};
 use crate::error::ApiError;
+use crate::workflow::callbacks::contact::{self, Contact};
 use crate::workflow::callbacks::{self, CallbackDetail, CallbackPage, CallbackView, Query};
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -29,6 +30,22 @@ pub struct CallbackQuery {
     pub after: Option<String>,
 }
 
+/// The investor's phone and e-mail in the clear, for the planner holding the callback (audited
+/// as a reveal); anyone else 403 `not_assignee`.
+#[utoipa::path(get, path = "/v1/callbacks/{id}/contact", tag = "callbacks", params(("id" = String, Path)),
+    responses((status = 200, body = Contact), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn callback_contact(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Contact>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let found = contact::contact(&mut tx.conn(), &state.ctx(), &caller, &id).await?;
+    tx.commit().await?;
+    Ok(Json(found))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/callbacks", get(list_callbacks))
@@ -36,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/callbacks/report", get(exports::callback_report))
         .route("/v1/callbacks/{id}", get(get_callback))
         .route("/v1/callbacks/{id}/claim", post(claim_callback))
+        .route("/v1/callbacks/{id}/contact", get(callback_contact))
         .route("/v1/callbacks/{id}/outcome", post(outcome::record_outcome))
         .route("/v1/callbacks/{id}/reviews", post(outcome::review_callback))
 }

@@ -1,6 +1,7 @@
 //! The callback desk: the queue with its check lists, one callback, claiming it, recording what
 //! happened (`outcome`) and the supervisor's review (`review`).
 
+pub mod contact;
 pub mod cooling;
 pub mod exports;
 pub mod outcome;
