@@ -76,6 +76,10 @@ pub struct CallbackPolicy {
     pub event_due_days: u32,
     /// Attempts to reach an investor before the callback escalates.
     pub max_attempts: i64,
+    /// The least time between two unreached attempts (a retry at once is not a second try).
+    pub attempt_gap_minutes: u32,
+    /// The unreached attempts must fall on at least this many different days to escalate.
+    pub attempt_min_days: u32,
 }
 
 /// The longest a questionnaire result may stay valid: 3 years (募集行为管理办法).
@@ -111,6 +115,8 @@ impl Default for CallbackPolicy {
             periodic_window_days: 30,
             event_due_days: 30,
             max_attempts: 3,
+            attempt_gap_minutes: 240,
+            attempt_min_days: 2,
         }
     }
 }

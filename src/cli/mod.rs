@@ -67,6 +67,12 @@ enum Command {
         /// Days an order's signing or payment date may lie in the past.
         #[arg(long, env = "SUITABILITY_MAX_BACKDATE_DAYS", default_value_t = 90)]
         max_backdate_days: u32,
+        /// Least minutes between two unreached callback attempts.
+        #[arg(long, env = "SUITABILITY_ATTEMPT_GAP_MINUTES", default_value_t = 240)]
+        attempt_gap_minutes: u32,
+        /// Different days the unreached attempts must span before a callback escalates.
+        #[arg(long, env = "SUITABILITY_ATTEMPT_MIN_DAYS", default_value_t = 2)]
+        attempt_min_days: u32,
         /// Folder the service writes audit checkpoints to.
         #[arg(
             long,
@@ -291,6 +297,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             rules_dir,
             assessment_validity_months,
             max_backdate_days,
+            attempt_gap_minutes,
+            attempt_min_days,
             checkpoint_dir,
             checkpoint_minutes,
         } => {
@@ -300,6 +308,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             config.rules_dir = rules_dir;
             config.policy.assessment_validity_months = assessment_validity_months;
             config.policy.max_backdate_days = max_backdate_days;
+            config.policy.callbacks.attempt_gap_minutes = attempt_gap_minutes;
+            config.policy.callbacks.attempt_min_days = attempt_min_days;
             config.data_key = crate::vault::KeySource {
                 key_hex: cli.data_key,
                 key_file: cli.data_key_file,

@@ -15,7 +15,7 @@ on_both!(
     only_the_assignee_sees_how_to_reach_the_investor,
     a_confirmed_callback_confirms_the_order,
     a_denied_check_rescinds_the_order_and_escalates,
-    three_unreached_attempts_escalate,
+    attempts_are_spaced,
     no_outcome_before_cooling_off_ends,
     claims_respect_holders_and_separation_of_duties,
     concurrent_claims_have_one_winner,
@@ -172,7 +172,14 @@ async fn a_denied_check_rescinds_the_order_and_escalates(app: TestApp) {
     assert_eq!(open["items"][0]["order_id"], order["id"]);
 }
 
-async fn three_unreached_attempts_escalate(app: TestApp) {
+/// Three unreached attempts, spaced and on two days by default: here with no gap and one day,
+/// since a test cannot wait hours (the spacing is tested in `attempts_are_spaced`).
+async fn three_unreached_attempts_escalate(backend: crate::common::Backend) {
+    let app = TestApp::spawn_with(backend, |c| {
+        c.policy.callbacks.attempt_gap_minutes = 0;
+        c.policy.callbacks.attempt_min_days = 1;
+    })
+    .await;
     let (_, order) = settled_order(&app).await;
     let cb = callback_of(&order, "confirmation");
     claim(&app, &cb, "planner").await;
@@ -781,4 +788,60 @@ async fn only_the_assignee_sees_how_to_reach_the_investor(app: TestApp) {
         .filter(|i| i["action"] == "investor.reveal")
         .count();
     assert_eq!(reveals, 1);
+}
+
+mod three_unreached_attempts {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::three_unreached_attempts_escalate(crate::common::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::three_unreached_attempts_escalate(crate::common::Backend::Postgres).await
+    }
+}
+
+/// An unreached attempt within 4 hours of the last is refused (the burst that voided an order);
+/// with no gap, three attempts on one day do not escalate: they must span two days.
+async fn attempts_are_spaced(app: TestApp) {
+    let (_, order) = settled_order(&app).await;
+    let cb = callback_of(&order, "confirmation");
+    claim(&app, &cb, "planner").await;
+    let miss = json!({"method": "phone", "reached": false, "notes": "无人接听"});
+    let (status, _) = outcome(&app, &cb, "planner", miss.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let got = outcome(&app, &cb, "planner", miss.clone()).await;
+    assert_error(&got, StatusCode::CONFLICT, "attempt_too_soon", None);
+    // After a failed call the agent may write instead: a reached letter is not an attempt.
+    let codes = checks_of(&app, &cb).await;
+    let letter = json!({"method": "letter", "reached": true, "answers": answers(&codes, None), "recording_ref": "函件/2026/1"});
+    let (status, out) = outcome(&app, &cb, "planner", letter).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["order_status"], "confirmed");
+}
+
+async fn one_day_of_attempts_does_not_escalate(backend: crate::common::Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.policy.callbacks.attempt_gap_minutes = 0).await;
+    let (_, order) = settled_order(&app).await;
+    let cb = callback_of(&order, "confirmation");
+    claim(&app, &cb, "planner").await;
+    let miss = json!({"method": "phone", "reached": false});
+    for attempt in 1..=4 {
+        let (status, out) = outcome(&app, &cb, "planner", miss.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{out}");
+        assert_eq!(out["callback"]["status"], "open", "attempt {attempt}");
+        assert_eq!(out["escalation"], Value::Null);
+    }
+    assert_eq!(order_status(&app, &order).await, "cooling_off");
+}
+
+mod one_day_of_attempts {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::one_day_of_attempts_does_not_escalate(crate::common::Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::one_day_of_attempts_does_not_escalate(crate::common::Backend::Postgres).await
+    }
 }

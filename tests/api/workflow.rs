@@ -25,7 +25,6 @@ use crate::suitability::{investor_at, product};
 on_both!(
     the_callback_state_machine_allows_only_its_transitions,
     a_denied_check_rescinds_the_order_and_escalates,
-    an_unreachable_confirmation_escalates_on_the_last_attempt_and_voids_the_order,
     nobody_is_called_during_cooling_off,
     a_periodic_callback_plans_the_next_one_period_after_it,
     raising_a_rating_plans_a_callback_on_every_holding_it_makes_unsuitable,
@@ -273,9 +272,16 @@ async fn a_denied_check_rescinds_the_order_and_escalates(app: TestApp) {
     );
 }
 
+/// With no gap between attempts and one day enough (a test cannot wait hours; the spacing is
+/// tested in `callbacks::attempts_are_spaced`).
 async fn an_unreachable_confirmation_escalates_on_the_last_attempt_and_voids_the_order(
-    app: TestApp,
+    backend: crate::common::Backend,
 ) {
+    let app = TestApp::spawn_with(backend, |c| {
+        c.policy.callbacks.attempt_gap_minutes = 0;
+        c.policy.callbacks.attempt_min_days = 1;
+    })
+    .await;
     let (order, cbs) = holding(&app, Duration::hours(30)).await;
     let cb = confirmation(&cbs);
     claim(&app, "planner", &cb.id).await.expect("claimed");
@@ -482,4 +488,21 @@ async fn the_reevaluation_after_an_activation_runs_one_page_a_step(app: TestApp)
     )
     .await;
     assert_eq!(again.err().map(|e| code_of(&e)), Some("already_active"));
+}
+
+mod an_unreachable_confirmation {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::an_unreachable_confirmation_escalates_on_the_last_attempt_and_voids_the_order(
+            crate::common::Backend::Sqlite,
+        )
+        .await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::an_unreachable_confirmation_escalates_on_the_last_attempt_and_voids_the_order(
+            crate::common::Backend::Postgres,
+        )
+        .await
+    }
 }

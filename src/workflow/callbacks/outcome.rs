@@ -204,6 +204,40 @@ pub async fn record(
         (true, true) => OutcomeResult::Completed,
         (true, false) => OutcomeResult::Failed,
     };
+    // Spaced attempts: a retry at once is not a second try, and unreachable means tried on
+    // different days.
+    let earlier: Vec<DateTime<Utc>> = if report.reached {
+        Vec::new()
+    } else {
+        callbacks::outcomes(c, id)
+            .await?
+            .into_iter()
+            .filter(|o| !o.reached)
+            .map(|o| o.recorded_at)
+            .collect()
+    };
+    let policy = &ctx.policy.callbacks;
+    if let Some(last) = earlier.iter().max() {
+        let gap = chrono::Duration::minutes(i64::from(policy.attempt_gap_minutes));
+        if t - *last < gap {
+            return Err(WorkflowError::conflict(
+                "attempt_too_soon",
+                format!(
+                    "the last attempt was at {}: try again from {}",
+                    last.to_rfc3339(),
+                    (*last + gap).to_rfc3339()
+                ),
+            ));
+        }
+    }
+    let days: std::collections::BTreeSet<chrono::NaiveDate> = earlier
+        .iter()
+        .chain(std::iter::once(&t))
+        .map(|at| {
+            at.with_timezone(&crate::config::business_offset())
+                .date_naive()
+        })
+        .collect();
     let mut order_status = order.as_ref().map(|o| o.status);
     let mut escalation = None;
     let confirmation_of = order
@@ -214,7 +248,7 @@ pub async fn record(
             let attempts = callbacks::count_attempt(c, id, &actor.id)
                 .await?
                 .ok_or_else(lost)?;
-            if attempts >= ctx.policy.callbacks.max_attempts {
+            if attempts >= policy.max_attempts && days.len() >= policy.attempt_min_days as usize {
                 close(c, id, CallbackStatus::Escalated, t).await?;
                 escalation =
                     Some(escalate(c, &cb, EscalationReason::Unreachable, Vec::new(), t).await?);
