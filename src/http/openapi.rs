@@ -51,6 +51,7 @@ use super::access::{Access, lookup};
         super::callbacks::exports::callback_report,
         super::callbacks::get_callback,
         super::callbacks::callback_contact,
+        super::callbacks::callback_summary,
         super::callbacks::claim_callback,
         super::callbacks::outcome::record_outcome,
         super::callbacks::outcome::review_callback,

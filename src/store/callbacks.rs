@@ -118,12 +118,16 @@ pub struct Filter {
     pub limit: i64,
     /// Only what this planner works: assigned to them, or open and unclaimed.
     pub worked_by: Option<String>,
+    /// Only those assigned to this staff member, soonest deadline first (one's own queue).
+    pub assignee: Option<String>,
 }
 
 /// Callbacks by due time then id, filtered. (`COALESCE($n, column)` keeps one query for every
 /// combination of filters, and lets PostgreSQL infer the parameter types.)
 pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreError> {
-    let sql = concat!(
+    macro_rules! list_sql {
+        ($order:literal) => {
+            concat!(
         "SELECT ",
         columns!(),
         ", i.name AS investor_name, i.phone AS investor_phone, p.code AS product_code, p.name AS product_name, \
@@ -134,8 +138,18 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreErro
          AND c.due_from <= COALESCE($3, c.due_from) AND c.due_from >= COALESCE($4, c.due_from) \
          AND c.id > $5 \
          AND ($7 = '' OR c.assignee_id = $7 OR (c.status = 'open' AND c.assignee_id IS NULL)) \
-         ORDER BY c.id LIMIT $6"
-    );
+         AND ($8 = '' OR c.assignee_id = $8) \
+         ORDER BY ",
+                $order,
+                " LIMIT $6"
+            )
+        };
+    }
+    let sql = if f.assignee.is_some() {
+        list_sql!("c.due_by, c.id")
+    } else {
+        list_sql!("c.id")
+    };
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(f.status)
         .bind(f.kind)
@@ -144,6 +158,44 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreErro
         .bind(f.after_id.as_deref().unwrap_or(""))
         .bind(f.limit)
         .bind(f.worked_by.as_deref().unwrap_or(""))
+        .bind(f.assignee.as_deref().unwrap_or(""))
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Counts of one kind of callback, for the desk's summary.
+#[derive(Debug, sqlx::FromRow)]
+pub struct KindCounts {
+    pub kind: String,
+    pub open: i64,
+    pub due_today: i64,
+    pub overdue: i64,
+    pub claimed: i64,
+    pub awaiting_review: i64,
+}
+
+/// Per kind: open, due by `end_of_today`, past due at `t`, claimed, and closed with an outcome
+/// but no review; only what `worked_by` works when given.
+pub async fn summary(
+    c: &mut Conn<'_>,
+    t: DateTime<Utc>,
+    end_of_today: DateTime<Utc>,
+    worked_by: Option<&str>,
+) -> Result<Vec<KindCounts>, StoreError> {
+    let sql = "SELECT c.kind, \
+         SUM(CASE WHEN c.status = 'open' THEN 1 ELSE 0 END) AS open, \
+         SUM(CASE WHEN c.status = 'open' AND c.due_from < $2 THEN 1 ELSE 0 END) AS due_today, \
+         SUM(CASE WHEN c.status = 'open' AND c.due_by < $1 THEN 1 ELSE 0 END) AS overdue, \
+         SUM(CASE WHEN c.status = 'open' AND c.assignee_id IS NOT NULL THEN 1 ELSE 0 END) AS claimed, \
+         SUM(CASE WHEN c.status IN ('completed', 'failed') AND NOT EXISTS \
+             (SELECT 1 FROM callback_reviews r WHERE r.callback_id = c.id) THEN 1 ELSE 0 END) AS awaiting_review \
+         FROM callbacks c \
+         WHERE ($3 = '' OR c.assignee_id = $3 OR (c.status = 'open' AND c.assignee_id IS NULL)) \
+         GROUP BY c.kind ORDER BY c.kind";
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(t)
+        .bind(end_of_today)
+        .bind(worked_by.unwrap_or(""))
         .fetch_all(e)
         .await)?)
 }

@@ -12,6 +12,7 @@ use crate::suitability::{investor_at, product};
 
 on_both!(
     a_reached_outcome_needs_its_record,
+    my_queue_and_the_desk_summary,
     only_the_assignee_sees_how_to_reach_the_investor,
     a_confirmed_callback_confirms_the_order,
     a_denied_check_rescinds_the_order_and_escalates,
@@ -844,4 +845,82 @@ mod one_day_of_attempts {
     async fn postgres() {
         super::one_day_of_attempts_does_not_escalate(crate::common::Backend::Postgres).await
     }
+}
+
+async fn my_queue_and_the_desk_summary(app: TestApp) {
+    let (_, first) = settled_order(&app).await;
+    let (_, second) = settled_order(&app).await;
+    let (a, b) = (
+        callback_of(&first, "confirmation"),
+        callback_of(&second, "confirmation"),
+    );
+    claim(&app, &b, "planner").await;
+    claim(&app, &a, "planner").await;
+    let (status, mine) = app.get("/v1/callbacks?assignee=me", "planner").await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let ids: Vec<&str> = mine["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 2, "{mine}");
+    let dues: Vec<&str> = mine["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|c| c["due_by"].as_str())
+        .collect();
+    let mut sorted = dues.clone();
+    sorted.sort();
+    assert_eq!(dues, sorted, "soonest due_by first");
+    let (_, theirs) = app.get("/v1/callbacks?assignee=me", "planner2").await;
+    assert_eq!(
+        theirs["items"].as_array().map(Vec::len),
+        Some(0),
+        "{theirs}"
+    );
+    let got = app.get("/v1/callbacks?assignee=planner2", "planner").await;
+    assert_error(
+        &got,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("assignee"),
+    );
+    let got = app
+        .get(&format!("/v1/callbacks?assignee=me&after={a}"), "planner")
+        .await;
+    assert_error(
+        &got,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("after"),
+    );
+    let codes = checks_of(&app, &a).await;
+    let body = json!({"method": "phone", "reached": true, "answers": answers(&codes, None)});
+    assert_eq!(outcome(&app, &a, "planner", body).await.0, StatusCode::OK);
+    let (status, summary) = app.get("/v1/callbacks/summary", "compliance").await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let confirmation = &summary["by_kind"]["confirmation"];
+    assert_eq!(confirmation["open"], 1, "{summary}");
+    assert_eq!(confirmation["claimed"], 1, "{summary}");
+    assert_eq!(confirmation["due_today"], 1, "{summary}");
+    assert_eq!(confirmation["overdue"], 0, "{summary}");
+    assert_eq!(confirmation["awaiting_review"], 1, "{summary}");
+    let review = json!({"comment": "已审阅"});
+    assert_eq!(
+        app.post(&format!("/v1/callbacks/{a}/reviews"), "compliance", review)
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let (_, summary) = app.get("/v1/callbacks/summary", "compliance").await;
+    assert_eq!(
+        summary["by_kind"]["confirmation"]["awaiting_review"], 0,
+        "{summary}"
+    );
+    assert_eq!(
+        app.get("/v1/callbacks/summary", "sales").await.0,
+        StatusCode::FORBIDDEN
+    );
 }

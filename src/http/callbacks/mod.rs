@@ -16,6 +16,7 @@ use super::extract::{ApiQuery, Caller};
 use crate::domain::state::{CallbackKind, CallbackStatus};
 use crate::error::ApiError;
 use crate::workflow::callbacks::contact::{self, Contact};
+use crate::workflow::callbacks::summary::{self, Summary};
 use crate::workflow::callbacks::{self, CallbackDetail, CallbackPage, CallbackView, Query};
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -28,6 +29,8 @@ pub struct CallbackQuery {
     pub due_before: Option<DateTime<Utc>>,
     pub limit: Option<i64>,
     pub after: Option<String>,
+    /// "me": only the callbacks assigned to the caller, soonest `due_by` first.
+    pub assignee: Option<String>,
 }
 
 /// The investor's phone and e-mail in the clear, for the planner holding the callback (audited
@@ -46,10 +49,22 @@ pub async fn callback_contact(
     Ok(Json(found))
 }
 
+/// Per kind: open, due today, overdue, claimed and awaiting review (a planner: what they work).
+#[utoipa::path(get, path = "/v1/callbacks/summary", tag = "callbacks",
+    responses((status = 200, body = Summary)))]
+pub async fn callback_summary(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<Summary>, ApiError> {
+    let mut pooled = state.db.acquire().await?;
+    Ok(Json(summary::summary(&mut pooled.conn(), &caller).await?))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/callbacks", get(list_callbacks))
         .route("/v1/callbacks/plan", get(exports::export_plan))
+        .route("/v1/callbacks/summary", get(callback_summary))
         .route("/v1/callbacks/report", get(exports::callback_report))
         .route("/v1/callbacks/{id}", get(get_callback))
         .route("/v1/callbacks/{id}/claim", post(claim_callback))
@@ -81,6 +96,11 @@ pub async fn list_callbacks(
         due_before: q.due_before,
         limit: q.limit,
         after: q.after,
+        mine: match q.assignee.as_deref() {
+            None => false,
+            Some("me") => true,
+            Some(_) => return Err(ApiError::field("assignee", "must be \"me\"")),
+        },
     };
     let mut pooled = state.db.acquire().await?;
     Ok(Json(

@@ -6,6 +6,7 @@ pub mod cooling;
 pub mod exports;
 pub mod outcome;
 pub mod review;
+pub mod summary;
 pub mod view;
 
 use chrono::{DateTime, Utc};
@@ -33,6 +34,8 @@ pub struct Query {
     pub due_before: Option<DateTime<Utc>>,
     pub limit: Option<i64>,
     pub after: Option<String>,
+    /// Only the actor's own (`assignee=me`), soonest `due_by` first, in one page.
+    pub mine: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -55,7 +58,14 @@ pub async fn list(
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
+    if q.mine && q.after.is_some() {
+        return Err(WorkflowError::field(
+            "after",
+            "one's own queue comes in one page, by due_by: raise limit instead",
+        ));
+    }
     let filter = Filter {
+        assignee: q.mine.then(|| actor.id.clone()),
         status: q.status,
         kind: q.kind,
         due_before: q.due_before,
@@ -81,7 +91,7 @@ pub async fn list(
 
 /// A planner (without a role that oversees the desk) sees the callbacks they work: assigned to
 /// them, or open and unclaimed in the queue. Another planner's records are not theirs to read.
-fn planner_only(actor: &Staff) -> Option<String> {
+pub(crate) fn planner_only(actor: &Staff) -> Option<String> {
     (!actor.has_any(&[Role::Compliance, Role::Admin])).then(|| actor.id.clone())
 }
 
