@@ -78,6 +78,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/callbacks",                    Access::Roles(&[Planner, Compliance, Admin])),
     ("GET",   "/v1/callbacks/plan",               Access::Roles(&[Planner, Compliance, Admin])),
     ("GET",   "/v1/callbacks/summary",            Access::Roles(&[Planner, Compliance, Admin])),
+    ("POST",  "/v1/callbacks",                    Access::Roles(&[Planner, Compliance])),
     ("GET",   "/v1/callbacks/report",             Access::Roles(&[Planner, Compliance, Admin])),
     ("GET",   "/v1/callbacks/{id}",               Access::Roles(&[Planner, Compliance, Admin])),
     ("POST",  "/v1/callbacks/{id}/claim",         Access::Roles(&[Planner])),

@@ -52,6 +52,7 @@ use super::access::{Access, lookup};
         super::callbacks::get_callback,
         super::callbacks::callback_contact,
         super::callbacks::callback_summary,
+        super::callbacks::create_callback,
         super::callbacks::claim_callback,
         super::callbacks::outcome::record_outcome,
         super::callbacks::outcome::review_callback,

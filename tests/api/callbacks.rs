@@ -12,6 +12,7 @@ use crate::suitability::{investor_at, product};
 
 on_both!(
     a_reached_outcome_needs_its_record,
+    planners_plan_manual_callbacks,
     my_queue_and_the_desk_summary,
     only_the_assignee_sees_how_to_reach_the_investor,
     a_confirmed_callback_confirms_the_order,
@@ -922,5 +923,70 @@ async fn my_queue_and_the_desk_summary(app: TestApp) {
     assert_eq!(
         app.get("/v1/callbacks/summary", "sales").await.0,
         StatusCode::FORBIDDEN
+    );
+}
+
+async fn planners_plan_manual_callbacks(app: TestApp) {
+    let (investor, order) = settled_order(&app).await;
+    let due_by = (chrono::Utc::now() + Duration::days(5)).to_rfc3339();
+    let body = json!({"investor_id": investor, "order_id": order["id"], "reason": "market_turmoil",
+        "checks": ["identity_confirmed", "loss_possibility_known"], "due_by": due_by});
+    let (status, cb) = app.post("/v1/callbacks", "compliance", body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{cb}");
+    assert_eq!(cb["kind"], "special");
+    assert_eq!(cb["reason"], "market_turmoil");
+    assert_eq!(cb["order_id"], order["id"]);
+    let codes: Vec<&str> = cb["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter_map(|c| c["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["identity_confirmed", "loss_possibility_known"]);
+    assert_eq!(
+        claim(&app, cb["id"].as_str().expect("id"), "planner")
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // Without a holding, and by a planner.
+    let none = json!({"investor_id": investor, "reason": "address_check", "checks": ["identity_confirmed"], "due_by": due_by});
+    assert_eq!(
+        app.post("/v1/callbacks", "planner", none.clone()).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.post("/v1/callbacks", "sales", none.clone()).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (other, _) = settled_order(&app).await;
+    for (change, field) in [
+        (json!({"reason": "Market Turmoil"}), "reason"),
+        (json!({"checks": []}), "checks"),
+        (json!({"checks": ["no_such_check"]}), "checks[0]"),
+        (
+            json!({"checks": ["identity_confirmed", "identity_confirmed"]}),
+            "checks[1]",
+        ),
+        (json!({"due_by": "2020-01-01T00:00:00Z"}), "due_by"),
+        (json!({"investor_id": other}), "order_id"),
+    ] {
+        let mut bad = body.clone();
+        for (k, v) in change.as_object().expect("object") {
+            bad[k] = v.clone();
+        }
+        let got = app.post("/v1/callbacks", "compliance", bad).await;
+        assert_error(
+            &got,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Some(field),
+        );
+    }
+    let mut unknown = body.clone();
+    unknown["investor_id"] = json!("00000000-0000-0000-0000-000000000000");
+    assert_eq!(
+        app.post("/v1/callbacks", "compliance", unknown).await.0,
+        StatusCode::NOT_FOUND
     );
 }

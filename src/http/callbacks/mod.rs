@@ -12,10 +12,11 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::AppState;
-use super::extract::{ApiQuery, Caller};
+use super::extract::{ApiJson, ApiQuery, Caller};
 use crate::domain::state::{CallbackKind, CallbackStatus};
 use crate::error::ApiError;
 use crate::workflow::callbacks::contact::{self, Contact};
+use crate::workflow::callbacks::manual::{self, NewCallback};
 use crate::workflow::callbacks::summary::{self, Summary};
 use crate::workflow::callbacks::{self, CallbackDetail, CallbackPage, CallbackView, Query};
 
@@ -60,9 +61,25 @@ pub async fn callback_summary(
     Ok(Json(summary::summary(&mut pooled.conn(), &caller).await?))
 }
 
+/// An ad-hoc special callback (planner, compliance): the investor, a holding of theirs or none,
+/// a reason code, checks from the active catalogue, and its window.
+#[utoipa::path(post, path = "/v1/callbacks", tag = "callbacks", request_body = NewCallback,
+    responses((status = 201, body = CallbackView), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_callback(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiJson(req): ApiJson<NewCallback>,
+) -> Result<(axum::http::StatusCode, Json<CallbackView>), ApiError> {
+    let mut tx = state.db.begin().await?;
+    let cb = manual::create(&mut tx.conn(), &state.ctx(), &caller, req).await?;
+    tx.commit().await?;
+    Ok((axum::http::StatusCode::CREATED, Json(cb)))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/callbacks", get(list_callbacks))
+        .route("/v1/callbacks", get(list_callbacks).post(create_callback))
         .route("/v1/callbacks/plan", get(exports::export_plan))
         .route("/v1/callbacks/summary", get(callback_summary))
         .route("/v1/callbacks/report", get(exports::callback_report))

@@ -4,6 +4,7 @@
 pub mod contact;
 pub mod cooling;
 pub mod exports;
+pub mod manual;
 pub mod outcome;
 pub mod review;
 pub mod summary;
