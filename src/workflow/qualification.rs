@@ -17,6 +17,8 @@ pub const PROOF_KINDS: &[&str] = &["asset_proof", "income_proof", "net_assets_pr
 /// Longest reference to where a document is kept.
 pub const MAX_REF: usize = 500;
 const MAX_KIND: usize = 64;
+/// The most documents one request may carry.
+pub const MAX_DOCUMENTS: usize = 20;
 /// No document of this service predates it: an earlier date is a typing error.
 const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
 
@@ -41,6 +43,13 @@ pub fn parse_documents(
 ) -> Vec<Document> {
     let today = business_today();
     let mut out = Vec::new();
+    if input.len() > MAX_DOCUMENTS {
+        problems.push(FieldProblem::new(
+            field,
+            format!("at most {MAX_DOCUMENTS} documents"),
+        ));
+        return out;
+    }
     for (i, d) in input.iter().enumerate() {
         let at = |f: &str| format!("{field}[{i}].{f}");
         let kind = d.kind.trim();

@@ -100,6 +100,19 @@ async fn a_sale_rests_on_recent_proof_of_assets_or_income(app: TestApp) {
             Some(field),
         );
     }
+    // A request carries at most 20 documents.
+    let many: Vec<Value> = (0..21)
+        .map(|n| json!({"kind": "asset_proof", "ref": format!("x{n}"), "issued_at": days_ago(1)}))
+        .collect();
+    let body = json!({"kind": "individual", "name": "孙八", "id_number": resident_id("1980-01-01"),
+        "birth_date": "1980-01-01", "evidence": many});
+    let got = app.post("/v1/investors", "sales", body).await;
+    assert_error(
+        &got,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("evidence"),
+    );
     let ok = json!({"kind": "asset_proof", "ref": "x", "issued_at": days_ago(1)});
     assert_eq!(
         add_proof(&app, &investor, "sales2", ok.clone()).await.0,
