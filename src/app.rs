@@ -161,15 +161,55 @@ impl Application {
         let checkpoints = self.state.config.checkpoints.clone().map(|(dir, every)| {
             tokio::spawn(crate::checkpoint::every(self.state.db.clone(), dir, every))
         });
+        let sweeper = self
+            .state
+            .config
+            .overdue_sweep
+            .map(|every| tokio::spawn(sweep_overdue_every(self.state.clone(), every)));
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         follower.abort();
+        if let Some(task) = sweeper {
+            task.abort();
+        }
         if let Some(task) = checkpoints {
             task.abort();
         }
         self.state.db.close().await;
         served
+    }
+}
+
+/// Runs the overdue sweep at once and then every `every`, while the service runs.
+async fn sweep_overdue_every(state: AppState, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match sweep_overdue(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(escalated = n, "overdue callbacks escalated"),
+            Err(e) => tracing::warn!(error = %e, "the overdue sweep failed"),
+        }
+    }
+}
+
+/// Marks every callback past its deadline overdue, with its escalation, a batch per
+/// transaction; returns how many it marked.
+pub async fn sweep_overdue(state: &AppState) -> Result<usize, String> {
+    use crate::workflow::callbacks::overdue;
+    let mut total = 0;
+    loop {
+        let mut tx = state.db.begin().await.map_err(|e| e.to_string())?;
+        let opened = overdue::sweep(&mut tx.conn(), crate::store::now())
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        total += opened.len();
+        if (opened.len() as i64) < overdue::BATCH {
+            return Ok(total);
+        }
     }
 }
 

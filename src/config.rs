@@ -36,6 +36,8 @@ pub struct Config {
     pub checkpoints: Option<(PathBuf, std::time::Duration)>,
     /// The key that seals personal data (default for SQLite: a key file beside the database).
     pub data_key: crate::vault::KeySource,
+    /// How often the overdue sweep runs (also once at start); None: never (tests drive it).
+    pub overdue_sweep: Option<std::time::Duration>,
 }
 
 /// Business policy values with regulatory defaults.
@@ -151,6 +153,7 @@ impl Config {
             policy: Policy::default(),
             ruleset_poll: std::time::Duration::from_secs(2),
             checkpoints: None,
+            overdue_sweep: Some(std::time::Duration::from_secs(60)),
             data_key: crate::vault::KeySource::default(),
         }
     }

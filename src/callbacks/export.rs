@@ -1,17 +1,11 @@
-//! The planners' documents: the callback plan (回访计划表) as CSV or XLSX, with the columns of
-//! the firm's paper form, and the report for a period (回访报告).
-
-use std::collections::BTreeMap;
-
-use serde::Serialize;
+//! The callback plan (回访计划表) as CSV or XLSX, with the columns of the firm's paper form.
 
 use crate::config::business_offset;
 use crate::domain::state::CallbackKind;
-use crate::store::callbacks::{Listed, Outcome};
-use crate::store::escalations::Escalation;
+use crate::store::callbacks::Listed;
 
 /// The plan's columns, as on the paper 回访计划表, then the due window and the checks.
-pub const PLAN_COLUMNS: [&str; 11] = [
+pub const PLAN_COLUMNS: [&str; 13] = [
     "序号",
     "客户名称",
     "回访方式",
@@ -23,7 +17,27 @@ pub const PLAN_COLUMNS: [&str; 11] = [
     "最迟回访时间",
     "回访事项",
     "状态",
+    "编制人",
+    "编制时间",
 ];
+
+/// 回访方式 of a method code.
+pub fn method_zh(method: &str) -> &str {
+    match method {
+        "phone" => "电话",
+        "email" => "电子邮件",
+        "letter" => "信函",
+        "visit" => "上门拜访",
+        "video" => "视频",
+        other => other,
+    }
+}
+
+/// Who drew the plan up (编制人) and when.
+pub struct Preparer<'a> {
+    pub name: &'a str,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
 
 fn purpose(kind: CallbackKind, reason: &str) -> String {
     match kind {
@@ -79,7 +93,7 @@ fn cell(text: &str) -> String {
 }
 
 /// The plan's rows, one per callback, in the order given.
-pub fn plan_rows(items: &[Listed]) -> Vec<[String; 11]> {
+pub fn plan_rows(items: &[Listed], by: &Preparer<'_>) -> Vec<[String; 13]> {
     items
         .iter()
         .enumerate()
@@ -89,7 +103,7 @@ pub fn plan_rows(items: &[Listed]) -> Vec<[String; 11]> {
             [
                 (i + 1).to_string(),
                 cell(&l.investor_name),
-                "电话".to_string(),
+                method_zh(&c.planned_method).to_string(),
                 purpose(c.kind, &c.reason),
                 match (&l.product_name, &l.product_code) {
                     (Some(name), Some(code)) => cell(&format!("{name}（{code}）")),
@@ -104,18 +118,20 @@ pub fn plan_rows(items: &[Listed]) -> Vec<[String; 11]> {
                 local(c.due_by),
                 checks.join("；"),
                 c.status.to_string(),
+                cell(by.name),
+                local(by.at),
             ]
         })
         .collect()
 }
 
-pub fn plan_csv(items: &[Listed]) -> Result<Vec<u8>, String> {
+pub fn plan_csv(items: &[Listed], by: &Preparer<'_>) -> Result<Vec<u8>, String> {
     // A byte-order mark, so that spreadsheet programs open the Chinese text as UTF-8.
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
         w.write_record(PLAN_COLUMNS).map_err(|e| e.to_string())?;
-        for row in plan_rows(items) {
+        for row in plan_rows(items, by) {
             w.write_record(&row).map_err(|e| e.to_string())?;
         }
         w.flush().map_err(|e| e.to_string())?;
@@ -123,7 +139,7 @@ pub fn plan_csv(items: &[Listed]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-pub fn plan_xlsx(items: &[Listed]) -> Result<Vec<u8>, String> {
+pub fn plan_xlsx(items: &[Listed], by: &Preparer<'_>) -> Result<Vec<u8>, String> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
@@ -134,7 +150,7 @@ pub fn plan_xlsx(items: &[Listed]) -> Result<Vec<u8>, String> {
             .write_string_with_format(0, col as u16, *title, &bold)
             .map_err(|e| e.to_string())?;
     }
-    for (r, row) in plan_rows(items).iter().enumerate() {
+    for (r, row) in plan_rows(items, by).iter().enumerate() {
         for (col, cell) in row.iter().enumerate() {
             sheet
                 .write_string(r as u32 + 1, col as u16, cell)
@@ -146,52 +162,4 @@ pub fn plan_xlsx(items: &[Listed]) -> Result<Vec<u8>, String> {
     sheet.set_column_width(4, 28).map_err(|e| e.to_string())?;
     sheet.set_column_width(9, 60).map_err(|e| e.to_string())?;
     book.save_to_buffer().map_err(|e| e.to_string())
-}
-
-/// 回访报告: what happened in a period.
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
-pub struct Report {
-    pub from: chrono::DateTime<chrono::Utc>,
-    pub to: chrono::DateTime<chrono::Utc>,
-    /// Outcomes recorded in the period.
-    pub outcomes: usize,
-    pub by_kind: BTreeMap<String, usize>,
-    pub by_method: BTreeMap<String, usize>,
-    /// completed, failed, not_reached
-    pub by_result: BTreeMap<String, usize>,
-    /// How often each check was answered "no".
-    pub failed_checks: BTreeMap<String, usize>,
-    pub escalations_opened: usize,
-    pub escalations_by_reason: BTreeMap<String, usize>,
-}
-
-pub fn report(
-    from: chrono::DateTime<chrono::Utc>,
-    to: chrono::DateTime<chrono::Utc>,
-    outcomes: &[(Outcome, CallbackKind)],
-    escalations: &[Escalation],
-) -> Report {
-    let mut r = Report {
-        from,
-        to,
-        outcomes: outcomes.len(),
-        ..Default::default()
-    };
-    for (o, kind) in outcomes {
-        *r.by_kind.entry(kind.to_string()).or_default() += 1;
-        *r.by_method.entry(o.method.clone()).or_default() += 1;
-        *r.by_result.entry(o.result.to_string()).or_default() += 1;
-        for (code, ok) in o.answers.0.iter() {
-            if !ok {
-                *r.failed_checks.entry(code.clone()).or_default() += 1;
-            }
-        }
-    }
-    r.escalations_opened = escalations.len();
-    for e in escalations {
-        *r.escalations_by_reason
-            .entry(e.reason.to_string())
-            .or_default() += 1;
-    }
-    r
 }

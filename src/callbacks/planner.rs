@@ -79,6 +79,7 @@ pub fn task(
         closed_at: None,
         complaint_id: None,
         cancel_reason: None,
+        planned_method: "phone".to_string(),
     }
 }
 

@@ -83,6 +83,9 @@ enum Command {
         /// Minutes between checkpoints (0: none).
         #[arg(long, env = "SUITABILITY_CHECKPOINT_MINUTES", default_value_t = 10)]
         checkpoint_minutes: u64,
+        /// Seconds between overdue sweeps, which also run at start (0: none).
+        #[arg(long, env = "SUITABILITY_OVERDUE_SWEEP_SECONDS", default_value_t = 60)]
+        overdue_sweep_seconds: u64,
     },
     /// Apply the database migrations (on PostgreSQL as the owner), and optionally give the
     /// service's own role data rights only.
@@ -301,6 +304,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             attempt_min_days,
             checkpoint_dir,
             checkpoint_minutes,
+            overdue_sweep_seconds,
         } => {
             let mut config = Config::with_database(cli.database_url);
             config.listen = listen;
@@ -320,6 +324,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     std::time::Duration::from_secs(checkpoint_minutes * 60),
                 )
             });
+            config.overdue_sweep = (overdue_sweep_seconds > 0)
+                .then(|| std::time::Duration::from_secs(overdue_sweep_seconds));
             let app = Application::build(config)
                 .await
                 .map_err(|e| e.to_string())?;

@@ -94,9 +94,11 @@ text_enum! {
 }
 
 text_enum! {
-    /// Where a callback task stands. Only `Open` moves; the others are final.
+    /// Where a callback task stands. `Open` and `Overdue` (past its deadline, escalated, still
+    /// to be done) move; the others are final.
     pub enum CallbackStatus {
         Open = "open",
+        Overdue = "overdue",
         Completed = "completed",
         Failed = "failed",
         Escalated = "escalated",
@@ -121,6 +123,24 @@ text_enum! {
     pub enum EscalationReason {
         FailedChecks = "failed_checks",
         Unreachable = "unreachable",
+        /// Not done by its deadline (the overdue sweep).
+        Overdue = "overdue",
+    }
+}
+
+text_enum! {
+    /// A supervisor's verdict on a callback record (主管审阅).
+    pub enum ReviewVerdict {
+        Approved = "approved",
+        /// Back to the agent, who records a new outcome (the record itself is never edited).
+        Returned = "returned",
+    }
+}
+
+impl CallbackStatus {
+    /// Still to be done: it can be claimed and an outcome recorded.
+    pub fn is_workable(self) -> bool {
+        matches!(self, CallbackStatus::Open | CallbackStatus::Overdue)
     }
 }
 

@@ -85,6 +85,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/callbacks/{id}/contact",       Access::Roles(&[Planner])),
     ("POST",  "/v1/callbacks/{id}/outcome",       Access::Roles(&[Planner])),
     ("POST",  "/v1/callbacks/{id}/reviews",       Access::Roles(&[Compliance])),
+    ("GET",   "/v1/callbacks/reviews/pending",    Access::Roles(&[Compliance, Admin])),
+    ("GET",   "/v1/callbacks/issues",             Access::Roles(&[Planner, Compliance, Admin])),
+    ("POST",  "/v1/callbacks/issues/{id}/close",  Access::Roles(&[Planner, Compliance])),
     // Escalations: compliance.
     ("GET",   "/v1/escalations",                  Access::Roles(&[Compliance, Admin])),
     ("POST",  "/v1/escalations/{id}/resolve",     Access::Roles(&[Compliance])),

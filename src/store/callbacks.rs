@@ -1,12 +1,12 @@
-//! Callback tasks, their outcomes and reviews. Status changes are conditional updates, so two
-//! planners racing for one task cannot both win, on either backend.
+//! Callback tasks (what was recorded on them is in `callback_records`). Status changes are
+//! conditional updates, so two planners racing for one task cannot both win, on either backend.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 
 use super::{Conn, StoreError};
-use crate::domain::state::{CallbackKind, CallbackStatus, OutcomeResult};
+use crate::domain::state::{CallbackKind, CallbackStatus};
 use crate::on_conn;
 
 /// A check the agent must confirm, with the question as it stood when the task was created.
@@ -39,19 +39,22 @@ pub struct Callback {
     pub complaint_id: Option<String>,
     /// Why a cancelled callback was cancelled (the order rescinded, the holding redeemed, …).
     pub cancel_reason: Option<String>,
+    /// How the callback is to be made (回访方式 on the plan): phone unless planned otherwise.
+    pub planned_method: String,
 }
 
 macro_rules! columns {
     () => {
         "c.id, c.order_id, c.investor_id, c.product_id, c.kind, c.reason, c.due_from, c.due_by, c.checks, \
-         c.status, c.assignee_id, c.attempts, c.decision_id, c.created_at, c.closed_at, c.complaint_id, c.cancel_reason"
+         c.status, c.assignee_id, c.attempts, c.decision_id, c.created_at, c.closed_at, c.complaint_id, c.cancel_reason, \
+         c.planned_method"
     };
 }
 
 pub async fn insert(c: &mut Conn<'_>, cb: &Callback) -> Result<(), StoreError> {
     let sql = "INSERT INTO callbacks (id, order_id, investor_id, product_id, kind, reason, due_from, due_by, checks, \
-               status, assignee_id, attempts, decision_id, created_at, closed_at, complaint_id) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+               status, assignee_id, attempts, decision_id, created_at, closed_at, complaint_id, planned_method) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
     on_conn!(c, |e| sqlx::query(sql)
         .bind(&cb.id)
         .bind(&cb.order_id)
@@ -69,6 +72,7 @@ pub async fn insert(c: &mut Conn<'_>, cb: &Callback) -> Result<(), StoreError> {
         .bind(cb.created_at)
         .bind(cb.closed_at)
         .bind(&cb.complaint_id)
+        .bind(&cb.planned_method)
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
@@ -120,6 +124,8 @@ pub struct Filter {
     pub worked_by: Option<String>,
     /// Only those assigned to this staff member, soonest deadline first (one's own queue).
     pub assignee: Option<String>,
+    /// Only those still to do (open or overdue).
+    pub workable: bool,
 }
 
 /// Callbacks by due time then id, filtered. (`COALESCE($n, column)` keeps one query for every
@@ -137,8 +143,9 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreErro
          WHERE c.status = COALESCE($1, c.status) AND c.kind = COALESCE($2, c.kind) \
          AND c.due_from <= COALESCE($3, c.due_from) AND c.due_from >= COALESCE($4, c.due_from) \
          AND c.id > $5 \
-         AND ($7 = '' OR c.assignee_id = $7 OR (c.status = 'open' AND c.assignee_id IS NULL)) \
+         AND ($7 = '' OR c.assignee_id = $7 OR (c.status IN ('open', 'overdue') AND c.assignee_id IS NULL)) \
          AND ($8 = '' OR c.assignee_id = $8) \
+         AND (NOT $9 OR c.status IN ('open', 'overdue')) \
          ORDER BY ",
                 $order,
                 " LIMIT $6"
@@ -159,6 +166,7 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter) -> Result<Vec<Listed>, StoreErro
         .bind(f.limit)
         .bind(f.worked_by.as_deref().unwrap_or(""))
         .bind(f.assignee.as_deref().unwrap_or(""))
+        .bind(f.workable)
         .fetch_all(e)
         .await)?)
 }
@@ -183,14 +191,15 @@ pub async fn summary(
     worked_by: Option<&str>,
 ) -> Result<Vec<KindCounts>, StoreError> {
     let sql = "SELECT c.kind, \
-         SUM(CASE WHEN c.status = 'open' THEN 1 ELSE 0 END) AS open, \
-         SUM(CASE WHEN c.status = 'open' AND c.due_from < $2 THEN 1 ELSE 0 END) AS due_today, \
-         SUM(CASE WHEN c.status = 'open' AND c.due_by < $1 THEN 1 ELSE 0 END) AS overdue, \
-         SUM(CASE WHEN c.status = 'open' AND c.assignee_id IS NOT NULL THEN 1 ELSE 0 END) AS claimed, \
+         SUM(CASE WHEN c.status IN ('open', 'overdue') THEN 1 ELSE 0 END) AS open, \
+         SUM(CASE WHEN c.status IN ('open', 'overdue') AND c.due_from < $2 THEN 1 ELSE 0 END) AS due_today, \
+         SUM(CASE WHEN c.status = 'overdue' OR (c.status = 'open' AND c.due_by < $1) THEN 1 ELSE 0 END) AS overdue, \
+         SUM(CASE WHEN c.status IN ('open', 'overdue') AND c.assignee_id IS NOT NULL THEN 1 ELSE 0 END) AS claimed, \
          SUM(CASE WHEN c.status IN ('completed', 'failed') AND NOT EXISTS \
-             (SELECT 1 FROM callback_reviews r WHERE r.callback_id = c.id) THEN 1 ELSE 0 END) AS awaiting_review \
+             (SELECT 1 FROM callback_reviews r WHERE r.callback_id = c.id AND r.created_at >= c.closed_at) \
+             THEN 1 ELSE 0 END) AS awaiting_review \
          FROM callbacks c \
-         WHERE ($3 = '' OR c.assignee_id = $3 OR (c.status = 'open' AND c.assignee_id IS NULL)) \
+         WHERE ($3 = '' OR c.assignee_id = $3 OR (c.status IN ('open', 'overdue') AND c.assignee_id IS NULL)) \
          GROUP BY c.kind ORDER BY c.kind";
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(t)
@@ -208,7 +217,7 @@ pub async fn open_for_investor(
     let sql = concat!(
         "SELECT ",
         columns!(),
-        " FROM callbacks c WHERE c.investor_id = $1 AND c.status = 'open' ORDER BY c.id"
+        " FROM callbacks c WHERE c.investor_id = $1 AND c.status IN ('open', 'overdue') ORDER BY c.id"
     );
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(investor_id)
@@ -237,7 +246,7 @@ pub async fn set_due(
 /// Makes `staff_id` the assignee of an open callback nobody else holds. False if it was taken
 /// or closed meanwhile.
 pub async fn claim(c: &mut Conn<'_>, id: &str, staff_id: &str) -> Result<bool, StoreError> {
-    let sql = "UPDATE callbacks SET assignee_id = $2 WHERE id = $1 AND status = 'open' \
+    let sql = "UPDATE callbacks SET assignee_id = $2 WHERE id = $1 AND status IN ('open', 'overdue') \
                AND (assignee_id IS NULL OR assignee_id = $2)";
     let n = on_conn!(c, |e| sqlx::query(sql)
         .bind(id)
@@ -255,7 +264,7 @@ pub async fn count_attempt(
     id: &str,
     staff_id: &str,
 ) -> Result<Option<i64>, StoreError> {
-    let sql = "UPDATE callbacks SET attempts = attempts + 1 WHERE id = $1 AND status = 'open' AND assignee_id = $2 \
+    let sql = "UPDATE callbacks SET attempts = attempts + 1 WHERE id = $1 AND status IN ('open', 'overdue') AND assignee_id = $2 \
                RETURNING attempts";
     let row: Option<(i64,)> = on_conn!(c, |e| sqlx::query_as(sql)
         .bind(id)
@@ -272,7 +281,7 @@ pub async fn close(
     status: CallbackStatus,
     at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let sql = "UPDATE callbacks SET status = $2, closed_at = $3 WHERE id = $1 AND status = 'open'";
+    let sql = "UPDATE callbacks SET status = $2, closed_at = $3 WHERE id = $1 AND status IN ('open', 'overdue')";
     let n = on_conn!(c, |e| sqlx::query(sql)
         .bind(id)
         .bind(status)
@@ -291,7 +300,7 @@ pub async fn cancel_open_for_order(
     why: &str,
 ) -> Result<Vec<String>, StoreError> {
     let sql = "UPDATE callbacks SET status = 'cancelled', closed_at = $2, cancel_reason = $3 \
-               WHERE order_id = $1 AND status = 'open' RETURNING id";
+               WHERE order_id = $1 AND status IN ('open', 'overdue') RETURNING id";
     let ids: Vec<(String,)> = on_conn!(c, |e| sqlx::query_as(sql)
         .bind(order_id)
         .bind(at)
@@ -301,101 +310,72 @@ pub async fn cancel_open_for_order(
     Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
-pub struct Outcome {
-    pub id: String,
-    pub callback_id: String,
-    pub method: String,
-    pub reached: bool,
-    #[schema(value_type = Object)]
-    pub answers: Json<std::collections::BTreeMap<String, bool>>,
-    pub notes: String,
-    pub recording_ref: Option<String>,
-    pub result: OutcomeResult,
-    pub recorded_by: String,
-    pub recorded_at: DateTime<Utc>,
-}
-
-pub async fn insert_outcome(c: &mut Conn<'_>, o: &Outcome) -> Result<(), StoreError> {
-    let sql = "INSERT INTO callback_outcomes (id, callback_id, method, reached, answers, notes, recording_ref, result, \
-               recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-    on_conn!(c, |e| sqlx::query(sql)
-        .bind(&o.id)
-        .bind(&o.callback_id)
-        .bind(&o.method)
-        .bind(o.reached)
-        .bind(&o.answers)
-        .bind(&o.notes)
-        .bind(&o.recording_ref)
-        .bind(o.result)
-        .bind(&o.recorded_by)
-        .bind(o.recorded_at)
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-pub async fn outcomes(c: &mut Conn<'_>, callback_id: &str) -> Result<Vec<Outcome>, StoreError> {
-    let sql = "SELECT id, callback_id, method, reached, answers, notes, recording_ref, result, recorded_by, recorded_at \
-               FROM callback_outcomes WHERE callback_id = $1 ORDER BY recorded_at, id";
+/// Open callbacks whose deadline passed before `t`, oldest deadline first, at most `limit`.
+pub async fn past_due(
+    c: &mut Conn<'_>,
+    t: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Callback>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM callbacks c WHERE c.status = 'open' AND c.due_by < $1 ORDER BY c.due_by, c.id LIMIT $2"
+    );
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
-        .bind(callback_id)
+        .bind(t)
+        .bind(limit)
         .fetch_all(e)
         .await)?)
 }
 
-/// Every outcome recorded in [from, to), for reports.
-pub async fn outcomes_between(
-    c: &mut Conn<'_>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<(Outcome, CallbackKind)>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct OutcomeWithKind {
-        #[sqlx(flatten)]
-        o: Outcome,
-        kind: CallbackKind,
-    }
-    let sql = "SELECT o.id, o.callback_id, o.method, o.reached, o.answers, o.notes, o.recording_ref, o.result, \
-               o.recorded_by, o.recorded_at, c.kind FROM callback_outcomes o JOIN callbacks c ON c.id = o.callback_id \
-               WHERE o.recorded_at >= $1 AND o.recorded_at < $2 ORDER BY o.recorded_at, o.id";
-    let rows: Vec<OutcomeWithKind> = on_conn!(c, |e| sqlx::query_as(sql)
-        .bind(from)
-        .bind(to)
-        .fetch_all(e)
-        .await)?;
-    Ok(rows.into_iter().map(|r| (r.o, r.kind)).collect())
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
-pub struct Review {
-    pub id: String,
-    pub callback_id: String,
-    pub reviewer_id: String,
-    pub comment: String,
-    pub created_at: DateTime<Utc>,
-}
-
-pub async fn insert_review(c: &mut Conn<'_>, r: &Review) -> Result<(), StoreError> {
-    let sql = "INSERT INTO callback_reviews (id, callback_id, reviewer_id, comment, created_at) VALUES ($1, $2, $3, $4, $5)";
-    on_conn!(c, |e| sqlx::query(sql)
-        .bind(&r.id)
-        .bind(&r.callback_id)
-        .bind(&r.reviewer_id)
-        .bind(&r.comment)
-        .bind(r.created_at)
+/// Marks an open callback `overdue`; false if it was not open (any more).
+pub async fn mark_overdue(c: &mut Conn<'_>, id: &str) -> Result<bool, StoreError> {
+    let sql = "UPDATE callbacks SET status = 'overdue' WHERE id = $1 AND status = 'open'";
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
-    Ok(())
+    Ok(n == 1)
 }
 
-pub async fn reviews(c: &mut Conn<'_>, callback_id: &str) -> Result<Vec<Review>, StoreError> {
-    let sql = "SELECT id, callback_id, reviewer_id, comment, created_at FROM callback_reviews WHERE callback_id = $1 \
-               ORDER BY created_at, id";
+/// Reopens a closed (completed or failed) callback for `agent`, due by `due_by`, after a
+/// supervisor returned its record; false if it was not in such a state.
+pub async fn reopen(
+    c: &mut Conn<'_>,
+    id: &str,
+    agent: &str,
+    due_by: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let sql = "UPDATE callbacks SET status = 'open', closed_at = NULL, assignee_id = $2, due_by = $3 \
+               WHERE id = $1 AND status IN ('completed', 'failed')";
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .bind(agent)
+        .bind(due_by)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Closed callbacks (completed or failed) with no review since they closed, closed before
+/// `before`, oldest first: candidates for the late-review list.
+pub async fn unreviewed_before(
+    c: &mut Conn<'_>,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Callback>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM callbacks c WHERE c.status IN ('completed', 'failed') AND c.closed_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM callback_reviews r WHERE r.callback_id = c.id AND r.created_at >= c.closed_at) \
+         ORDER BY c.closed_at, c.id LIMIT $2"
+    );
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
-        .bind(callback_id)
+        .bind(before)
+        .bind(limit)
         .fetch_all(e)
         .await)?)
 }

@@ -19,14 +19,17 @@ pub struct Escalation {
     #[schema(value_type = Vec<String>)]
     pub failed_checks: Json<Vec<String>>,
     pub opened_at: DateTime<Utc>,
+    /// What must happen meanwhile (an overdue confirmation: the subscription stays in the raising
+    /// account).
+    pub instruction: Option<String>,
     pub resolved_by: Option<String>,
     pub resolution_note: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
 pub async fn open(c: &mut Conn<'_>, e: &Escalation) -> Result<(), StoreError> {
-    let sql = "INSERT INTO escalations (id, callback_id, order_id, investor_id, reason, failed_checks, opened_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    let sql = "INSERT INTO escalations (id, callback_id, order_id, investor_id, reason, failed_checks, opened_at, instruction) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     on_conn!(c, |x| sqlx::query(sql)
         .bind(&e.id)
         .bind(&e.callback_id)
@@ -35,6 +38,7 @@ pub async fn open(c: &mut Conn<'_>, e: &Escalation) -> Result<(), StoreError> {
         .bind(e.reason)
         .bind(&e.failed_checks)
         .bind(e.opened_at)
+        .bind(&e.instruction)
         .execute(x)
         .await
         .map(|r| r.rows_affected()))?;
@@ -43,7 +47,7 @@ pub async fn open(c: &mut Conn<'_>, e: &Escalation) -> Result<(), StoreError> {
 
 macro_rules! select {
     () => {
-        "SELECT e.id, e.callback_id, e.order_id, e.investor_id, e.reason, e.failed_checks, e.opened_at, \
+        "SELECT e.id, e.callback_id, e.order_id, e.investor_id, e.reason, e.failed_checks, e.opened_at, e.instruction, \
          r.resolved_by, r.note AS resolution_note, r.resolved_at \
          FROM escalations e LEFT JOIN escalation_resolutions r ON r.escalation_id = e.id"
     };

@@ -8,6 +8,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod audit_key;
+pub mod callback_records;
 pub mod callbacks;
 pub mod classifications;
 pub mod complaints;

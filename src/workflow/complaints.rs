@@ -254,6 +254,7 @@ pub async fn resolve(
         closed_at: None,
         complaint_id: Some(id.to_string()),
         cancel_reason: None,
+        planned_method: "phone".to_string(),
     };
     let cb = super::callbacks::cooling::plan(c, cb, t).await?;
     let change = serde_json::json!({"resolution": resolution});

@@ -18,7 +18,8 @@ use crate::rules::active::ActiveRules;
 use crate::rules::decision::Outcome;
 use crate::rules::pool::Pool;
 use crate::store::audit::{self, Entry};
-use crate::store::callbacks::{self, Callback, Review};
+use crate::store::callback_records::{self, Review};
+use crate::store::callbacks::{self, Callback};
 use crate::store::escalations::{self, Escalation};
 use crate::store::orders::Order;
 use crate::store::{Db, assessments, decisions, investors, orders, products, rulesets};
@@ -112,7 +113,7 @@ pub struct EvidenceCallback {
     pub status: CallbackStatus,
     pub assignee_id: Option<String>,
     pub attempts: i64,
-    pub outcomes: Vec<callbacks::Outcome>,
+    pub outcomes: Vec<callback_records::Outcome>,
     pub reviews: Vec<Review>,
 }
 
@@ -170,8 +171,8 @@ pub async fn bundle(
     let cbs: Vec<Callback> = callbacks::for_order(&mut c, id).await?;
     let mut evidence_callbacks = Vec::with_capacity(cbs.len());
     for cb in cbs {
-        let outcomes = callbacks::outcomes(&mut c, &cb.id).await?;
-        let reviews = callbacks::reviews(&mut c, &cb.id).await?;
+        let outcomes = callback_records::outcomes(&mut c, &cb.id).await?;
+        let reviews = callback_records::reviews(&mut c, &cb.id).await?;
         evidence_callbacks.push(EvidenceCallback {
             id: cb.id,
             kind: cb.kind,

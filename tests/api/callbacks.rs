@@ -31,14 +31,14 @@ on_both!(
 );
 
 /// An order on a fresh C3 investor and R3 product, cooling-off over; returns (investor, order).
-async fn settled_order(app: &TestApp) -> (String, Value) {
+pub async fn settled_order(app: &TestApp) -> (String, Value) {
     let investor = investor_at(app, "C3", "1980-01-01", None).await;
     let r3 = product(app, &format!("P{}", uuid::Uuid::now_v7().simple()), "R3").await;
     let o = place(app, &investor, &r3, Duration::hours(25), json!([])).await;
     (investor, o)
 }
 
-fn callback_of(order: &Value, kind: &str) -> String {
+pub fn callback_of(order: &Value, kind: &str) -> String {
     order["callbacks"]
         .as_array()
         .expect("cbs")
@@ -49,9 +49,9 @@ fn callback_of(order: &Value, kind: &str) -> String {
         .to_string()
 }
 
-async fn checks_of(app: &TestApp, callback: &str) -> Vec<String> {
+pub async fn checks_of(app: &TestApp, callback: &str) -> Vec<String> {
     let (_, cb) = app
-        .get(&format!("/v1/callbacks/{callback}"), "planner")
+        .get(&format!("/v1/callbacks/{callback}"), "compliance")
         .await;
     cb["checks"]
         .as_array()
@@ -61,7 +61,7 @@ async fn checks_of(app: &TestApp, callback: &str) -> Vec<String> {
         .collect()
 }
 
-fn answers(codes: &[String], deny: Option<&str>) -> Value {
+pub fn answers(codes: &[String], deny: Option<&str>) -> Value {
     let mut m = Map::new();
     for c in codes {
         m.insert(c.clone(), json!(Some(c.as_str()) != deny));
@@ -69,14 +69,19 @@ fn answers(codes: &[String], deny: Option<&str>) -> Value {
     Value::Object(m)
 }
 
-async fn claim(app: &TestApp, callback: &str, who: &str) -> (StatusCode, Value) {
+pub async fn claim(app: &TestApp, callback: &str, who: &str) -> (StatusCode, Value) {
     app.post(&format!("/v1/callbacks/{callback}/claim"), who, json!({}))
         .await
 }
 
 /// Records an outcome; a reached one without `recording_ref` gets one (the refusal without it
 /// is tested on its own, in `a_reached_outcome_needs_its_record`).
-async fn outcome(app: &TestApp, callback: &str, who: &str, mut body: Value) -> (StatusCode, Value) {
+pub async fn outcome(
+    app: &TestApp,
+    callback: &str,
+    who: &str,
+    mut body: Value,
+) -> (StatusCode, Value) {
     if body["reached"] == true && body.get("recording_ref").is_none() {
         body["recording_ref"] = json!("录音/2026/默认.wav");
     }
@@ -508,7 +513,7 @@ async fn compliance_reviews_and_resolves(app: TestApp) {
         .post(
             &format!("/v1/callbacks/{cb}/reviews"),
             "compliance",
-            json!({"comment": "已复核录音，销售人员承诺收益属实"}),
+            json!({"verdict": "approved", "comment": "已复核录音，销售人员承诺收益属实"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{review}");
@@ -516,7 +521,7 @@ async fn compliance_reviews_and_resolves(app: TestApp) {
         .post(
             &format!("/v1/callbacks/{cb}/reviews"),
             "planner",
-            json!({"comment": "x"}),
+            json!({"verdict": "approved", "comment": "x"}),
         )
         .await;
     assert_error(&got, StatusCode::FORBIDDEN, "forbidden", None);
@@ -524,7 +529,7 @@ async fn compliance_reviews_and_resolves(app: TestApp) {
         .post(
             &format!("/v1/callbacks/{cb}/reviews"),
             "compliance",
-            json!({"comment": "  "}),
+            json!({"verdict": "approved", "comment": "  "}),
         )
         .await;
     assert_error(
@@ -908,7 +913,7 @@ async fn my_queue_and_the_desk_summary(app: TestApp) {
     assert_eq!(confirmation["due_today"], 1, "{summary}");
     assert_eq!(confirmation["overdue"], 0, "{summary}");
     assert_eq!(confirmation["awaiting_review"], 1, "{summary}");
-    let review = json!({"comment": "已审阅"});
+    let review = json!({"verdict": "approved", "comment": "已审阅"});
     assert_eq!(
         app.post(&format!("/v1/callbacks/{a}/reviews"), "compliance", review)
             .await

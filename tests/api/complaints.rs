@@ -207,7 +207,7 @@ async fn an_evidence_bundle_verifies_by_digest_and_replay(app: TestApp) {
     app.post(
         &format!("/v1/callbacks/{cb}/reviews"),
         "compliance",
-        json!({"comment": "录音已复核"}),
+        json!({"verdict": "approved", "comment": "录音已复核"}),
     )
     .await;
     complain(&app, &investor, Some(order_id), "service").await;

@@ -102,10 +102,12 @@ async fn a_review_is_never_by_the_agent_who_recorded(app: TestApp) {
     )
     .await;
     assert_eq!(got.0, StatusCode::OK, "{}", got.1);
-    let body = json!({"method": "phone", "reached": false});
+    let codes = crate::callbacks::checks_of(&app, &cb).await;
+    let body = json!({"method": "phone", "reached": true, "recording_ref": "rec/sod2.mp3",
+        "answers": crate::callbacks::answers(&codes, None)});
     let got = as_token(&app, &token, &format!("/v1/callbacks/{cb}/outcome"), body).await;
     assert_eq!(got.0, StatusCode::OK, "{}", got.1);
-    let review = json!({"comment": "本人复核"});
+    let review = json!({"verdict": "approved", "comment": "本人复核"});
     let got = as_token(
         &app,
         &token,

@@ -12,6 +12,7 @@ use crate::common::{TestApp, assert_error};
 use crate::on_both;
 use crate::orders::place;
 use crate::suitability::{investor_at, product};
+use suitability::store::Db;
 
 on_both!(nothing_can_be_deleted_and_the_archive_exports_everything);
 
@@ -90,6 +91,27 @@ async fn nothing_can_be_deleted_and_the_archive_exports_everything(app: TestApp)
             .find(|x| x["table"] == t)
             .and_then(|x| x["rows"].as_u64())
     };
+    // Every table of the schema is in the archive, or deliberately left out of it.
+    let tables: Vec<(String,)> = match &app.db {
+        Db::Sqlite(p) => sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(p)
+        .await
+        .expect("tables"),
+        Db::Postgres(p) => sqlx::query_as(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+        )
+        .fetch_all(p)
+        .await
+        .expect("tables"),
+    };
+    for (t,) in &tables {
+        assert!(
+            suitability::archive::NOT_EXPORTED.contains(&t.as_str()) || rows(t).is_some(),
+            "table {t} is neither archived nor excluded"
+        );
+    }
     assert_eq!(rows("investors"), Some(1));
     assert_eq!(rows("orders"), Some(1));
     assert_eq!(rows("decisions"), Some(1));

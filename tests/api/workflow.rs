@@ -90,6 +90,14 @@ fn all_confirmed(cb: &Callback, ok: bool) -> Report {
         answers: cb.checks.iter().map(|c| (c.code.clone(), ok)).collect(),
         notes: String::new(),
         recording_ref: Some("rec/1.mp3".into()),
+        ..Report::default()
+    }
+}
+
+fn approve(comment: &str) -> review::ReviewRequest {
+    review::ReviewRequest {
+        verdict: suitability::domain::state::ReviewVerdict::Approved,
+        comment: comment.into(),
     }
 }
 
@@ -100,6 +108,7 @@ fn unreached() -> Report {
         answers: BTreeMap::new(),
         notes: "no answer".into(),
         recording_ref: None,
+        ..Report::default()
     }
 }
 
@@ -223,13 +232,23 @@ async fn the_callback_state_machine_allows_only_its_transitions(app: TestApp) {
     // A review stands beside the outcome, which stays as recorded.
     let mut tx = app.db.begin().await.expect("tx");
     assert!(
-        review::review(&mut tx.conn(), app.actor("compliance"), &cb.id, "  ")
-            .await
-            .is_err()
-    );
-    let r = review::review(&mut tx.conn(), app.actor("compliance"), &cb.id, "核对无误")
+        review::review(
+            &mut tx.conn(),
+            app.actor("compliance"),
+            &cb.id,
+            approve("  ")
+        )
         .await
-        .expect("review");
+        .is_err()
+    );
+    let r = review::review(
+        &mut tx.conn(),
+        app.actor("compliance"),
+        &cb.id,
+        approve("核对无误"),
+    )
+    .await
+    .expect("review");
     tx.commit().await.expect("commit");
     assert_eq!(r.comment, "核对无误");
     let mut pooled = app.db.acquire().await.expect("conn");

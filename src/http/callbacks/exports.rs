@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::super::AppState;
-use super::super::extract::ApiQuery;
-use crate::callbacks::export;
+use super::super::extract::{ApiQuery, Caller};
+use crate::callbacks::report::Report;
 use crate::error::ApiError;
 use crate::workflow::callbacks::exports;
 
@@ -24,15 +24,24 @@ pub struct PeriodQuery {
     pub format: Option<String>,
 }
 
-/// The callback plan (回访计划表) of open callbacks due in a period, as CSV or XLSX.
+/// The callback plan (回访计划表) of callbacks to do (open or overdue) due in a period, as CSV or
+/// XLSX, with each one's planned method and the caller as its preparer (编制人).
 #[utoipa::path(get, path = "/v1/callbacks/plan", tag = "callbacks", params(PeriodQuery),
     responses((status = 200, description = "text/csv or an XLSX workbook"), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn export_plan(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Response, ApiError> {
     let mut pooled = state.db.acquire().await?;
-    let file = exports::plan(&mut pooled.conn(), q.from, q.to, q.format.as_deref()).await?;
+    let file = exports::plan(
+        &mut pooled.conn(),
+        &caller,
+        q.from,
+        q.to,
+        q.format.as_deref(),
+    )
+    .await?;
     let disposition = format!("attachment; filename=\"callback-plan.{}\"", file.extension);
     let headers = [
         (header::CONTENT_TYPE, file.content_type.to_string()),
@@ -42,13 +51,14 @@ pub async fn export_plan(
 }
 
 /// The callback report (回访报告) of a period: outcomes by kind, method and result, the checks
-/// answered "no", and the escalations opened.
+/// answered "no", escalations, satisfaction averages, the main opinions, open issues and review
+/// verdicts.
 #[utoipa::path(get, path = "/v1/callbacks/report", tag = "callbacks", params(PeriodQuery),
-    responses((status = 200, body = export::Report), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Report), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn callback_report(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
-) -> Result<Json<export::Report>, ApiError> {
+) -> Result<Json<Report>, ApiError> {
     let mut pooled = state.db.acquire().await?;
     Ok(Json(
         exports::report(&mut pooled.conn(), q.from, q.to).await?,

@@ -22,7 +22,7 @@ use crate::workflow::callbacks::{self, CallbackDetail, CallbackPage, CallbackVie
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct CallbackQuery {
-    /// open, completed, failed, escalated, cancelled
+    /// open, overdue, completed, failed, escalated, cancelled
     pub status: Option<String>,
     /// confirmation, periodic, special
     pub kind: Option<String>,
@@ -88,6 +88,15 @@ pub fn router() -> Router<AppState> {
         .route("/v1/callbacks/{id}/contact", get(callback_contact))
         .route("/v1/callbacks/{id}/outcome", post(outcome::record_outcome))
         .route("/v1/callbacks/{id}/reviews", post(outcome::review_callback))
+        .route(
+            "/v1/callbacks/reviews/pending",
+            get(outcome::pending_reviews),
+        )
+        .route("/v1/callbacks/issues", get(outcome::list_issues))
+        .route(
+            "/v1/callbacks/issues/{id}/close",
+            post(outcome::close_issue),
+        )
 }
 
 /// Parses an optional closed-set query value, naming the field when it is not one of the set.

@@ -1,4 +1,5 @@
-//! Recording what happened on a callback and supervisor reviews: `workflow::callbacks`.
+//! Recording what happened on a callback, supervisor reviews and open issues:
+//! `workflow::callbacks`.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -6,20 +7,15 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::super::AppState;
-use super::super::extract::{ApiJson, Caller};
+use super::super::extract::{ApiJson, ApiQuery, Caller};
 use crate::error::ApiError;
-use crate::store::callbacks::Review;
+use crate::store::callback_records::{Issue, Review};
+use crate::workflow::callbacks::issues::{self, Closure, IssuePage};
 use crate::workflow::callbacks::outcome::{self, Recorded};
-use crate::workflow::callbacks::review;
+use crate::workflow::callbacks::review::{self, PendingReview, ReviewRequest};
 
 /// The body is the workflow's own input.
 pub use crate::workflow::callbacks::outcome::Report as OutcomeRequest;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReviewRequest {
-    pub comment: String,
-}
 
 /// Records what happened on a callback. All checks confirmed: completed (a confirmation confirms
 /// the order). Any check denied: failed (a confirmation rescinds the order) and an escalation
@@ -41,11 +37,12 @@ pub async fn record_outcome(
     Ok(Json(recorded))
 }
 
-/// A supervisor's review (主管审阅) of a callback: a comment beside its outcomes, which stay as
-/// they were recorded.
+/// A supervisor's review (主管审阅) of a closed callback record: `approved`, or `returned` to its
+/// agent, who records a new outcome (the record itself is never edited).
 #[utoipa::path(post, path = "/v1/callbacks/{id}/reviews", tag = "callbacks", params(("id" = String, Path)),
     request_body = ReviewRequest,
-    responses((status = 201, body = Review), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 201, body = Review), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn review_callback(
     State(state): State<AppState>,
@@ -54,7 +51,70 @@ pub async fn review_callback(
     ApiJson(req): ApiJson<ReviewRequest>,
 ) -> Result<(StatusCode, Json<Review>), ApiError> {
     let mut tx = state.db.begin().await?;
-    let review = review::review(&mut tx.conn(), &caller, &id, &req.comment).await?;
+    let review = review::review(&mut tx.conn(), &caller, &id, req).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(review)))
+}
+
+/// Closed callback records not reviewed within three working days, oldest first.
+#[utoipa::path(get, path = "/v1/callbacks/reviews/pending", tag = "callbacks",
+    responses((status = 200, body = Vec<PendingReview>)))]
+pub async fn pending_reviews(
+    State(state): State<AppState>,
+    Caller(_caller): Caller,
+) -> Result<Json<Vec<PendingReview>>, ApiError> {
+    let mut pooled = state.db.acquire().await?;
+    Ok(Json(
+        review::pending(&mut pooled.conn(), &state.ctx()).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct IssueQuery {
+    /// open (default) or all
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub after: Option<String>,
+}
+
+/// Open issues (遗留问题) raised on callback records (`status=all`: closed ones too).
+#[utoipa::path(get, path = "/v1/callbacks/issues", tag = "callbacks", params(IssueQuery),
+    responses((status = 200, body = IssuePage), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn list_issues(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiQuery(q): ApiQuery<IssueQuery>,
+) -> Result<Json<IssuePage>, ApiError> {
+    let include_closed = match q.status.as_deref() {
+        None | Some("open") => false,
+        Some("all") => true,
+        Some(_) => return Err(ApiError::field("status", "must be one of: open, all")),
+    };
+    let mut pooled = state.db.acquire().await?;
+    let page = issues::list(
+        &mut pooled.conn(),
+        &caller,
+        include_closed,
+        q.limit,
+        q.after,
+    )
+    .await?;
+    Ok(Json(page))
+}
+
+/// Closes an open issue with its resolution.
+#[utoipa::path(post, path = "/v1/callbacks/issues/{id}/close", tag = "callbacks",
+    params(("id" = String, Path)), request_body = Closure,
+    responses((status = 200, body = Issue), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn close_issue(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Closure>,
+) -> Result<Json<Issue>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let issue = issues::close(&mut tx.conn(), &caller, &id, req).await?;
+    tx.commit().await?;
+    Ok(Json(issue))
 }

@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use crate::domain::state::CallbackStatus;
 use crate::store::staff::Staff;
 use crate::store::{Conn, callbacks, investors};
 use crate::workflow::{Ctx, Result, WorkflowError, audit, duties};
@@ -22,7 +21,7 @@ pub async fn contact(c: &mut Conn<'_>, ctx: &Ctx<'_>, actor: &Staff, id: &str) -
     let cb = callbacks::get(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("callback"))?;
-    if cb.assignee_id.as_deref() != Some(actor.id.as_str()) || cb.status != CallbackStatus::Open {
+    if cb.assignee_id.as_deref() != Some(actor.id.as_str()) || !cb.status.is_workable() {
         return Err(WorkflowError::forbidden(
             "not_assignee",
             "only the planner holding an open callback sees how to reach its investor",

@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::callbacks::export::{self, Report};
-use crate::domain::state::CallbackStatus;
+use crate::callbacks::export::{self, Preparer};
+use crate::callbacks::report::{self, Period, Report};
 use crate::store::callbacks::{self, Filter};
-use crate::store::{Conn, escalations, now};
+use crate::store::staff::Staff;
+use crate::store::{Conn, callback_records, escalations, now};
 use crate::workflow::{Result, WorkflowError};
 
 /// The most callbacks one plan lists.
@@ -21,10 +22,11 @@ pub struct PlanFile {
     pub extension: &'static str,
 }
 
-/// The plan of open callbacks whose window opens in [from, to] (default: every open one due by
-/// 30 days ahead), by due time.
+/// The plan of callbacks still to do (open or overdue) whose window opens in [from, to]
+/// (default: every one due by 30 days ahead), by due time, drawn up by `actor`.
 pub async fn plan(
     c: &mut Conn<'_>,
+    actor: &Staff,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     format: Option<&str>,
@@ -36,7 +38,7 @@ pub async fn plan(
         return Err(WorkflowError::field("format", "must be csv or xlsx"));
     }
     let filter = Filter {
-        status: Some(CallbackStatus::Open),
+        workable: true,
         due_before: Some(to),
         due_from_after: Some(from),
         limit: MAX_PLAN_ROWS,
@@ -49,23 +51,26 @@ pub async fn plan(
             .cmp(&b.callback.due_from)
             .then(a.callback.id.cmp(&b.callback.id))
     });
+    let by = Preparer {
+        name: &actor.name,
+        at: now(),
+    };
     Ok(if format == "xlsx" {
         PlanFile {
-            bytes: export::plan_xlsx(&items).map_err(WorkflowError::Internal)?,
+            bytes: export::plan_xlsx(&items, &by).map_err(WorkflowError::Internal)?,
             content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             extension: "xlsx",
         }
     } else {
         PlanFile {
-            bytes: export::plan_csv(&items).map_err(WorkflowError::Internal)?,
+            bytes: export::plan_csv(&items, &by).map_err(WorkflowError::Internal)?,
             content_type: "text/csv; charset=utf-8",
             extension: "csv",
         }
     })
 }
 
-/// The report of [from, to) (default: the last 30 days): outcomes by kind, method and result,
-/// the checks answered "no", and the escalations opened.
+/// The report of [from, to) (default: the last 30 days): see `callbacks::report`.
 pub async fn report(
     c: &mut Conn<'_>,
     from: Option<DateTime<Utc>>,
@@ -76,7 +81,16 @@ pub async fn report(
     if from >= to {
         return Err(WorkflowError::field("from", "must be before `to`"));
     }
-    let outcomes = callbacks::outcomes_between(c, from, to).await?;
+    let outcomes = callback_records::outcomes_between(c, from, to).await?;
     let escalations = escalations::opened_between(c, from, to).await?;
-    Ok(export::report(from, to, &outcomes, &escalations))
+    let issues = callback_records::issues_between(c, from, to).await?;
+    let reviews = callback_records::reviews_between(c, from, to).await?;
+    Ok(report::report(Period {
+        from,
+        to,
+        outcomes: &outcomes,
+        escalations: &escalations,
+        issues: &issues,
+        reviews: &reviews,
+    }))
 }

@@ -30,6 +30,8 @@ pub struct NewCallback {
     /// Default now.
     pub due_from: Option<DateTime<Utc>>,
     pub due_by: DateTime<Utc>,
+    /// How it is to be made (回访方式); default phone.
+    pub planned_method: Option<String>,
 }
 
 pub async fn create(
@@ -51,6 +53,14 @@ pub async fn create(
         problems.push(FieldProblem::new(
             "reason",
             format!("must be a lower_snake_case code of at most {MAX_REASON} characters"),
+        ));
+    }
+    if let Some(m) = &new.planned_method
+        && !super::form::METHODS.contains(&m.as_str())
+    {
+        problems.push(FieldProblem::new(
+            "planned_method",
+            format!("must be one of: {}", super::form::METHODS.join(", ")),
         ));
     }
     let catalogue = ctx.rules.catalogue();
@@ -124,6 +134,7 @@ pub async fn create(
         closed_at: None,
         complaint_id: None,
         cancel_reason: None,
+        planned_method: new.planned_method.unwrap_or_else(|| "phone".to_string()),
     };
     let cb = cooling::plan(c, cb, t).await?;
     let change = serde_json::json!({"order_id": cb.order_id, "reason": cb.reason, "manual": true});

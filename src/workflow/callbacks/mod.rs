@@ -1,11 +1,16 @@
 //! The callback desk: the queue with its check lists, one callback, claiming it, recording what
-//! happened (`outcome`) and the supervisor's review (`review`).
+//! happened (`outcome`, its form in `form`), open issues (`issues`), the supervisor's review
+//! (`review`) and the overdue sweep (`overdue`).
 
 pub mod contact;
 pub mod cooling;
+pub mod escalate;
 pub mod exports;
+pub mod form;
+pub mod issues;
 pub mod manual;
 pub mod outcome;
+pub mod overdue;
 pub mod review;
 pub mod summary;
 pub mod view;
@@ -18,6 +23,7 @@ pub use view::{CallbackDetail, CallbackView, callback_view, load_view};
 use super::{Ctx, Result, WorkflowError, audit, duties};
 use crate::domain::Role;
 use crate::domain::state::{CallbackKind, CallbackStatus};
+use crate::store::callback_records;
 use crate::store::callbacks::{self, Filter};
 use crate::store::staff::Staff;
 use crate::store::{Conn, investors};
@@ -74,6 +80,7 @@ pub async fn list(
         after_id: q.after,
         limit: limit + 1,
         worked_by: planner_only(actor),
+        workable: false,
     };
     let found = callbacks::list(c, &filter).await?;
     let more = found.len() as i64 > limit;
@@ -109,16 +116,18 @@ pub async fn detail(
             None => true,
             Some(me) => {
                 cb.assignee_id.as_deref() == Some(me.as_str())
-                    || (cb.status == CallbackStatus::Open && cb.assignee_id.is_none())
+                    || (cb.status.is_workable() && cb.assignee_id.is_none())
             }
         })
         .ok_or(WorkflowError::NotFound("callback"))?;
-    let outcomes = callbacks::outcomes(c, id).await?;
-    let reviews = callbacks::reviews(c, id).await?;
+    let outcomes = callback_records::outcomes(c, id).await?;
+    let reviews = callback_records::reviews(c, id).await?;
+    let issues = callback_records::issues_for(c, id).await?;
     Ok(CallbackDetail {
         callback: load_view(c, ctx.vault, cb).await?,
         outcomes,
         reviews,
+        issues,
     })
 }
 
@@ -142,7 +151,7 @@ pub async fn claim(
             .await?
             .ok_or(WorkflowError::NotFound("callback"))?;
         return Err(match now_cb.status {
-            CallbackStatus::Open => {
+            s if s.is_workable() => {
                 WorkflowError::conflict("already_claimed", "another planner holds this callback")
             }
             closed => {

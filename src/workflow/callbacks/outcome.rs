@@ -2,49 +2,31 @@
 //! (completed, failed or escalated), a confirmation confirms or voids its order, failures and
 //! unreachable investors escalate to compliance, and a periodic callback plans the next one.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::escalate::escalate;
 use super::{CallbackView, load_view};
-use crate::domain::FieldProblem;
 use crate::domain::state::{
     CallbackKind, CallbackStatus, EscalationReason, OrderStatus, OutcomeResult,
 };
+use crate::store::callback_records::{self, Issue, Outcome};
 use crate::store::callbacks::{self, Callback};
-use crate::store::escalations::{self, Escalation};
+use crate::store::escalations::Escalation;
 use crate::store::orders;
 use crate::store::staff::Staff;
 use crate::store::{Conn, investors, new_id, now};
 use crate::workflow::{Ctx, Result, WorkflowError, audit, duties, events};
 
-/// How a callback may be made.
-pub const METHODS: &[&str] = &["phone", "email", "letter", "visit", "video"];
-/// The longest note on an outcome.
-pub const MAX_NOTES: usize = 4000;
-
-/// What a planner reports of one attempt (also the body of `POST /v1/callbacks/{id}/outcome`).
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Report {
-    /// phone, email, letter, visit, video
-    pub method: String,
-    pub reached: bool,
-    /// Check code → confirmed; every check of the callback must be answered when reached.
-    #[serde(default)]
-    pub answers: BTreeMap<String, bool>,
-    #[serde(default)]
-    pub notes: String,
-    /// Where the call recording, e-mail or letter is kept.
-    pub recording_ref: Option<String>,
-}
+pub use super::form::{MAX_NOTES, METHODS, Report};
 
 /// The outcome and everything it changed.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Recorded {
     pub callback: CallbackView,
-    pub outcome: callbacks::Outcome,
+    pub outcome: Outcome,
+    /// The open issues (遗留问题) this record raised, now tracked.
+    pub open_issues: Vec<Issue>,
     /// The order's status after this outcome; null for a complaint follow-up.
     pub order_status: Option<OrderStatus>,
     pub escalation: Option<Escalation>,
@@ -61,7 +43,7 @@ fn lost() -> WorkflowError {
 
 /// The callback, if the actor may record on it now: open, claimed by them, due.
 fn ensure_recordable(cb: &Callback, actor: &Staff, t: DateTime<Utc>) -> Result<()> {
-    if cb.status != CallbackStatus::Open {
+    if !cb.status.is_workable() {
         return Err(WorkflowError::conflict(
             "callback_closed",
             format!("the callback is {}", cb.status),
@@ -97,63 +79,6 @@ fn ensure_recordable(cb: &Callback, actor: &Staff, t: DateTime<Utc>) -> Result<(
     Ok(())
 }
 
-fn validate(report: &Report, cb: &Callback) -> Result<()> {
-    let mut problems = Vec::new();
-    if !METHODS.contains(&report.method.as_str()) {
-        problems.push(FieldProblem::new(
-            "method",
-            format!("must be one of: {}", METHODS.join(", ")),
-        ));
-    }
-    if report.notes.chars().count() > MAX_NOTES {
-        problems.push(FieldProblem::new(
-            "notes",
-            format!("must be at most {MAX_NOTES} characters"),
-        ));
-    }
-    // What was said must be on record (regulation.md §3: recorded by phone recording, e-mail or
-    // letter): a recording for a call, a document for the rest.
-    if report.reached
-        && report
-            .recording_ref
-            .as_deref()
-            .is_none_or(|r| r.trim().is_empty())
-    {
-        let problem = match report.method.as_str() {
-            "phone" | "video" => {
-                "a phone or video callback that reached the investor needs its recording"
-            }
-            _ => {
-                "a callback that reached the investor needs a reference to its e-mail, letter or visit record"
-            }
-        };
-        problems.push(FieldProblem::new("recording_ref", problem));
-    }
-    if report.reached {
-        for check in &cb.checks {
-            if !report.answers.contains_key(&check.code) {
-                problems.push(FieldProblem::new(
-                    format!("answers.{}", check.code),
-                    "unanswered",
-                ));
-            }
-        }
-    }
-    for code in report.answers.keys() {
-        if !cb.checks.iter().any(|c| &c.code == code) {
-            problems.push(FieldProblem::new(
-                format!("answers.{code}"),
-                "not a check of this callback",
-            ));
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(WorkflowError::Invalid(problems))
-    }
-}
-
 /// Records what happened on a callback. All checks confirmed: completed (a confirmation confirms
 /// the order). Any check denied: failed (a confirmation rescinds the order) and an escalation
 /// opens for compliance. Not reached: an attempt is counted; the last allowed attempt escalates
@@ -183,7 +108,7 @@ pub async fn record(
             ),
         ));
     }
-    validate(&report, &cb)?;
+    super::form::validate(&report, &cb, investor.kind)?;
     // A complaint follow-up belongs to no order.
     let order = match &cb.order_id {
         Some(order_id) => Some(
@@ -209,7 +134,7 @@ pub async fn record(
     let earlier: Vec<DateTime<Utc>> = if report.reached {
         Vec::new()
     } else {
-        callbacks::outcomes(c, id)
+        callback_records::outcomes(c, id)
             .await?
             .into_iter()
             .filter(|o| !o.reached)
@@ -250,8 +175,9 @@ pub async fn record(
                 .ok_or_else(lost)?;
             if attempts >= policy.max_attempts && days.len() >= policy.attempt_min_days as usize {
                 close(c, id, CallbackStatus::Escalated, t).await?;
-                escalation =
-                    Some(escalate(c, &cb, EscalationReason::Unreachable, Vec::new(), t).await?);
+                escalation = Some(
+                    escalate(c, &cb, EscalationReason::Unreachable, Vec::new(), None, t).await?,
+                );
                 // An impossible confirmation voids the order, with a refund (regulation §3).
                 if let Some(o) = confirmation_of
                     && crate::workflow::holdings::void(c, actor, o, t, "order rescinded").await?
@@ -275,7 +201,8 @@ pub async fn record(
             {
                 order_status = Some(OrderStatus::Rescinded);
             }
-            escalation = Some(escalate(c, &cb, EscalationReason::FailedChecks, failed, t).await?);
+            escalation =
+                Some(escalate(c, &cb, EscalationReason::FailedChecks, failed, None, t).await?);
         }
     }
     // A periodic callback answered either way, or given up as unreachable, schedules the next
@@ -284,13 +211,14 @@ pub async fn record(
         Some(o)
             if cb.kind == CallbackKind::Periodic
                 && (result != OutcomeResult::NotReached || escalation.is_some())
-                && order_status != Some(OrderStatus::Rescinded) =>
+                && order_status != Some(OrderStatus::Rescinded)
+                && !periodic_planned(c, &o.id, id).await? =>
         {
             events::next_periodic(c, ctx, actor, o, t).await?
         }
         _ => None,
     };
-    let outcome = callbacks::Outcome {
+    let outcome = Outcome {
         id: new_id(),
         callback_id: id.to_string(),
         method: report.method,
@@ -301,8 +229,28 @@ pub async fn record(
         result,
         recorded_by: actor.id.clone(),
         recorded_at: t,
+        respondent: report.respondent.map(|r| r.trim().to_string()),
+        respondent_title: report.respondent_title.map(|r| r.trim().to_string()),
+        satisfaction: report.satisfaction.map(sqlx::types::Json),
+        opinions: report.opinions,
     };
-    callbacks::insert_outcome(c, &outcome).await?;
+    callback_records::insert_outcome(c, &outcome).await?;
+    let mut open_issues = Vec::new();
+    for text in report.open_issues {
+        let issue = Issue {
+            id: new_id(),
+            callback_id: id.to_string(),
+            outcome_id: outcome.id.clone(),
+            investor_id: cb.investor_id.clone(),
+            text: text.trim().to_string(),
+            opened_at: t,
+            closed_by: None,
+            resolution: None,
+            closed_at: None,
+        };
+        callback_records::insert_issue(c, &issue).await?;
+        open_issues.push(issue);
+    }
     let cb = callbacks::get(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("callback"))?;
@@ -322,10 +270,14 @@ pub async fn record(
     if let Some(e) = &escalation {
         audit::record(c, actor, "escalation.open", "escalation", &e.id, e).await?;
     }
+    for issue in &open_issues {
+        audit::record(c, actor, "callback.issue.open", "callback", id, issue).await?;
+    }
     tracing::info!(callback = %id, result = %result, "callback outcome recorded");
     Ok(Recorded {
         callback,
         outcome,
+        open_issues,
         order_status,
         escalation,
         next,
@@ -340,26 +292,11 @@ async fn close(c: &mut Conn<'_>, id: &str, to: CallbackStatus, t: DateTime<Utc>)
     }
 }
 
-async fn escalate(
-    c: &mut Conn<'_>,
-    cb: &Callback,
-    reason: EscalationReason,
-    failed_checks: Vec<String>,
-    t: DateTime<Utc>,
-) -> Result<Escalation> {
-    let e = Escalation {
-        id: new_id(),
-        callback_id: cb.id.clone(),
-        order_id: cb.order_id.clone(),
-        investor_id: cb.investor_id.clone(),
-        reason,
-        failed_checks: sqlx::types::Json(failed_checks),
-        opened_at: t,
-        resolved_by: None,
-        resolution_note: None,
-        resolved_at: None,
-    };
-    escalations::open(c, &e).await?;
-    tracing::warn!(callback = %cb.id, reason = %reason, "escalated to compliance");
-    Ok(e)
+/// Whether the order already has a periodic callback to do besides `this` (a record returned by
+/// its supervisor and recorded again must not plan a second one).
+async fn periodic_planned(c: &mut Conn<'_>, order_id: &str, this: &str) -> Result<bool> {
+    Ok(callbacks::for_order(c, order_id)
+        .await?
+        .iter()
+        .any(|cb| cb.id != this && cb.kind == CallbackKind::Periodic && cb.status.is_workable()))
 }

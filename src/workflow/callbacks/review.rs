@@ -1,36 +1,165 @@
-//! The supervisor's review (主管审阅) of a callback: a comment beside its outcomes, which stay as
-//! they were recorded.
+//! The supervisor's review (主管审阅) of a callback record: a verdict and a comment beside its
+//! outcomes, which stay as they were recorded. A returned record goes back to its agent, who
+//! records a new outcome; what the first one did (an order confirmed or rescinded, an
+//! escalation) stands. Records not reviewed within three working days are listed.
 
-use crate::store::callbacks::{self, Review};
+use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+use super::{CallbackView, load_view};
+use crate::config::business_offset;
+use crate::domain::state::{CallbackStatus, ReviewVerdict};
+use crate::store::callback_records::{self, Review};
+use crate::store::callbacks;
 use crate::store::staff::Staff;
 use crate::store::{Conn, new_id, now};
-use crate::workflow::{Result, WorkflowError, audit, duties};
+use crate::workflow::{Ctx, Result, WorkflowError, audit, duties};
 
 /// The longest review comment.
 pub const MAX_COMMENT: usize = 4000;
+/// Working days a closed record may wait for its review.
+pub const REVIEW_WORKING_DAYS: u32 = 3;
+/// How long the agent has to record again after a return.
+pub const RETURN_DAYS: i64 = 3;
+/// The most records the pending list shows.
+pub const MAX_PENDING: i64 = 500;
 
-pub async fn review(c: &mut Conn<'_>, actor: &Staff, id: &str, comment: &str) -> Result<Review> {
-    let comment = comment.trim();
+/// The body of `POST /v1/callbacks/{id}/reviews`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"verdict": "returned", "comment": "满意度未记录，请补充回访"}))]
+pub struct ReviewRequest {
+    pub verdict: ReviewVerdict,
+    pub comment: String,
+}
+
+pub async fn review(
+    c: &mut Conn<'_>,
+    actor: &Staff,
+    id: &str,
+    req: ReviewRequest,
+) -> Result<Review> {
+    let comment = req.comment.trim();
     if comment.is_empty() || comment.chars().count() > MAX_COMMENT {
         return Err(WorkflowError::field(
             "comment",
             format!("must be 1 to {MAX_COMMENT} characters"),
         ));
     }
-    callbacks::get(c, id)
+    let cb = callbacks::get(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("callback"))?;
-    let outcomes = callbacks::outcomes(c, id).await?;
+    let outcomes = callback_records::outcomes(c, id).await?;
     let agents: Vec<&str> = outcomes.iter().map(|o| o.recorded_by.as_str()).collect();
     duties::may_review(actor, &agents)?;
+    let Some(last) = outcomes.last().filter(|_| !cb.status.is_workable()) else {
+        return Err(WorkflowError::conflict(
+            "not_recorded",
+            "a callback is reviewed once an outcome has closed it",
+        ));
+    };
+    let t = now();
+    if req.verdict == ReviewVerdict::Returned {
+        let returnable = matches!(
+            cb.status,
+            CallbackStatus::Completed | CallbackStatus::Failed
+        );
+        let due_by = cb.due_by.max(t + Duration::days(RETURN_DAYS));
+        if !returnable || !callbacks::reopen(c, id, &last.recorded_by, due_by).await? {
+            return Err(WorkflowError::conflict(
+                "not_returnable",
+                format!(
+                    "a {} callback is not returned to its agent; resolve its escalation instead",
+                    cb.status
+                ),
+            ));
+        }
+    }
     let review = Review {
         id: new_id(),
         callback_id: id.to_string(),
         reviewer_id: actor.id.clone(),
+        verdict: Some(req.verdict),
         comment: comment.to_string(),
-        created_at: now(),
+        created_at: t,
     };
-    callbacks::insert_review(c, &review).await?;
+    callback_records::insert_review(c, &review).await?;
     audit::record(c, actor, "callback.review", "callback", id, &review).await?;
     Ok(review)
+}
+
+/// `t` plus `n` working days (Monday to Friday in the business time zone; public holidays are
+/// not modelled, so a deadline over a holiday comes early, never late).
+pub fn add_working_days(t: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+    let mut d = t.with_timezone(&business_offset());
+    let mut left = n;
+    while left > 0 {
+        d += Duration::days(1);
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    d.with_timezone(&Utc)
+}
+
+/// A record waiting for its review past the deadline.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PendingReview {
+    pub callback: CallbackView,
+    pub closed_at: DateTime<Utc>,
+    /// Three working days after it closed.
+    pub review_due_by: DateTime<Utc>,
+}
+
+/// Records closed more than three working days ago with no review since, oldest first.
+pub async fn pending(c: &mut Conn<'_>, ctx: &Ctx<'_>) -> Result<Vec<PendingReview>> {
+    let t = now();
+    // Three working days are at least three calendar days: fetch by that, then decide exactly.
+    let candidates = callbacks::unreviewed_before(
+        c,
+        t - Duration::days(REVIEW_WORKING_DAYS.into()),
+        MAX_PENDING,
+    )
+    .await?;
+    let mut late = Vec::new();
+    for cb in candidates {
+        let Some(closed_at) = cb.closed_at else {
+            continue;
+        };
+        let review_due_by = add_working_days(closed_at, REVIEW_WORKING_DAYS);
+        if review_due_by < t {
+            late.push(PendingReview {
+                callback: load_view(c, ctx.vault, cb).await?,
+                closed_at,
+                review_due_by,
+            });
+        }
+    }
+    Ok(late)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn working_days_skip_the_weekend() {
+        // Friday 2026-12-04 10:00 in Beijing → Wednesday 2026-12-09 10:00.
+        let fri = business_offset()
+            .with_ymd_and_hms(2026, 12, 4, 10, 0, 0)
+            .single()
+            .expect("time");
+        let wed = business_offset()
+            .with_ymd_and_hms(2026, 12, 9, 10, 0, 0)
+            .single()
+            .expect("time");
+        assert_eq!(add_working_days(fri.with_timezone(&Utc), 3), wed);
+        // Tuesday → Friday.
+        let tue = fri - Duration::days(3);
+        assert_eq!(add_working_days(tue.with_timezone(&Utc), 3), fri);
+        // Saturday → Wednesday.
+        let sat = fri + Duration::days(1);
+        assert_eq!(add_working_days(sat.with_timezone(&Utc), 3), wed);
+    }
 }

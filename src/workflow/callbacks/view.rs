@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::domain::mask;
 use crate::domain::state::{CallbackKind, CallbackStatus};
-use crate::store::callbacks::{self, Callback, CheckRef, Review};
+use crate::store::callback_records::{Issue, Outcome, Review};
+use crate::store::callbacks::{self, Callback, CheckRef};
 use crate::store::investors::Investor;
 use crate::store::products::Product;
 use crate::store::{Conn, investors, products, staff};
@@ -55,15 +56,19 @@ pub struct CallbackView {
     pub cancel_reason: Option<String>,
     pub assignee: Option<PartyRef>,
     pub attempts: i64,
+    /// How it is to be made (回访方式): phone, email, letter, visit, video.
+    pub planned_method: String,
 }
 
-/// One callback with its outcomes and reviews.
+/// One callback with its outcomes, reviews and issues.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CallbackDetail {
     #[serde(flatten)]
     pub callback: CallbackView,
-    pub outcomes: Vec<callbacks::Outcome>,
+    pub outcomes: Vec<Outcome>,
     pub reviews: Vec<Review>,
+    /// The open issues (遗留问题) its records raised, closed or not.
+    pub issues: Vec<Issue>,
 }
 
 /// The view of `cb` for an investor and product already loaded.
@@ -115,6 +120,7 @@ fn view(
         checks: cb.checks,
         status: cb.status,
         attempts: cb.attempts,
+        planned_method: cb.planned_method,
     }
 }
 
