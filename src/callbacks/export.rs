@@ -39,7 +39,8 @@ pub struct Preparer<'a> {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
-fn purpose(kind: CallbackKind, reason: &str) -> String {
+/// Why we call (回访目的), in Chinese.
+pub fn purpose(kind: CallbackKind, reason: &str) -> String {
     match kind {
         CallbackKind::Confirmation => "投资冷静期后回访确认".to_string(),
         CallbackKind::Periodic => format!("定期回访（{}）", frequency_zh(reason)),

@@ -28,7 +28,8 @@ pub struct RuleSetList {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRuleSetRequest {
-    /// The whole set: `NN-name.rhai`, `checks.toml`, `tests/*.toml` (and optional `*.md`).
+    /// The whole set: `NN-name.rhai`, `checks.toml`, `scripts.toml`, `tests/*.toml` (and optional
+    /// `*.md`).
     pub files: BTreeMap<String, String>,
     #[serde(default)]
     pub note: String,

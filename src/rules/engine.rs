@@ -16,6 +16,7 @@ use super::decision::{Decision, Outcome};
 use super::facts::Facts;
 pub use super::files::{RuleError, RuleFiles};
 use super::sandbox::{DeadlineGuard, engine, limits, runtime_message};
+use super::scripts::Scripts;
 use super::source;
 
 /// Outcomes (and failures) memoised by facts, for batch work (re-evaluating every holding,
@@ -33,6 +34,7 @@ pub struct CompiledRuleSet {
     names: Vec<ImmutableString>,
     asts: Vec<AST>,
     catalogue: Arc<Catalogue>,
+    scripts: Arc<Scripts>,
     pub files: RuleFiles,
     cache: std::sync::RwLock<(Memo, usize)>,
 }
@@ -75,6 +77,18 @@ impl CompiledRuleSet {
                 Catalogue::default()
             }),
         };
+        let scripts = match files.0.get("scripts.toml") {
+            None => Scripts::shipped().clone(),
+            Some(text) => Scripts::parse(text).unwrap_or_else(|(line, message)| {
+                errors.push(RuleError {
+                    file: "scripts.toml".into(),
+                    line,
+                    column: None,
+                    message,
+                });
+                Scripts::shipped().clone()
+            }),
+        };
         let mut names = Vec::new();
         let mut asts = Vec::new();
         for (file, source) in files.rules() {
@@ -113,6 +127,7 @@ impl CompiledRuleSet {
             names,
             asts,
             catalogue: Arc::new(catalogue),
+            scripts: Arc::new(scripts),
             files,
             cache: Default::default(),
         })
@@ -126,6 +141,11 @@ impl CompiledRuleSet {
 
     pub fn catalogue(&self) -> &Catalogue {
         &self.catalogue
+    }
+
+    /// The callback scripts of this version (the shipped ones if it has no `scripts.toml`).
+    pub fn scripts(&self) -> &Scripts {
+        &self.scripts
     }
 
     pub fn rule_names(&self) -> &[ImmutableString] {

@@ -13,7 +13,7 @@ use serde::Serialize;
 pub struct RuleFiles(pub BTreeMap<String, String>);
 
 impl RuleFiles {
-    /// Reads `*.rhai`, `checks.toml` and `tests/*.toml` of a rule folder.
+    /// Reads `*.rhai`, `checks.toml`, `scripts.toml` and `tests/*.toml` of a rule folder.
     pub fn from_dir(dir: &Path) -> Result<RuleFiles, RuleError> {
         let io = |path: &Path, e: std::io::Error| {
             RuleError::file(path.display().to_string(), format!("cannot read: {e}"))
@@ -45,7 +45,9 @@ impl RuleFiles {
             }
             Ok(())
         };
-        read("", &|n| n.ends_with(".rhai") || n == "checks.toml")?;
+        read("", &|n| {
+            n.ends_with(".rhai") || n == "checks.toml" || n == "scripts.toml"
+        })?;
         read("tests", &|n| n.ends_with(".toml"))?;
         Ok(RuleFiles(files))
     }

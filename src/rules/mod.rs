@@ -20,6 +20,7 @@ pub mod files;
 pub mod outcome;
 pub mod pool;
 pub mod sandbox;
+pub mod scripts;
 pub mod source;
 pub mod testing;
 

@@ -153,7 +153,10 @@ fn check_layout(files: &BTreeMap<String, String>) -> Result<()> {
         };
         let ok = match path.split_once('/') {
             None => {
-                (path.ends_with(".rhai") || path == "checks.toml" || path.ends_with(".md"))
+                (path.ends_with(".rhai")
+                    || path == "checks.toml"
+                    || path == "scripts.toml"
+                    || path.ends_with(".md"))
                     && name_ok(path)
             }
             Some(("tests", rest)) => rest.ends_with(".toml") && name_ok(rest),
@@ -162,7 +165,7 @@ fn check_layout(files: &BTreeMap<String, String>) -> Result<()> {
         if !ok {
             problems.push(FieldProblem::new(
                 format!("files.{path}"),
-                "not part of a rule set (NN-name.rhai, checks.toml, tests/*.toml, *.md)",
+                "not part of a rule set (NN-name.rhai, checks.toml, scripts.toml, tests/*.toml, *.md)",
             ));
         }
     }

@@ -1,7 +1,8 @@
 //! The callback desk's sweeps and records (issue: the callback desk, points 8 and 10): overdue
 //! callbacks escalate once and stay workable; the record of 回访记录表 (respondent, satisfaction,
 //! opinions, open issues tracked until closed); review verdicts, a returned record recorded
-//! again, late reviews listed; the plan's method and preparer; the report's new sections.
+//! again, late reviews listed; the plan's method and preparer; the report's new sections; and
+//! the scripts (话术, point 7) from the rule set.
 
 use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
@@ -18,6 +19,7 @@ on_both!(
     a_returned_record_is_recorded_again,
     late_reviews_are_listed,
     the_plan_has_its_method_and_preparer,
+    scripts_come_from_the_rule_set,
 );
 
 async fn sweep(app: &TestApp) -> usize {
@@ -375,4 +377,69 @@ async fn the_plan_has_its_method_and_preparer(app: TestApp) {
         "the preparer is the caller"
     );
     assert!(csv.contains("overdue"), "{csv}");
+}
+
+async fn scripts_come_from_the_rule_set(app: TestApp) {
+    let (investor, order) = settled_order(&app).await;
+    let cb = callback_of(&order, "confirmation");
+    let (_, detail) = app.get(&format!("/v1/callbacks/{cb}"), "planner").await;
+    let (_, person) = app
+        .get(&format!("/v1/investors/{investor}"), "compliance")
+        .await;
+    let opening = detail["script"]["opening"].as_str().expect("opening");
+    let name = person["name"].as_str().expect("name");
+    assert!(opening.contains(&format!("{name}先生/女士")), "{opening}");
+    assert!(opening.contains(detail["product"]["name"].as_str().expect("product")));
+    assert!(opening.contains("投资冷静期后回访确认"), "{opening}");
+    assert!(
+        detail["script"]["closing"]
+            .as_str()
+            .is_some_and(|c| c.contains("感谢"))
+    );
+    let org = institution_callback(&app).await;
+    let (_, detail) = app.get(&format!("/v1/callbacks/{org}"), "planner").await;
+    let opening = detail["script"]["opening"].as_str().expect("opening");
+    assert!(
+        opening.contains("职务") && opening.contains("您的投资"),
+        "{opening}"
+    );
+
+    // A broken script is refused at upload, at its file; a new one reaches the desk on activation.
+    let mut files = crate::rulesets::shipped_files();
+    files.insert(
+        "scripts.toml".into(),
+        "firm = \"甲\"\n[individual]\nopening = \"您好{name}\"\nclosing = \"再见\"\n[institution]\nopening = \"您好\"\nclosing = \"再见\"\n".into(),
+    );
+    let (status, refused) = app
+        .post(
+            "/v1/rulesets",
+            "risk",
+            json!({"files": files, "note": "bad script"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused.to_string().contains("scripts.toml"), "{refused}");
+    assert!(refused.to_string().contains("{name}"), "{refused}");
+    files.insert(
+        "scripts.toml".into(),
+        "firm = \"甲资管\"\n[individual]\nopening = \"{investor}您好，{firm}回访。\"\nclosing = \"再见\"\n[institution]\nopening = \"您好\"\nclosing = \"再见\"\n".into(),
+    );
+    let (status, created) = app
+        .post(
+            "/v1/rulesets",
+            "risk",
+            json!({"files": files, "note": "new script"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let v = created["version"].as_i64().expect("version");
+    let (status, _) = app
+        .post(&format!("/v1/rulesets/{v}/activate"), "risk2", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, detail) = app.get(&format!("/v1/callbacks/{cb}"), "planner").await;
+    assert_eq!(
+        detail["script"]["opening"],
+        format!("{name}您好，甲资管回访。")
+    );
 }

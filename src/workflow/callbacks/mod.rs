@@ -23,6 +23,7 @@ pub use view::{CallbackDetail, CallbackView, callback_view, load_view};
 use super::{Ctx, Result, WorkflowError, audit, duties};
 use crate::domain::Role;
 use crate::domain::state::{CallbackKind, CallbackStatus};
+use crate::rules::scripts::Vars;
 use crate::store::callback_records;
 use crate::store::callbacks::{self, Filter};
 use crate::store::staff::Staff;
@@ -123,11 +124,27 @@ pub async fn detail(
     let outcomes = callback_records::outcomes(c, id).await?;
     let reviews = callback_records::reviews(c, id).await?;
     let issues = callback_records::issues_for(c, id).await?;
+    let kind = investors::get(c, ctx.vault, &cb.investor_id)
+        .await?
+        .ok_or(WorkflowError::NotFound("investor"))?
+        .kind;
+    let callback = load_view(c, ctx.vault, cb).await?;
+    let purpose = crate::callbacks::export::purpose(callback.kind, &callback.reason);
+    let vars = Vars {
+        investor: &callback.investor.name,
+        product: callback
+            .product
+            .as_ref()
+            .map_or("您的投资", |p| p.name.as_str()),
+        purpose: &purpose,
+    };
+    let script = ctx.rules.scripts().render(kind, &vars);
     Ok(CallbackDetail {
-        callback: load_view(c, ctx.vault, cb).await?,
+        callback,
         outcomes,
         reviews,
         issues,
+        script,
     })
 }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::domain::mask;
 use crate::domain::state::{CallbackKind, CallbackStatus};
+use crate::rules::scripts::Script;
 use crate::store::callback_records::{Issue, Outcome, Review};
 use crate::store::callbacks::{self, Callback, CheckRef};
 use crate::store::investors::Investor;
@@ -69,6 +70,9 @@ pub struct CallbackDetail {
     pub reviews: Vec<Review>,
     /// The open issues (遗留问题) its records raised, closed or not.
     pub issues: Vec<Issue>,
+    /// What the agent says before the first check (in `checks` order) and after the last, from
+    /// the active rule set's `scripts.toml`, for this investor's kind.
+    pub script: Script,
 }
 
 /// The view of `cb` for an investor and product already loaded.
