@@ -175,7 +175,7 @@ text_enum! {
         Order = "order",
         /// A holding re-evaluated after its product was re-rated.
         Rerating = "rerating",
-        /// A holding re-evaluated after its investor's level was lowered.
+        /// A holding re-evaluated after its investor's level changed.
         LevelChange = "level_change",
         /// A holding re-evaluated to plan its next periodic callback.
         Periodic = "periodic",
@@ -183,6 +183,8 @@ text_enum! {
         Activation = "activation",
         /// A holding re-evaluated after its investor's information or classification changed.
         InvestorChange = "investor_change",
+        /// A holding re-evaluated after a complaint of its investor was opened or resolved.
+        Complaint = "complaint",
     }
 }
 

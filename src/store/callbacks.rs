@@ -379,3 +379,52 @@ pub async fn unreviewed_before(
         .fetch_all(e)
         .await)?)
 }
+
+/// The periodic callbacks of an order still to do (open or overdue), soonest first.
+pub async fn workable_periodics(
+    c: &mut Conn<'_>,
+    order_id: &str,
+) -> Result<Vec<Callback>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM callbacks c WHERE c.order_id = $1 AND c.kind = 'periodic' \
+         AND c.status IN ('open', 'overdue') ORDER BY c.due_from, c.id"
+    );
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(order_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// When the order's last completed periodic callback closed, if it had one.
+pub async fn last_completed_periodic(
+    c: &mut Conn<'_>,
+    order_id: &str,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let sql = "SELECT closed_at FROM callbacks WHERE order_id = $1 AND kind = 'periodic' \
+               AND status = 'completed' AND closed_at IS NOT NULL ORDER BY closed_at DESC LIMIT 1";
+    let row: Option<(DateTime<Utc>,)> = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(order_id)
+        .fetch_optional(e)
+        .await)?;
+    Ok(row.map(|(t,)| t))
+}
+
+/// Re-plans an open periodic callback at another frequency: its reason, checks, window and
+/// decision. False if it was not open (any more).
+pub async fn replan(c: &mut Conn<'_>, cb: &Callback) -> Result<bool, StoreError> {
+    let sql = "UPDATE callbacks SET reason = $2, checks = $3, due_from = $4, due_by = $5, decision_id = $6 \
+               WHERE id = $1 AND status = 'open'";
+    let n = on_conn!(c, |e| sqlx::query(sql)
+        .bind(&cb.id)
+        .bind(&cb.reason)
+        .bind(Json(&cb.checks))
+        .bind(cb.due_from)
+        .bind(cb.due_by)
+        .bind(&cb.decision_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

@@ -275,6 +275,29 @@ pub async fn count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
     Ok(n)
 }
 
+/// Per order in (`from`, `to`]: the (frequency, overdue) of each periodic callback still to do.
+pub async fn periodic_plans(
+    c: &mut Conn<'_>,
+    from: &str,
+    to: &str,
+) -> Result<std::collections::HashMap<String, Vec<(String, bool)>>, StoreError> {
+    let sql = "SELECT order_id, reason, status FROM callbacks WHERE kind = 'periodic' \
+               AND status IN ('open', 'overdue') AND order_id > $1 AND order_id <= $2";
+    let rows: Vec<(String, String, String)> = on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(from)
+        .bind(to)
+        .fetch_all(e)
+        .await)?;
+    let mut plans: std::collections::HashMap<String, Vec<(String, bool)>> = Default::default();
+    for (order, reason, status) in rows {
+        plans
+            .entry(order)
+            .or_default()
+            .push((reason, status == "overdue"));
+    }
+    Ok(plans)
+}
+
 /// The (order, reason) pairs of special callbacks already planned for orders in (`from`, `to`].
 pub async fn special_reasons(
     c: &mut Conn<'_>,

@@ -229,11 +229,12 @@ pub async fn assess(
     }
     assessments::insert(c, &assessment).await?;
     if let Some(p) = previous
-        && p.level > assessment.level
+        && p.level != assessment.level
         && assessment.assessed_at >= p.assessed_at
     {
-        let n = events::after_level_lowered(c, ctx, actor, &investor.id).await?;
-        tracing::info!(investor = %investor.id, from = %p.level, to = %assessment.level, holdings = n, "level lowered");
+        let lowered = p.level > assessment.level;
+        let n = events::after_level_changed(c, ctx, actor, &investor.id, lowered).await?;
+        tracing::info!(investor = %investor.id, from = %p.level, to = %assessment.level, holdings = n, "level changed");
     }
     audit::record(c, actor, "assessment.create", "assessment", &assessment.id, &serde_json::json!({
         "investor_id": assessment.investor_id, "questionnaire_id": assessment.questionnaire_id,

@@ -164,6 +164,7 @@ pub async fn record(
         &complaint,
     )
     .await?;
+    super::events::after_complaint(c, ctx, actor, &complaint.investor_id).await?;
     Ok(complaint)
 }
 
@@ -261,6 +262,7 @@ pub async fn resolve(
     audit::record(c, actor, "complaint.resolve", "complaint", id, &change).await?;
     let change = serde_json::json!({"complaint_id": id, "reason": FOLLOWUP});
     audit::record(c, actor, "callback.plan", "callback", &cb.id, &change).await?;
+    super::events::after_complaint(c, ctx, actor, &complaint.investor_id).await?;
     Ok(ResolvedComplaint {
         complaint: get(c, actor, id).await?,
         followup_callback_id: cb.id,

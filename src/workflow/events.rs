@@ -1,6 +1,7 @@
 //! Events that re-plan callbacks on existing holdings (regulation.md §2 re-rating, §5 special
-//! callbacks): a product re-rated upwards, an investor's level lowered, a periodic callback done,
-//! and a rule set activated. The first three run in the transaction of the write that caused
+//! callbacks): a product re-rated, an investor's level or details changed, a complaint opened or
+//! resolved, a periodic callback done, and a rule set activated. Each re-evaluation lets the
+//! holding's periodic frequency follow (`callbacks::frequency`). The first three run in the transaction of the write that caused
 //! them; the activation's re-evaluation runs in the background a page at a time (`batch`), and
 //! plans its callbacks through [`plan_rule_specials`] like every other path.
 
@@ -8,7 +9,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::callbacks::cooling;
+use super::callbacks::{cooling, frequency};
 use super::sale::reevaluate_holding;
 use super::{Ctx, Result, audit};
 use crate::callbacks::planner::{self, Held};
@@ -37,6 +38,17 @@ async fn replan_holding(
     wanted: impl Fn(&StoredDecision) -> bool,
 ) -> Result<bool> {
     let decision = reevaluate_holding(c, ctx, order, purpose, Some(actor)).await?;
+    let (catalogue, policy) = (ctx.rules.catalogue(), &ctx.policy.callbacks);
+    frequency::follow(
+        c,
+        catalogue,
+        policy,
+        Some(actor),
+        order.into(),
+        &decision,
+        now(),
+    )
+    .await?;
     if !wanted(&decision) {
         return Ok(false);
     }
@@ -54,17 +66,19 @@ async fn replan_holding(
     Ok(true)
 }
 
-/// Re-evaluates every holding of a product whose rating went up; a holding that is no longer a
-/// match gets a `product_rerated` special callback. Returns how many callbacks were created.
+/// Re-evaluates every holding of a re-rated product (its periodic frequency follows); after a
+/// rating went `up`, a holding that is no longer a match gets a `product_rerated` special
+/// callback. Returns how many callbacks were created.
 pub async fn after_rerating(
     c: &mut Conn<'_>,
     ctx: &Ctx<'_>,
     actor: &Staff,
     product_id: &str,
+    up: bool,
 ) -> Result<usize> {
     let mut created = 0;
     for order in orders::holdings_of_product(c, product_id).await? {
-        let unsuitable = |d: &StoredDecision| d.outcome.verdict != Verdict::Match;
+        let unsuitable = |d: &StoredDecision| up && d.outcome.verdict != Verdict::Match;
         let event = (DecisionPurpose::Rerating, PRODUCT_RERATED);
         if replan_holding(c, ctx, actor, &order, event, unsuitable).await? {
             created += 1;
@@ -73,13 +87,15 @@ pub async fn after_rerating(
     Ok(created)
 }
 
-/// Gives every holding of an investor whose level was lowered a `level_lowered` special callback,
-/// with the holding re-evaluated on the new level. Returns how many holdings there were.
-pub async fn after_level_lowered(
+/// Re-evaluates every holding of an investor whose level changed (its periodic frequency
+/// follows); when the level was `lowered`, each gets a `level_lowered` special callback.
+/// Returns how many holdings there were.
+pub async fn after_level_changed(
     c: &mut Conn<'_>,
     ctx: &Ctx<'_>,
     actor: &Staff,
     investor_id: &str,
+    lowered: bool,
 ) -> Result<usize> {
     let held: Vec<Order> = orders::for_investor(c, investor_id)
         .await?
@@ -88,7 +104,7 @@ pub async fn after_level_lowered(
         .collect();
     for order in &held {
         let event = (DecisionPurpose::LevelChange, LEVEL_LOWERED);
-        replan_holding(c, ctx, actor, order, event, |_| true).await?;
+        replan_holding(c, ctx, actor, order, event, |_| lowered).await?;
     }
     Ok(held.len())
 }
@@ -114,6 +130,23 @@ pub async fn after_investor_changed(
         }
     }
     Ok(created)
+}
+
+/// Re-evaluates every holding of an investor whose complaint was opened or resolved, so that
+/// their periodic frequency follows (the shipped rules call monthly while one is open).
+pub async fn after_complaint(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    investor_id: &str,
+) -> Result<()> {
+    for order in orders::for_investor(c, investor_id).await? {
+        if order.status.is_held() {
+            let event = (DecisionPurpose::Complaint, "complaint");
+            replan_holding(c, ctx, actor, &order, event, |_| false).await?;
+        }
+    }
+    Ok(())
 }
 
 /// After a periodic callback: the next one, one period from `t` at the frequency the active

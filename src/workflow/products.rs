@@ -183,8 +183,9 @@ pub async fn update(
     }
     product.updated_at = now();
     products::update(c, &product).await?;
-    if product.risk_rating > old_rating {
-        let n = events::after_rerating(c, ctx, actor, &product.id).await?;
+    if product.risk_rating != old_rating {
+        let up = product.risk_rating > old_rating;
+        let n = events::after_rerating(c, ctx, actor, &product.id, up).await?;
         tracing::info!(product = %product.id, from = %old_rating, to = %product.risk_rating, callbacks = n, "product re-rated");
     }
     audit::record(c, actor, "product.update", "product", &product.id, &product).await?;

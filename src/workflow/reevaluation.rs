@@ -1,7 +1,8 @@
 //! The background re-evaluation of every holding after a rule set is activated: holdings stream
 //! a page at a time, each page is evaluated on every core, and each holding that now calls for a
 //! special callback it has not had gets one (planned by `events::plan_rule_specials`, the same
-//! code as every other path), with the decision stored. Progress is kept in the job row, where
+//! code as every other path), and each whose periodic frequency changed has its next periodic
+//! callback re-planned (`callbacks::frequency`, as every other event), with the decision stored. Progress is kept in the job row, where
 //! every instance can read it.
 //!
 //! [`Reevaluation::step`] does one page, so tests drive the job step by step; [`Reevaluation::run`]
@@ -13,9 +14,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::Receiver;
 
+use super::callbacks::frequency;
 use super::{Result, WorkflowError, events};
 use crate::batch::{self, Holding, par_map};
-use crate::config::Policy;
+use crate::config::{CallbackPolicy, Policy};
 use crate::domain::state::{DecisionPurpose, JobStatus};
 use crate::rules::CompiledRuleSet;
 use crate::store::decisions::{self, StoredDecision};
@@ -26,6 +28,7 @@ use crate::store::{Db, StoreError, holdings, new_id, now};
 /// is, and its job row.
 pub struct Reevaluation {
     set: Arc<CompiledRuleSet>,
+    callbacks: CallbackPolicy,
     at: DateTime<Utc>,
     pages: Receiver<std::result::Result<Vec<Holding>, StoreError>>,
     /// The last order id of the previous page.
@@ -39,6 +42,7 @@ impl Reevaluation {
         let at = now();
         Reevaluation {
             set,
+            callbacks: policy.callbacks.clone(),
             at,
             pages: batch::stream(db.clone(), policy, at),
             after: String::new(),
@@ -71,11 +75,19 @@ impl Reevaluation {
                 .await?
                 .into_iter()
                 .collect();
+        let periodics = holdings::periodic_plans(&mut tx.conn(), &from, &self.after).await?;
         for (h, outcome) in page.iter().zip(outcomes) {
             self.job.processed += 1;
             let Ok(outcome) = outcome else { continue };
             let missing = events::missing_specials(h.held(), &outcome, &existing);
-            if missing.is_empty() {
+            let refrequency = outcome.periodic.is_some_and(|f| {
+                let planned = periodics.get(&h.order_id);
+                planned.is_none_or(|p| {
+                    p.iter()
+                        .all(|(reason, overdue)| !overdue && reason != f.as_str())
+                })
+            });
+            if missing.is_empty() && !refrequency {
                 continue;
             }
             self.job.changed += 1;
@@ -103,6 +115,20 @@ impl Reevaluation {
             )
             .await?;
             self.job.callbacks += planned as i64;
+            if refrequency {
+                let policy = &self.callbacks;
+                let at = self.at;
+                frequency::follow(
+                    &mut tx.conn(),
+                    catalogue,
+                    policy,
+                    None,
+                    h.held(),
+                    &decision,
+                    at,
+                )
+                .await?;
+            }
         }
         self.job.updated_at = now();
         rulesets::update_job(&mut tx.conn(), &self.job).await?;

@@ -15,6 +15,7 @@ mod complaints;
 mod desk;
 mod duties;
 mod ending;
+mod frequency;
 mod holdings;
 mod hostile;
 mod input;

@@ -19,7 +19,7 @@ pub async fn window_end(
 }
 
 /// `cb` moved out of `end`'s window: a start before it moves to it, the deadline with it.
-fn deferred(mut cb: Callback, end: DateTime<Utc>) -> Callback {
+pub(crate) fn deferred(mut cb: Callback, end: DateTime<Utc>) -> Callback {
     if cb.due_from < end {
         let shift = end - cb.due_from;
         cb.due_from = end;

@@ -7,6 +7,7 @@ pub mod cooling;
 pub mod escalate;
 pub mod exports;
 pub mod form;
+pub mod frequency;
 pub mod issues;
 pub mod manual;
 pub mod outcome;

@@ -3,16 +3,16 @@
 //! records a new outcome; what the first one did (an order confirmed or rescinded, an
 //! escalation) stands. Records not reviewed within three working days are listed.
 
-use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{CallbackView, load_view};
-use crate::config::business_offset;
 use crate::domain::state::{CallbackStatus, ReviewVerdict};
 use crate::store::callback_records::{self, Review};
 use crate::store::callbacks;
 use crate::store::staff::Staff;
 use crate::store::{Conn, new_id, now};
+use crate::workflow::complaints::add_working_days;
 use crate::workflow::{Ctx, Result, WorkflowError, audit, duties};
 
 /// The longest review comment.
@@ -88,26 +88,12 @@ pub async fn review(
     Ok(review)
 }
 
-/// `t` plus `n` working days (Monday to Friday in the business time zone; public holidays are
-/// not modelled, so a deadline over a holiday comes early, never late).
-pub fn add_working_days(t: DateTime<Utc>, n: u32) -> DateTime<Utc> {
-    let mut d = t.with_timezone(&business_offset());
-    let mut left = n;
-    while left > 0 {
-        d += Duration::days(1);
-        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
-    }
-    d.with_timezone(&Utc)
-}
-
 /// A record waiting for its review past the deadline.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PendingReview {
     pub callback: CallbackView,
     pub closed_at: DateTime<Utc>,
-    /// Three working days after it closed.
+    /// Three working days (Monday to Friday; public holidays are not modelled) after it closed.
     pub review_due_by: DateTime<Utc>,
 }
 
@@ -141,6 +127,7 @@ pub async fn pending(c: &mut Conn<'_>, ctx: &Ctx<'_>) -> Result<Vec<PendingRevie
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::business_offset;
     use chrono::TimeZone;
 
     #[test]
