@@ -11,9 +11,15 @@ use sha2::{Digest, Sha256};
 use crate::hex::hex;
 use crate::store::{Db, StoreError};
 
-/// Tables never exported: access tokens (hashes of credentials), idempotency replays (a cache of
-/// responses) and the schema's own bookkeeping.
-pub const NOT_EXPORTED: &[&str] = &["tokens", "idempotency_keys", "meta", "_sqlx_migrations"];
+/// Tables never exported: access tokens and console sessions (hashes of credentials),
+/// idempotency replays (a cache of responses) and the schema's own bookkeeping.
+pub const NOT_EXPORTED: &[&str] = &[
+    "tokens",
+    "console_sessions",
+    "idempotency_keys",
+    "meta",
+    "_sqlx_migrations",
+];
 
 /// The tables exported, parents before children (a test holds that every other table is here).
 pub const TABLES: &[&str] = &[

@@ -38,6 +38,25 @@ pub struct Config {
     pub data_key: crate::vault::KeySource,
     /// How often the overdue sweep runs (also once at start); None: never (tests drive it).
     pub overdue_sweep: Option<std::time::Duration>,
+    pub console: ConsoleConfig,
+}
+
+/// The browser console's sessions.
+#[derive(Debug, Clone)]
+pub struct ConsoleConfig {
+    /// A session idle longer than this is over.
+    pub idle: chrono::Duration,
+    /// Mark cookies `Secure` even without `X-Forwarded-Proto: https` (TLS in front).
+    pub secure_cookies: bool,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            idle: chrono::Duration::hours(8),
+            secure_cookies: false,
+        }
+    }
 }
 
 /// Business policy values with regulatory defaults.
@@ -154,6 +173,7 @@ impl Config {
             ruleset_poll: std::time::Duration::from_secs(2),
             checkpoints: None,
             overdue_sweep: Some(std::time::Duration::from_secs(60)),
+            console: ConsoleConfig::default(),
             data_key: crate::vault::KeySource::default(),
         }
     }

@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod checkpoint;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod decide;
 pub mod domain;
 pub mod error;

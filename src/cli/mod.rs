@@ -86,6 +86,12 @@ enum Command {
         /// Seconds between overdue sweeps, which also run at start (0: none).
         #[arg(long, env = "SUITABILITY_OVERDUE_SWEEP_SECONDS", default_value_t = 60)]
         overdue_sweep_seconds: u64,
+        /// Minutes a console session may stay idle before it is over.
+        #[arg(long, env = "SUITABILITY_CONSOLE_IDLE_MINUTES", default_value_t = 480)]
+        console_idle_minutes: u32,
+        /// Mark console cookies Secure (TLS terminates in front of the service).
+        #[arg(long, env = "SUITABILITY_CONSOLE_SECURE_COOKIES")]
+        console_secure_cookies: bool,
     },
     /// Apply the database migrations (on PostgreSQL as the owner), and optionally give the
     /// service's own role data rights only.
@@ -305,6 +311,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             checkpoint_dir,
             checkpoint_minutes,
             overdue_sweep_seconds,
+            console_idle_minutes,
+            console_secure_cookies,
         } => {
             let mut config = Config::with_database(cli.database_url);
             config.listen = listen;
@@ -324,6 +332,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     std::time::Duration::from_secs(checkpoint_minutes * 60),
                 )
             });
+            config.console.idle = chrono::Duration::minutes(i64::from(console_idle_minutes.max(1)));
+            config.console.secure_cookies = console_secure_cookies;
             config.overdue_sweep = (overdue_sweep_seconds > 0)
                 .then(|| std::time::Duration::from_secs(overdue_sweep_seconds));
             let app = Application::build(config)

@@ -26,6 +26,17 @@ pub struct PageQuery {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InvestorQuery {
+    /// At most this many items (1..=200, default 50).
+    pub limit: Option<i64>,
+    /// The `next_after` of the previous page.
+    pub after: Option<String>,
+    /// Only investors whose name contains this text (at most 100 characters).
+    pub name: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct RevealQuery {
     /// Show identity number, phone and e-mail in the clear (compliance and admin; audited).
     pub reveal: Option<bool>,
@@ -76,12 +87,12 @@ pub async fn get_investor(
 }
 
 /// Investors in creation order, a page at a time.
-#[utoipa::path(get, path = "/v1/investors", tag = "investors", params(PageQuery),
+#[utoipa::path(get, path = "/v1/investors", tag = "investors", params(InvestorQuery),
     responses((status = 200, body = InvestorPage), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list_investors(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(page): ApiQuery<InvestorQuery>,
 ) -> Result<Json<InvestorPage>, ApiError> {
     let mut pooled = state.db.acquire().await?;
     let found = investors::list(
@@ -89,6 +100,7 @@ pub async fn list_investors(
         &state.ctx(),
         &caller,
         page.after.as_deref(),
+        page.name.as_deref(),
         page.limit,
     )
     .await?;

@@ -89,6 +89,9 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         // Runs for matched routes only, so it can look the route up in the access table.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))
+        // The console signs its members in with sessions of its own (`console::session`) and
+        // applies the same role table page by page, so it sits outside the bearer-token layer.
+        .merge(crate::console::router())
         .fallback(|| async { ApiError::NotFound { what: "route" } })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // A rule-set upload may hold 2 MiB of files; no other body comes near.

@@ -22,6 +22,7 @@ pub mod orders;
 pub mod products;
 pub mod row_digest;
 pub mod rulesets;
+pub mod sessions;
 pub mod staff;
 
 use std::path::Path;

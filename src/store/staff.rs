@@ -30,10 +30,15 @@ pub fn hash_token(token: &str) -> String {
 
 use crate::hex::hex;
 
-fn new_token() -> Result<String, StoreError> {
+/// 256 random bits as hex.
+pub fn random_secret() -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
-    Ok(format!("sut_{}", hex(&bytes)))
+    Ok(hex(&bytes))
+}
+
+fn new_token() -> Result<String, StoreError> {
+    Ok(format!("sut_{}", random_secret()?))
 }
 
 /// How long a token lives unless `token create --expires-in-days` says otherwise; also the life

@@ -32,6 +32,7 @@ pub async fn list(
     vault: &Vault,
     visible: Visible<'_>,
     after: Option<&str>,
+    name_contains: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Investor>, StoreError> {
     let (sql, who) = match visible {
@@ -39,7 +40,7 @@ pub async fn list(
             concat!(
                 "SELECT ",
                 columns!(),
-                " FROM investors i WHERE id > $1 AND $3 = '' ORDER BY id LIMIT $2"
+                " FROM investors i WHERE id > $1 AND $3 = '' AND i.name LIKE $4 ESCAPE '\\' ORDER BY id LIMIT $2"
             ),
             "",
         ),
@@ -47,7 +48,7 @@ pub async fn list(
             concat!(
                 "SELECT ",
                 columns!(),
-                " FROM investors i WHERE id > $1 AND sales_owner_id = $3 ORDER BY id LIMIT $2"
+                " FROM investors i WHERE id > $1 AND sales_owner_id = $3 AND i.name LIKE $4 ESCAPE '\\' ORDER BY id LIMIT $2"
             ),
             owner,
         ),
@@ -57,15 +58,25 @@ pub async fn list(
                 columns!(),
                 " FROM investors i WHERE id > $1 AND ",
                 called_by!("$3"),
-                " ORDER BY id LIMIT $2"
+                " AND i.name LIKE $4 ESCAPE '\\' ORDER BY id LIMIT $2"
             ),
             planner,
         ),
     };
+    // A name filter matches anywhere in the name; its own % _ \ are literal.
+    let pattern = format!(
+        "%{}%",
+        name_contains
+            .unwrap_or("")
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
     let rows: Vec<Row> = on_conn!(c, |e| sqlx::query_as(sql)
         .bind(after.unwrap_or(""))
         .bind(limit)
         .bind(who)
+        .bind(&pattern)
         .fetch_all(e)
         .await)?;
     rows.into_iter().map(|r| r.into_investor(vault)).collect()

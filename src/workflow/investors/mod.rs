@@ -116,16 +116,26 @@ pub async fn get(
     ))
 }
 
-/// The investors the actor may see, in creation order, a page at a time.
+/// The investors the actor may see, in creation order, a page at a time; only those whose name
+/// contains `name` when given.
 pub async fn list(
     c: &mut Conn<'_>,
     ctx: &Ctx<'_>,
     actor: &Staff,
     after: Option<&str>,
+    name: Option<&str>,
     limit: Option<i64>,
 ) -> Result<InvestorPage> {
     let limit = page_limit(limit)?;
-    let found = investors::list(c, ctx.vault, scope::visible(actor), after, limit + 1).await?;
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.chars().count() > 100) {
+        return Err(WorkflowError::field(
+            "name",
+            "must be at most 100 characters",
+        ));
+    }
+    let visible = scope::visible(actor);
+    let found = investors::list(c, ctx.vault, visible, after, name, limit + 1).await?;
     let more = found.len() as i64 > limit;
     let mut items = Vec::with_capacity(found.len());
     for inv in found.into_iter().take(limit as usize) {

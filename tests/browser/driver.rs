@@ -1,0 +1,216 @@
+//! A real browser for the console's tests: Debian's headless chromium driven through its
+//! chromedriver (WebDriver) by fantoccini. The driver is started on a free port for the test and
+//! killed with it; a missing chromium or chromedriver fails the test (`.ci/run` installs them),
+//! never skips it. Screenshots go to `target/screenshots/`.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+pub struct Browser {
+    pub client: Client,
+    pub base: String,
+    driver: Child,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn tool(env: &str, default: &str) -> String {
+    let path = std::env::var(env).unwrap_or_else(|_| default.to_string());
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "{path} is missing: install Debian's chromium and chromium-driver (.ci/run does), or set {env}"
+    );
+    path
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless chromium session against the service at `base`.
+    pub async fn start(base: &str) -> Browser {
+        let driver_bin = tool("SUITABILITY_CHROMEDRIVER", "/usr/bin/chromedriver");
+        let chromium = tool("SUITABILITY_CHROMIUM", "/usr/bin/chromium");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let driver = Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not listen"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                    "--lang=zh-CN", format!("--user-data-dir={}", profile.path().display())],
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a browser session");
+        // The profile folder must outlive the browser; the OS cleans /tmp.
+        std::mem::forget(profile);
+        Browser {
+            client,
+            base: base.to_string(),
+            driver,
+        }
+    }
+
+    pub async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("navigates");
+    }
+
+    pub async fn path(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .to_string()
+    }
+
+    pub async fn h1(&self) -> String {
+        self.text("h1").await
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .expect("text")
+    }
+
+    pub async fn exists(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    /// Types `value` into the input named `name` (replacing what was there).
+    pub async fn fill(&self, name: &str, value: &str) {
+        let input = self
+            .client
+            .find(Locator::Css(&format!("[name=\"{name}\"]")))
+            .await
+            .unwrap_or_else(|e| panic!("input {name}: {e}"));
+        // A date input's typing order follows the browser's locale: set its value as a form would.
+        if input.attr("type").await.ok().flatten().as_deref() == Some("date") {
+            let element = serde_json::to_value(&input).expect("element");
+            self.client
+                .execute(
+                    "arguments[0].value = arguments[1];",
+                    vec![element, json!(value)],
+                )
+                .await
+                .expect("sets the date");
+            return;
+        }
+        input.clear().await.expect("clears");
+        input.send_keys(value).await.expect("types");
+    }
+
+    /// Picks the option `value` of the select named `name`.
+    pub async fn choose(&self, name: &str, value: &str) {
+        let css = format!("select[name=\"{name}\"] option[value=\"{value}\"]");
+        self.click(&css).await;
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .expect("clicks");
+    }
+
+    /// Clicks `css` and waits until the browser shows the next document (a link or a form).
+    pub async fn follow(&self, css: &str) {
+        self.client
+            .execute("window.__before_click = true;", vec![])
+            .await
+            .expect("marks the page");
+        self.click(css).await;
+        let started = Instant::now();
+        loop {
+            let old = self
+                .client
+                .execute(
+                    "return window.__before_click === true && document.readyState;",
+                    vec![],
+                )
+                .await;
+            let loaded = self
+                .client
+                .execute("return document.readyState === 'complete';", vec![])
+                .await;
+            if matches!(old, Ok(serde_json::Value::Bool(false)))
+                && matches!(loaded, Ok(serde_json::Value::Bool(true)))
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "no new page after clicking {css}"
+            );
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+
+    /// Submits the form of the page's main action (its `button[type=submit]` in `form_css`) and
+    /// waits for the answer.
+    pub async fn submit(&self, form_css: &str) {
+        self.follow(&format!("{form_css} button[type=\"submit\"]"))
+            .await;
+    }
+
+    /// Signs in with `token`; lands where the console sends this member.
+    pub async fn sign_in(&self, token: &str) {
+        self.client
+            .delete_all_cookies()
+            .await
+            .expect("cookies cleared");
+        self.open("/console/login").await;
+        self.fill("token", token).await;
+        self.submit("form.card").await;
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("screenshot written");
+    }
+}
