@@ -48,12 +48,12 @@ pub struct Report {
     pub escalations_by_reason: BTreeMap<String, usize>,
     /// Null when no outcome of the period rated the service.
     pub satisfaction: Option<SatisfactionAverages>,
-    /// The opinions recorded, latest first (at most 100).
+    /// The opinions recorded, latest first (at most 100; empty for a planner).
     pub opinions: Vec<Opinion>,
     /// Issues raised in the period, and how many of them are still open.
     pub open_issues_raised: usize,
     pub open_issues_still_open: usize,
-    /// The issues raised, oldest first (at most 100).
+    /// The issues raised, oldest first (at most 100; empty for a planner).
     pub open_issues: Vec<Issue>,
     /// Supervisors' reviews made in the period by verdict (approved, returned; `none` for a
     /// comment without one).

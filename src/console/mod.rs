@@ -3,6 +3,7 @@
 //! the same workflow function as the API and renders the result; the API's role table decides
 //! what a member may open (a refused page answers 403 in the console's frame).
 
+pub mod callback_form;
 pub mod callbacks;
 pub mod form;
 pub mod investors;

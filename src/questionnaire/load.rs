@@ -84,7 +84,7 @@ pub fn parse(text: &str) -> Result<Questionnaire, (Option<usize>, String)> {
     let mut q: Questionnaire = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            .map(|s| crate::rules::source::line_at(text, s.start));
         (line, e.message().to_string())
     })?;
     q.content_hash = hex(&Sha256::digest(text.as_bytes()));

@@ -48,7 +48,7 @@ impl Catalogue {
         let file: File = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+                .map(|s| crate::rules::source::line_at(text, s.start));
             (line, e.message().to_string())
         })?;
         let mut index = HashMap::new();

@@ -70,7 +70,7 @@ impl Scripts {
         let scripts: Scripts = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+                .map(|s| crate::rules::source::line_at(text, s.start));
             (line, e.message().to_string())
         })?;
         for (who, s) in [

@@ -147,3 +147,27 @@ mod tests {
         assert_eq!(definition_of("fn rejected(a) {}", "reject"), None);
     }
 }
+
+/// The 1-based line of byte `offset` in `text` (an offset past the end is on the last line).
+pub fn line_at(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::line_at;
+
+    #[test]
+    fn lines_count_from_one_and_a_line_start_is_on_its_line() {
+        let text = "a = 1\nb = 2\n好 = 3\n";
+        assert_eq!(line_at(text, 0), 1);
+        assert_eq!(line_at(text, 6), 2, "the first byte of line 2");
+        assert_eq!(line_at(text, 12), 3);
+        assert_eq!(line_at(text, 10_000), 4);
+    }
+}

@@ -301,7 +301,7 @@ pub fn run_within(
             Err(e) => {
                 let line = e
                     .span()
-                    .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+                    .map(|s| crate::rules::source::line_at(text, s.start));
                 let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
                 report.fail(file, "(file)", vec![format!("{}{at}", e.message())]);
             }

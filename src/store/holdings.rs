@@ -275,14 +275,16 @@ pub async fn count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
     Ok(n)
 }
 
-/// Per order in (`from`, `to`]: the (frequency, overdue) of each periodic callback still to do.
+/// Per order in (`from`, `to`]: the (frequency, overdue) of each periodic callback still to do and
+/// not yet tried (as `callback_schedule::workable_periodics`).
 pub async fn periodic_plans(
     c: &mut Conn<'_>,
     from: &str,
     to: &str,
 ) -> Result<std::collections::HashMap<String, Vec<(String, bool)>>, StoreError> {
-    let sql = "SELECT order_id, reason, status FROM callbacks WHERE kind = 'periodic' \
-               AND status IN ('open', 'overdue') AND order_id > $1 AND order_id <= $2";
+    let sql = "SELECT c.order_id, c.reason, c.status FROM callbacks c WHERE c.kind = 'periodic' \
+               AND c.status IN ('open', 'overdue') AND c.order_id > $1 AND c.order_id <= $2 \
+               AND NOT EXISTS (SELECT 1 FROM callback_outcomes o WHERE o.callback_id = c.id)";
     let rows: Vec<(String, String, String)> = on_conn!(c, |e| sqlx::query_as(sql)
         .bind(from)
         .bind(to)

@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod audit;
 pub mod audit_key;
 pub mod callback_records;
+pub mod callback_schedule;
 pub mod callbacks;
 pub mod classifications;
 pub mod complaints;

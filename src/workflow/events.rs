@@ -1,9 +1,10 @@
 //! Events that re-plan callbacks on existing holdings (regulation.md §2 re-rating, §5 special
 //! callbacks): a product re-rated, an investor's level or details changed, a complaint opened or
 //! resolved, a periodic callback done, and a rule set activated. Each re-evaluation lets the
-//! holding's periodic frequency follow (`callbacks::frequency`). The first three run in the transaction of the write that caused
-//! them; the activation's re-evaluation runs in the background a page at a time (`batch`), and
-//! plans its callbacks through [`plan_rule_specials`] like every other path.
+//! holding's periodic frequency follow (`callbacks::frequency`). All but the activation run in
+//! the transaction of the write that caused them; the activation's re-evaluation runs in the
+//! background a page at a time (`batch`), and plans its callbacks through
+//! [`plan_rule_specials`] like every other path.
 
 use std::collections::HashSet;
 

@@ -160,7 +160,7 @@ async fn satisfaction_and_issues_are_checked_and_tracked(app: TestApp) {
     ] {
         assert!(fields.contains(&f), "{f}: {}", got.1);
     }
-    let unreached = json!({"method": "phone", "reached": false,
+    let unreached = json!({"method": "phone", "reached": false, "open_issues": ["x"],
         "satisfaction": {"service": 5, "responsiveness": 5, "overall": 5}});
     let got = outcome(&app, &cb, "planner", unreached).await;
     assert_error(
@@ -168,6 +168,12 @@ async fn satisfaction_and_issues_are_checked_and_tracked(app: TestApp) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
         Some("satisfaction"),
+    );
+    assert_error(
+        &got,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("open_issues"),
     );
     let mut good = all_yes(&codes);
     good["satisfaction"] = json!({"service": 5, "responsiveness": 4, "overall": 3});
@@ -229,6 +235,23 @@ async fn satisfaction_and_issues_are_checked_and_tracked(app: TestApp) {
     assert_eq!(report["open_issues_raised"], 1);
     assert_eq!(report["open_issues_still_open"], 0);
     assert_eq!(report["reviews_by_verdict"]["approved"], 1);
+    // A planner gets the counts, not the investors' own words.
+    let (_, theirs) = app.get("/v1/callbacks/report", "planner").await;
+    assert_eq!(theirs["open_issues_raised"], 1, "{theirs}");
+    assert_eq!(theirs["opinions"], json!([]));
+    assert_eq!(theirs["open_issues"], json!([]));
+    let long = app
+        .get(
+            "/v1/callbacks/report?from=2024-01-01T00:00:00Z",
+            "compliance",
+        )
+        .await;
+    assert_error(
+        &long,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("from"),
+    );
 }
 
 async fn a_returned_record_is_recorded_again(app: TestApp) {
@@ -284,9 +307,33 @@ async fn a_returned_record_is_recorded_again(app: TestApp) {
     assert_eq!(periodic, Some(1), "{o}");
     let ok = json!({"verdict": "approved", "comment": "已补充"});
     assert_eq!(
-        app.post(&path, "compliance", ok).await.0,
+        app.post(&path, "compliance", ok.clone()).await.0,
         StatusCode::CREATED
     );
+    // One verdict per record.
+    let again = app.post(&path, "compliance", ok).await;
+    assert_error(&again, StatusCode::CONFLICT, "already_reviewed", None);
+
+    // A failed confirmation has rescinded its order and escalated: it is not returned.
+    let (_, order) = settled_order(&app).await;
+    let failed = callback_of(&order, "confirmation");
+    claim(&app, &failed, "planner").await;
+    let codes = checks_of(&app, &failed).await;
+    let no = json!({"method": "phone", "reached": true,
+        "answers": answers(&codes, Some(codes[0].as_str()))});
+    assert_eq!(
+        outcome(&app, &failed, "planner", no).await.0,
+        StatusCode::OK
+    );
+    let back = json!({"verdict": "returned", "comment": "请重新回访"});
+    let got = app
+        .post(
+            &format!("/v1/callbacks/{failed}/reviews"),
+            "compliance",
+            back,
+        )
+        .await;
+    assert_error(&got, StatusCode::CONFLICT, "not_returnable", None);
 }
 
 async fn late_reviews_are_listed(app: TestApp) {

@@ -52,15 +52,17 @@ pub async fn export_plan(
 
 /// The callback report (回访报告) of a period: outcomes by kind, method and result, the checks
 /// answered "no", escalations, satisfaction averages, the main opinions, open issues and review
-/// verdicts.
+/// verdicts (a planner gets the counts without the investors' opinions and issues); at most
+/// 366 days.
 #[utoipa::path(get, path = "/v1/callbacks/report", tag = "callbacks", params(PeriodQuery),
     responses((status = 200, body = Report), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn callback_report(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Json<Report>, ApiError> {
     let mut pooled = state.db.acquire().await?;
     Ok(Json(
-        exports::report(&mut pooled.conn(), q.from, q.to).await?,
+        exports::report(&mut pooled.conn(), &caller, q.from, q.to).await?,
     ))
 }

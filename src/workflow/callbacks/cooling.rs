@@ -38,7 +38,8 @@ pub async fn plan(c: &mut Conn<'_>, cb: Callback, t: DateTime<Utc>) -> Result<Ca
     Ok(cb)
 }
 
-/// Moves the investor's open callbacks that start before `end` (a new order's window) to it.
+/// Moves the investor's open callbacks that start before `end` (a new order's window) to it; an
+/// overdue one stays as it is (its outcome waits for the window's end all the same).
 pub async fn defer_open(c: &mut Conn<'_>, investor_id: &str, end: DateTime<Utc>) -> Result<()> {
     for cb in callbacks::open_for_investor(c, investor_id).await? {
         if cb.due_from < end {

@@ -10,6 +10,9 @@ use crate::store::staff::Staff;
 use crate::store::{Conn, callback_records, escalations, now};
 use crate::workflow::{Result, WorkflowError};
 
+/// The longest period one report covers.
+pub const MAX_REPORT_DAYS: i64 = 366;
+
 /// The most callbacks one plan lists.
 pub const MAX_PLAN_ROWS: i64 = 100_000;
 
@@ -73,6 +76,7 @@ pub async fn plan(
 /// The report of [from, to) (default: the last 30 days): see `callbacks::report`.
 pub async fn report(
     c: &mut Conn<'_>,
+    actor: &Staff,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Result<Report> {
@@ -81,16 +85,28 @@ pub async fn report(
     if from >= to {
         return Err(WorkflowError::field("from", "must be before `to`"));
     }
+    if to - from > Duration::days(MAX_REPORT_DAYS) {
+        return Err(WorkflowError::field(
+            "from",
+            format!("a report covers at most {MAX_REPORT_DAYS} days"),
+        ));
+    }
     let outcomes = callback_records::outcomes_between(c, from, to).await?;
     let escalations = escalations::opened_between(c, from, to).await?;
     let issues = callback_records::issues_between(c, from, to).await?;
     let reviews = callback_records::reviews_between(c, from, to).await?;
-    Ok(report::report(Period {
+    let mut r = report::report(Period {
         from,
         to,
         outcomes: &outcomes,
         escalations: &escalations,
         issues: &issues,
         reviews: &reviews,
-    }))
+    });
+    // A planner reads the counts; the investors' own words are for those who oversee the desk.
+    if super::planner_only(actor).is_some() {
+        r.opinions.clear();
+        r.open_issues.clear();
+    }
+    Ok(r)
 }

@@ -16,6 +16,8 @@ pub const METHODS: &[&str] = &["phone", "email", "letter", "visit", "video"];
 pub const MAX_NOTES: usize = 4000;
 /// The longest respondent name or position.
 pub const MAX_RESPONDENT: usize = 100;
+/// The longest recording or document reference.
+pub const MAX_REF: usize = 200;
 /// At most this many open issues per record, each at most `MAX_ISSUE` characters.
 pub const MAX_ISSUES: usize = 20;
 pub const MAX_ISSUE: usize = 1000;
@@ -90,6 +92,22 @@ pub fn validate(report: &Report, cb: &Callback, kind: InvestorKind) -> Result<()
             }
         };
         problem("recording_ref".into(), msg.into());
+    }
+    if report
+        .recording_ref
+        .as_deref()
+        .is_some_and(|r| longer(r, MAX_REF))
+    {
+        problem(
+            "recording_ref".into(),
+            format!("must be at most {MAX_REF} characters"),
+        );
+    }
+    if !report.reached && !report.open_issues.is_empty() {
+        problem(
+            "open_issues".into(),
+            "issues are raised by an investor who was reached".into(),
+        );
     }
     for (field, v) in [
         ("respondent", &report.respondent),

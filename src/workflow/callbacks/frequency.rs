@@ -2,7 +2,9 @@
 //! product re-rated, the investor's level or details changed, a complaint opened or resolved)
 //! and the decision gives it another periodic frequency, its next periodic callback is
 //! re-planned one new interval after the last completed one (or after cooling-off, if none was
-//! completed), never before now: sooner for a higher frequency, later for a lower one.
+//! completed), never before `t` (now, or the start of an activation's re-evaluation): sooner for
+//! a higher frequency, later for a lower one. A callback already tried (a record its supervisor
+//! returned) is not the next call and is left as it is.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -11,7 +13,7 @@ use crate::callbacks::planner::{self, Held};
 use crate::config::CallbackPolicy;
 use crate::domain::state::{CallbackKind, CallbackStatus};
 use crate::rules::catalogue::Catalogue;
-use crate::store::callbacks;
+use crate::store::callback_schedule;
 use crate::store::decisions::StoredDecision;
 use crate::store::staff::Staff;
 use crate::store::{Conn, audit as trail};
@@ -20,7 +22,7 @@ use crate::workflow::Result;
 /// Re-plans `held`'s next periodic callback if `decision` gives it another frequency than the
 /// one it is planned at. An overdue periodic callback is left to be done as it is. Returns the
 /// id of the callback re-planned or planned, if any; the change is audited as `callback.replan`
-/// (by `actor`, or the system).
+/// (or `callback.plan` for a new one) by `actor`, or the system.
 pub async fn follow(
     c: &mut Conn<'_>,
     catalogue: &Catalogue,
@@ -33,14 +35,14 @@ pub async fn follow(
     let Some(frequency) = decision.outcome.periodic else {
         return Ok(None);
     };
-    let current = callbacks::workable_periodics(c, held.order_id).await?;
+    let current = callback_schedule::workable_periodics(c, held.order_id).await?;
     if current
         .iter()
         .any(|cb| cb.status == CallbackStatus::Overdue || cb.reason == frequency.as_str())
     {
         return Ok(None);
     }
-    let anchor = callbacks::last_completed_periodic(c, held.order_id)
+    let anchor = callback_schedule::last_completed_periodic(c, held.order_id)
         .await?
         .unwrap_or(held.cooling_off_ends_at);
     let due_from = planner::add_months(anchor, frequency.months()).max(t);
@@ -58,7 +60,7 @@ pub async fn follow(
                 Some(end) => cooling::deferred(cb, end),
                 None => cb,
             };
-            if !callbacks::replan(c, &cb).await? {
+            if !callback_schedule::replan(c, &cb).await? {
                 return Ok(None);
             }
             (cb.id, Some(from), (cb.due_from, cb.due_by))
@@ -86,6 +88,11 @@ pub async fn follow(
         Some(s) => trail::Actor::staff(s),
         None => trail::Actor::system(),
     };
-    trail::append(c, &who, "callback.replan", "callback", &id, &change).await?;
+    let action = if from.is_some() {
+        "callback.replan"
+    } else {
+        "callback.plan"
+    };
+    trail::append(c, &who, action, "callback", &id, &change).await?;
     Ok(Some(id))
 }

@@ -211,7 +211,7 @@ pub async fn record(
         Some(o)
             if cb.kind == CallbackKind::Periodic
                 && (result != OutcomeResult::NotReached || escalation.is_some())
-                && order_status != Some(OrderStatus::Rescinded)
+                && order_status.is_some_and(|s| s.is_held())
                 && !periodic_planned(c, &o.id, id).await? =>
         {
             events::next_periodic(c, ctx, actor, o, t).await?

@@ -1,5 +1,5 @@
 //! The overdue sweep: a callback still open after its deadline becomes `overdue` (it can still
-//! be done) and opens an escalation, once. For a confirmation the escalation says what the
+//! be done) and opens an escalation, once per time it falls overdue. For a confirmation the escalation says what the
 //! regulation requires meanwhile: the order is not confirmed, so its money stays where it is.
 
 use chrono::{DateTime, Utc};
@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::escalate::escalate;
 use crate::domain::state::{CallbackKind, EscalationReason};
 use crate::store::Conn;
-use crate::store::callbacks;
+use crate::store::callback_schedule;
 use crate::store::escalations::Escalation;
 use crate::workflow::{Result, audit};
 
@@ -24,8 +24,8 @@ pub const HOLD_FUNDS: &str = "The subscription must stay in the raising account 
 /// is skipped, so each escalates once.
 pub async fn sweep(c: &mut Conn<'_>, t: DateTime<Utc>) -> Result<Vec<Escalation>> {
     let mut opened = Vec::new();
-    for cb in callbacks::past_due(c, t, BATCH).await? {
-        if !callbacks::mark_overdue(c, &cb.id).await? {
+    for cb in callback_schedule::past_due(c, t, BATCH).await? {
+        if !callback_schedule::mark_overdue(c, &cb.id, t).await? {
             continue;
         }
         let instruction = (cb.kind == CallbackKind::Confirmation).then(|| HOLD_FUNDS.to_string());

@@ -7,11 +7,12 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{CallbackView, load_view};
+use crate::domain::Role;
 use crate::domain::state::{CallbackStatus, ReviewVerdict};
 use crate::store::callback_records::{self, Review};
-use crate::store::callbacks;
 use crate::store::staff::Staff;
-use crate::store::{Conn, new_id, now};
+use crate::store::{Conn, new_id, now, orders, staff};
+use crate::store::{callback_schedule, callbacks};
 use crate::workflow::complaints::add_working_days;
 use crate::workflow::{Ctx, Result, WorkflowError, audit, duties};
 
@@ -58,22 +59,19 @@ pub async fn review(
             "a callback is reviewed once an outcome has closed it",
         ));
     };
+    // One verdict per record: a record is reviewed again only after it was recorded again.
+    let reviews = callback_records::reviews(c, id).await?;
+    if let Some(closed) = cb.closed_at
+        && reviews.iter().any(|r| r.created_at >= closed)
+    {
+        return Err(WorkflowError::conflict(
+            "already_reviewed",
+            "this record has its review; a returned record is reviewed once recorded again",
+        ));
+    }
     let t = now();
     if req.verdict == ReviewVerdict::Returned {
-        let returnable = matches!(
-            cb.status,
-            CallbackStatus::Completed | CallbackStatus::Failed
-        );
-        let due_by = cb.due_by.max(t + Duration::days(RETURN_DAYS));
-        if !returnable || !callbacks::reopen(c, id, &last.recorded_by, due_by).await? {
-            return Err(WorkflowError::conflict(
-                "not_returnable",
-                format!(
-                    "a {} callback is not returned to its agent; resolve its escalation instead",
-                    cb.status
-                ),
-            ));
-        }
+        return_to_agent(c, &cb, &last.recorded_by, t).await?;
     }
     let review = Review {
         id: new_id(),
@@ -86,6 +84,42 @@ pub async fn review(
     callback_records::insert_review(c, &review).await?;
     audit::record(c, actor, "callback.review", "callback", id, &review).await?;
     Ok(review)
+}
+
+/// Reopens a completed record for its agent to record again. Only a completed callback on a
+/// holding that still lasts (or on none) goes back: a failed one has rescinded its order and
+/// opened an escalation, which compliance resolves instead. An agent who no longer works as a
+/// planner leaves it in the queue, unassigned.
+async fn return_to_agent(
+    c: &mut Conn<'_>,
+    cb: &callbacks::Callback,
+    agent: &str,
+    t: DateTime<Utc>,
+) -> Result<()> {
+    let refuse = |why: String| Err(WorkflowError::conflict("not_returnable", why));
+    if cb.status != CallbackStatus::Completed {
+        return refuse(format!(
+            "a {} callback is not returned to its agent; resolve its escalation instead",
+            cb.status
+        ));
+    }
+    if let Some(order_id) = &cb.order_id {
+        let held = orders::get(c, order_id)
+            .await?
+            .is_some_and(|o| o.status.is_held());
+        if !held {
+            return refuse("the holding has ended: its record stands as recorded".into());
+        }
+    }
+    let active = staff::get(c, agent)
+        .await?
+        .filter(|s| !s.disabled && s.roles.contains(&Role::Planner));
+    let due_by = cb.due_by.max(t + Duration::days(RETURN_DAYS));
+    let agent = active.as_ref().map(|s| s.id.as_str());
+    if !callback_schedule::reopen(c, &cb.id, agent, due_by).await? {
+        return refuse("the callback changed meanwhile; reload it".into());
+    }
+    Ok(())
 }
 
 /// A record waiting for its review past the deadline.
@@ -101,7 +135,7 @@ pub struct PendingReview {
 pub async fn pending(c: &mut Conn<'_>, ctx: &Ctx<'_>) -> Result<Vec<PendingReview>> {
     let t = now();
     // Three working days are at least three calendar days: fetch by that, then decide exactly.
-    let candidates = callbacks::unreviewed_before(
+    let candidates = callback_schedule::unreviewed_before(
         c,
         t - Duration::days(REVIEW_WORKING_DAYS.into()),
         MAX_PENDING,
