@@ -12,6 +12,7 @@ mod changes;
 mod classification;
 mod cli;
 mod complaints;
+mod console;
 mod desk;
 mod duties;
 mod ending;
