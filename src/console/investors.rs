@@ -266,6 +266,14 @@ async fn profile(
                 dt { "建档时间" } dd { (when(i.created_at)) }
             }
         }
+        p {
+            @if may(&signed.staff, "POST", "/v1/investors/{id}/assessments") {
+                a.button href={ "/console/investors/" (i.id) "/assess" } { "进行风险评估" } " "
+            }
+            @if may(&signed.staff, "POST", "/v1/suitability/check") {
+                a.button.secondary href={ "/console/investors/" (i.id) "/check" } { "检查产品适当性" }
+            }
+        }
         h2 { "风险承受能力评估" }
         section.card {
             @match &i.assessment {

@@ -3,8 +3,10 @@
 //! the same workflow function as the API and renders the result; the API's role table decides
 //! what a member may open (a refused page answers 403 in the console's frame).
 
+pub mod assess;
 pub mod callback_form;
 pub mod callbacks;
+pub mod check;
 pub mod form;
 pub mod investors;
 pub mod layout;
@@ -22,6 +24,7 @@ use session::Signed;
 
 const HTMX: &[u8] = include_bytes!("../../assets/console/htmx.min.js");
 const CSS: &[u8] = include_bytes!("../../assets/console/console.css");
+const JS: &[u8] = include_bytes!("../../assets/console/console.js");
 
 fn asset(body: &'static [u8], content_type: &'static str) -> Response {
     (
@@ -56,8 +59,14 @@ pub fn router() -> Router<AppState> {
             "/console/assets/console.css",
             get(|| async { asset(CSS, "text/css; charset=utf-8") }),
         )
+        .route(
+            "/console/assets/console.js",
+            get(|| async { asset(JS, "text/javascript; charset=utf-8") }),
+        )
         .route("/console/login", get(login::show).post(login::submit))
         .route("/console/logout", post(login::logout))
         .merge(investors::router())
+        .merge(assess::router())
+        .merge(check::router())
         .merge(callbacks::router())
 }

@@ -15,10 +15,10 @@ use super::extract::{ApiJson, Caller, JsonBody, parse_json};
 use crate::domain::money::RawAmount;
 use crate::error::ApiError;
 use crate::hex::hex;
-use crate::store::idempotency;
 use crate::store::orders::Order;
 use crate::workflow::holding_end::{self, Redeem, Redeemed};
 use crate::workflow::holdings::{self, HoldingList, Rescission};
+use crate::workflow::place_once;
 use crate::workflow::sale::{self, NewOrder, OrderDetail, PlacedOrder};
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -114,22 +114,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let key = v.to_str().map(str::trim).unwrap_or("");
-    if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::field(
-            "Idempotency-Key",
-            "must be 1 to 200 visible characters",
-        ));
-    }
-    Ok(Some(key.to_string()))
-}
-
-fn replay(stored: idempotency::Stored, hash: &str) -> Result<Response, ApiError> {
-    if stored.request_hash != hash {
-        return Err(ApiError::IdempotencyKeyReused);
-    }
-    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
-    Ok((status, Json(stored.response)).into_response())
+    let raw = v.to_str().unwrap_or("");
+    Ok(Some(place_once::key(raw, "Idempotency-Key")?))
 }
 
 /// Places an order: 422 `suitability_rejected` or `requirements_missing` (with the decision), or
@@ -146,12 +132,6 @@ pub async fn create_order(
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
     let hash = hex(&Sha256::digest(&body));
-    if let Some(key) = &key
-        && let Some(stored) =
-            idempotency::get(&mut state.db.acquire().await?.conn(), &caller.id, key).await?
-    {
-        return replay(stored, &hash);
-    }
     let req: CreateOrderRequest = parse_json(&body)?;
     let new = NewOrder {
         amount: sale::parse_amount(&req.amount)?,
@@ -163,29 +143,10 @@ pub async fn create_order(
         recording_ref: req.recording_ref,
         evidence: req.evidence,
     };
-    let mut tx = state.db.begin().await?;
-    let placed = sale::place_order(&mut tx.conn(), &state.ctx(), &caller, new).await?;
-    let response = serde_json::to_value(&placed).map_err(|e| ApiError::Internal(e.to_string()))?;
-    if let Some(key) = &key {
-        let stored = idempotency::Stored {
-            request_hash: hash.clone(),
-            status: 201,
-            response: response.clone(),
-        };
-        if let Err(e) = idempotency::put(&mut tx.conn(), &caller.id, key, &stored).await {
-            // A concurrent retry with the same key won: drop this attempt and answer with its result.
-            drop(tx);
-            if e.unique_violation().is_some()
-                && let Some(stored) =
-                    idempotency::get(&mut state.db.acquire().await?.conn(), &caller.id, key).await?
-            {
-                return replay(stored, &hash);
-            }
-            return Err(e.into());
-        }
-    }
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(response)).into_response())
+    let (status, response) =
+        place_once::place(&state.db, &state.ctx(), &caller, key.as_deref(), &hash, new).await?;
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+    Ok((status, Json(response)).into_response())
 }
 
 /// One order with its status and callbacks.

@@ -29,6 +29,7 @@ pub mod qualification;
 pub mod ratelimit;
 pub mod reevaluation;
 pub mod rulesets;
+pub mod place_once;
 pub mod sale;
 pub mod scope;
 pub mod staff;
