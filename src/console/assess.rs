@@ -39,7 +39,11 @@ pub struct Which {
 }
 
 /// The questionnaires that apply to the investor (samples last), and the one to present.
-fn pick(state: &AppState, i: &InvestorResponse, wanted: Option<&str>) -> Option<Arc<Questionnaire>> {
+fn pick(
+    state: &AppState,
+    i: &InvestorResponse,
+    wanted: Option<&str>,
+) -> Option<Arc<Questionnaire>> {
     let mut fitting: Vec<Arc<Questionnaire>> = state
         .questionnaires
         .latest_each()
@@ -53,7 +57,11 @@ fn pick(state: &AppState, i: &InvestorResponse, wanted: Option<&str>) -> Option<
     }
 }
 
-async fn investor(state: &AppState, signed: &Signed, id: &str) -> Result<InvestorResponse, WorkflowError> {
+async fn investor(
+    state: &AppState,
+    signed: &Signed,
+    id: &str,
+) -> Result<InvestorResponse, WorkflowError> {
     let mut tx = state.db.begin().await?;
     let i = investors::get(&mut tx.conn(), &state.ctx(), &signed.staff, id, false).await?;
     tx.commit().await?;
@@ -124,7 +132,10 @@ async fn show(
     };
     let body = questionnaire_form(&signed, &i, &q, &Vec::new(), &Problems::default());
     let title = format!("风险承受能力评估：{}", i.name);
-    layout::respond(StatusCode::OK, layout::page(Some(&signed), SECTION, &title, body))
+    layout::respond(
+        StatusCode::OK,
+        layout::page(Some(&signed), SECTION, &title, body),
+    )
 }
 
 /// The answers as the API's body: one option id per single-choice question, a list for a
@@ -175,7 +186,10 @@ async fn submit(
     let title = format!("风险承受能力评估：{}", i.name);
     let again = |p: Problems| {
         let body = questionnaire_form(&signed, &i, &q, &fields, &p);
-        layout::respond(StatusCode::UNPROCESSABLE_ENTITY, layout::page(Some(&signed), SECTION, &title, body))
+        layout::respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout::page(Some(&signed), SECTION, &title, body),
+        )
     };
     let sub: Submission = match form::parse(submission(&q, &fields)) {
         Ok(s) => s,
@@ -189,7 +203,9 @@ async fn submit(
     }
     .await;
     match done {
-        Ok(a) => Redirect::to(&format!("/console/investors/{id}/assessments/{}", a.id)).into_response(),
+        Ok(a) => {
+            Redirect::to(&format!("/console/investors/{id}/assessments/{}", a.id)).into_response()
+        }
         Err(e) => form::or_again(e, again),
     }
 }
@@ -215,7 +231,11 @@ fn result_view(i: &InvestorResponse, a: &AssessmentResponse, q: Option<&Question
             .and_then(|x| x.options.iter().find(|o| o.id == oid))
             .map_or_else(|| oid.to_string(), |o| o.text.clone())
     };
-    let by_question: BTreeMap<&str, i64> = a.breakdown.iter().map(|b| (b.question.as_str(), b.points)).collect();
+    let by_question: BTreeMap<&str, i64> = a
+        .breakdown
+        .iter()
+        .map(|b| (b.question.as_str(), b.points))
+        .collect();
     html! {
         section.card {
             dl.facts {
@@ -272,8 +292,13 @@ async fn result(
     let Some(a) = all.into_iter().find(|a| a.id == aid) else {
         return layout::not_found(&signed, "评估");
     };
-    let q = state.questionnaires.get(&a.questionnaire_id, a.questionnaire_version);
+    let q = state
+        .questionnaires
+        .get(&a.questionnaire_id, a.questionnaire_version);
     let title = format!("评估结果：{}", i.name);
     let body = result_view(&i, &a, q.as_deref());
-    layout::respond(StatusCode::OK, layout::page(Some(&signed), SECTION, &title, body))
+    layout::respond(
+        StatusCode::OK,
+        layout::page(Some(&signed), SECTION, &title, body),
+    )
 }

@@ -41,7 +41,7 @@ pub struct QueueQuery {
     mine: Option<String>,
 }
 
-fn status_zh(s: CallbackStatus) -> &'static str {
+pub fn status_zh(s: CallbackStatus) -> &'static str {
     match s {
         CallbackStatus::Open => "待回访",
         CallbackStatus::Overdue => "已逾期",
@@ -52,7 +52,7 @@ fn status_zh(s: CallbackStatus) -> &'static str {
     }
 }
 
-fn kind_zh(k: CallbackKind) -> &'static str {
+pub fn kind_zh(k: CallbackKind) -> &'static str {
     match k {
         CallbackKind::Confirmation => "确认回访",
         CallbackKind::Periodic => "定期回访",

@@ -62,7 +62,13 @@ fn frequency_zh(f: Frequency) -> &'static str {
     }
 }
 
-fn decision(v: &DecisionView, investor_id: &str, product_id: &str, amount: &str, signed: &Signed) -> Markup {
+fn decision(
+    v: &DecisionView,
+    investor_id: &str,
+    product_id: &str,
+    amount: &str,
+    signed: &Signed,
+) -> Markup {
     let (verdict, tone) = verdict_zh(v.outcome.verdict);
     html! {
         section.card {
@@ -156,7 +162,15 @@ async fn check(
         let money = sale::parse_amount(&RawAmount(amount.to_string()))?;
         let mut pooled = state.db.acquire().await?;
         let ctx = state.ctx();
-        sale::check(&mut pooled.conn(), &ctx, &signed.staff, &id, product_id, money).await
+        sale::check(
+            &mut pooled.conn(),
+            &ctx,
+            &signed.staff,
+            &id,
+            product_id,
+            money,
+        )
+        .await
     }
     .await;
     match decided {

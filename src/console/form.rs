@@ -164,6 +164,14 @@ pub struct Problems {
 }
 
 impl Problems {
+    /// A sentence for the whole form, no field named.
+    pub fn notice(text: &str) -> Problems {
+        Problems {
+            fields: BTreeMap::new(),
+            notice: Some(text.to_string()),
+        }
+    }
+
     pub fn of(field_problems: &[FieldProblem]) -> Problems {
         Problems {
             fields: field_problems
@@ -193,10 +201,21 @@ impl Problems {
         }
     }
 
+    /// The sentence for the form and a summary of every field's problem (each is also shown
+    /// beside its field where the page has one).
     pub fn banner(&self) -> Markup {
         html! {
             @if let Some(n) = &self.notice {
-                div.notice.bad role="alert" { (n) }
+                div.notice.bad role="alert" {
+                    (n)
+                    @if !self.fields.is_empty() {
+                        ul.summary {
+                            @for (field, problem) in &self.fields {
+                                li data-problem=(field) { code { (field) } "：" (problem) }
+                            }
+                        }
+                    }
+                }
             }
         }
     }

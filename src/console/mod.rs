@@ -11,6 +11,7 @@ pub mod form;
 pub mod investors;
 pub mod layout;
 pub mod login;
+pub mod orders;
 pub mod session;
 
 use axum::Router;
@@ -68,5 +69,6 @@ pub fn router() -> Router<AppState> {
         .merge(investors::router())
         .merge(assess::router())
         .merge(check::router())
+        .merge(orders::router())
         .merge(callbacks::router())
 }

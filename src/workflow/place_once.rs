@@ -8,9 +8,9 @@ use serde_json::Value;
 use super::sale::{self, NewOrder};
 use super::{Ctx, Result, WorkflowError};
 use crate::domain::FieldProblem;
+use crate::store::Db;
 use crate::store::idempotency::{self, Stored};
 use crate::store::staff::Staff;
-use crate::store::Db;
 
 /// The longest idempotency key.
 pub const MAX_KEY: usize = 200;
@@ -55,7 +55,8 @@ pub async fn place(
     new: NewOrder,
 ) -> Result<(u16, Value)> {
     if let Some(key) = key
-        && let Some(stored) = idempotency::get(&mut db.acquire().await?.conn(), &actor.id, key).await?
+        && let Some(stored) =
+            idempotency::get(&mut db.acquire().await?.conn(), &actor.id, key).await?
     {
         return replay(stored, request_hash);
     }

@@ -1,6 +1,8 @@
 //! The console in a real browser (headless chromium): sales sign in, onboard an investor (a
 //! mistake shown beside its field first), and see the profile; a planner works a callback from
-//! the queue to the record; a page a role may not open answers 403 in the console's frame.
+//! the queue to the record; sales take the questionnaire with the investor, check a product and
+//! place the order (a requirement shown first); a page a role may not open answers 403 in the
+//! console's frame.
 //! Screenshots under target/screenshots/.
 
 #[allow(dead_code)]
@@ -114,6 +116,94 @@ async fn sales_and_planners_work_in_the_console() {
         app.actor("planner").id.as_str()
     );
     assert_eq!(detail["outcomes"][0]["satisfaction"]["overall"], 5);
+
+    b.sign_in(app.token("sales")).await;
+    // Back as sales: the questionnaire, one answer per question (the last option each), with progress shown.
+    b.open(&format!("/console/investors/{investor}/assess"))
+        .await;
+    assert!(b.h1().await.starts_with("风险承受能力评估"));
+    b.client
+        .execute(
+            "document.querySelectorAll('fieldset.question').forEach(function (f) {
+                var inputs = f.querySelectorAll('input'); inputs[inputs.length - 1].click(); });",
+            vec![],
+        )
+        .await
+        .expect("answers");
+    assert!(b.text("#progress-text").await.starts_with("已答"));
+    b.screenshot("questionnaire").await;
+    b.submit("form#questionnaire").await;
+    let level = b.text("[data-field=level]").await;
+    assert!(level.starts_with('C'), "{level}");
+    b.screenshot("assessment-result").await;
+
+    // Check a product, then order it once.
+    let body = json!({"code": "WJ1", "name": "稳健一号", "kind": "private_securities", "risk_rating": "R1",
+        "min_subscription": 1000000});
+    let (status, product) = app.post("/v1/products", "risk", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{product}");
+    let product = product["id"].as_str().expect("id").to_string();
+    b.open(&format!("/console/investors/{investor}/check"))
+        .await;
+    b.choose("product_id", &product).await;
+    b.fill("amount", "1000000").await;
+    b.submit("form.card").await;
+    assert_eq!(
+        b.client
+            .find(fantoccini::Locator::Css("[data-field=verdict]"))
+            .await
+            .expect("verdict")
+            .attr("class")
+            .await
+            .expect("class")
+            .as_deref(),
+        Some("badge ok")
+    );
+    b.screenshot("suitability-check").await;
+    b.follow("a.button[href^=\"/console/orders/new\"]").await;
+    assert_eq!(b.h1().await, "下单");
+    // The answers contradict the investor's age: the rules want the assessment reviewed first.
+    b.submit("form.card").await;
+    assert!(
+        b.exists("[data-error-for=\"evidence.assessment_review\"]")
+            .await
+    );
+    b.screenshot("order-requirement").await;
+    // Risk staff review it (through the API); then the order goes through.
+    let (_, assessed) = app
+        .get(&format!("/v1/investors/{investor}/assessments"), "sales")
+        .await;
+    let assessment = assessed["items"][0]["id"]
+        .as_str()
+        .expect("an assessment")
+        .to_string();
+    let review = json!({"accept": true, "note": "已与投资者核实年龄与资产"});
+    let (status, reviewed) = app
+        .post(
+            &format!("/v1/assessments/{assessment}/review"),
+            "risk",
+            review,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reviewed}");
+    b.click("fieldset[data-requirement=assessment_review] input[type=checkbox]")
+        .await;
+    b.submit("form.card").await;
+    assert_eq!(b.h1().await, "订单");
+    assert_eq!(b.text("[data-field=status]").await, "投资冷静期中");
+    assert!(
+        b.exists("tr[data-callback]").await,
+        "the planned callbacks are shown"
+    );
+    b.screenshot("order").await;
+    let (_, orders) = app
+        .get(&format!("/v1/investors/{investor}/orders"), "sales")
+        .await;
+    assert_eq!(
+        orders["items"].as_array().map(Vec::len),
+        Some(1),
+        "one order: {orders}"
+    );
 
     // Sign-out ends the session.
     b.submit("header form").await;
