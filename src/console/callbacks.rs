@@ -216,6 +216,7 @@ async fn show(
         (p.banner())
         section.card {
             dl.facts {
+                dt { "回访编号" } dd data-field="callback_id" { (cb.id) }
                 dt { "回访目的" } dd { (purpose(cb.kind, &cb.reason)) }
                 dt { "产品" } dd { @if let Some(pr) = &cb.product { (pr.name) "（" (pr.code) "）" } @else { "—" } }
                 dt { "回访窗口" } dd { (when(cb.due_from)) " 至 " (when(cb.due_by)) }

@@ -375,6 +375,7 @@ async fn show(State(state): State<AppState>, signed: Signed, Path(id): Path<Stri
     let body = html! {
         section.card {
             dl.facts {
+                dt { "订单号" } dd data-field="order_id" { (o.id) }
                 dt { "状态" } dd data-field="status" data-status=(o.status) { (status_zh(o.status)) }
                 dt { "金额（元）" } dd data-field="amount" { (o.amount) }
                 dt { "签署时间" } dd { (when(o.signed_at)) }

@@ -140,6 +140,18 @@ impl Browser {
         input.send_keys(value).await.expect("types");
     }
 
+    /// Sets the value of the input named `name` as a form would hold it (for date and time
+    /// inputs, whose typing order follows the browser's locale).
+    pub async fn set_value(&self, name: &str, value: &str) {
+        self.client
+            .execute(
+                "document.querySelector('[name=\"' + arguments[0] + '\"]').value = arguments[1];",
+                vec![json!(name), json!(value)],
+            )
+            .await
+            .expect("sets the value");
+    }
+
     /// Picks the option `value` of the select named `name`.
     pub async fn choose(&self, name: &str, value: &str) {
         let css = format!("select[name=\"{name}\"] option[value=\"{value}\"]");

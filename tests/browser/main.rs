@@ -48,7 +48,9 @@ async fn sales_and_planners_work_in_the_console() {
     b.fill("evidence[0].ref", "资产证明/2026/001").await;
     b.fill(
         "evidence[0].issued_at",
-        &Utc::now().format("%Y-%m-%d").to_string(),
+        &(Utc::now() - Duration::days(10))
+            .format("%Y-%m-%d")
+            .to_string(),
     )
     .await;
     b.submit("form.card").await;
@@ -68,57 +70,7 @@ async fn sales_and_planners_work_in_the_console() {
     b.open("/console/callbacks").await;
     assert_eq!(b.h1().await, "无权访问");
 
-    // A callback for the planner (planned through the API by compliance).
-    let due_by = (Utc::now() + Duration::days(5)).to_rfc3339();
-    let body = json!({"investor_id": investor, "reason": "market_turmoil",
-        "checks": ["identity_confirmed", "loss_possibility_known"], "due_by": due_by});
-    let (status, cb) = app.post("/v1/callbacks", "compliance", body).await;
-    assert_eq!(status, StatusCode::CREATED, "{cb}");
-    let cb = cb["id"].as_str().expect("id").to_string();
-
-    b.sign_in(app.token("planner")).await;
-    assert_eq!(b.path().await, "/console/callbacks");
-    assert_eq!(b.text("[data-field=open]").await, "1");
-    b.screenshot("callback-queue").await;
-    b.follow(&format!("tr[data-callback=\"{cb}\"] a")).await;
-    assert!(b.h1().await.contains("王小明"));
-    b.submit(&format!("form[action=\"/console/callbacks/{cb}/claim\"]"))
-        .await;
-    assert_eq!(b.text("[data-field=contact_phone]").await, "13800138000");
-    assert!(
-        b.text("[data-field=script_opening]")
-            .await
-            .contains("王小明")
-    );
-    b.click("input[id=\"answers.identity_confirmed.yes\"]")
-        .await;
-    b.click("input[id=\"answers.loss_possibility_known.yes\"]")
-        .await;
-    for (aspect, score) in [("service", "5"), ("responsiveness", "4"), ("overall", "5")] {
-        b.choose(&format!("satisfaction.{aspect}"), score).await;
-    }
-    b.fill("opinions", "希望多提供产品资料").await;
-    // No recording: refused, and said beside the field.
-    b.submit(&format!("form[action=\"/console/callbacks/{cb}/outcome\"]"))
-        .await;
-    assert!(b.exists("[data-error-for=\"recording_ref\"]").await);
-    b.fill("recording_ref", "录音/2026/12/0001.wav").await;
-    b.submit(&format!("form[action=\"/console/callbacks/{cb}/outcome\"]"))
-        .await;
-    assert_eq!(b.text("[data-field=status]").await, "已完成");
-    b.screenshot("callback-recorded").await;
-
-    // The same record through the API: one completed outcome, by this planner.
-    let (_, detail) = app.get(&format!("/v1/callbacks/{cb}"), "compliance").await;
-    assert_eq!(detail["status"], "completed");
-    assert_eq!(
-        detail["outcomes"][0]["recorded_by"],
-        app.actor("planner").id.as_str()
-    );
-    assert_eq!(detail["outcomes"][0]["satisfaction"]["overall"], 5);
-
-    b.sign_in(app.token("sales")).await;
-    // Back as sales: the questionnaire, one answer per question (the last option each), with progress shown.
+    // The questionnaire with the investor: one answer per question (the last option each).
     b.open(&format!("/console/investors/{investor}/assess"))
         .await;
     assert!(b.h1().await.starts_with("风险承受能力评估"));
@@ -133,12 +85,11 @@ async fn sales_and_planners_work_in_the_console() {
     assert!(b.text("#progress-text").await.starts_with("已答"));
     b.screenshot("questionnaire").await;
     b.submit("form#questionnaire").await;
-    let level = b.text("[data-field=level]").await;
-    assert!(level.starts_with('C'), "{level}");
+    assert_eq!(b.text("[data-field=level]").await, "C4");
     b.screenshot("assessment-result").await;
 
-    // Check a product, then order it once.
-    let body = json!({"code": "WJ1", "name": "稳健一号", "kind": "private_securities", "risk_rating": "R1",
+    // Check an R4 product, then order it once, signed and paid two days ago.
+    let body = json!({"code": "JQ4", "name": "进取四号", "kind": "private_securities", "risk_rating": "R4",
         "min_subscription": 1000000});
     let (status, product) = app.post("/v1/products", "risk", body).await;
     assert_eq!(status, StatusCode::CREATED, "{product}");
@@ -148,35 +99,64 @@ async fn sales_and_planners_work_in_the_console() {
     b.choose("product_id", &product).await;
     b.fill("amount", "1000000").await;
     b.submit("form.card").await;
-    assert_eq!(
-        b.client
-            .find(fantoccini::Locator::Css("[data-field=verdict]"))
-            .await
-            .expect("verdict")
-            .attr("class")
-            .await
-            .expect("class")
-            .as_deref(),
-        Some("badge ok")
-    );
+    assert_eq!(b.text("[data-field=verdict]").await, "适当：可以销售");
+    assert!(b.exists("li[data-requirement=dual_recording]").await);
     b.screenshot("suitability-check").await;
     b.follow("a.button[href^=\"/console/orders/new\"]").await;
     assert_eq!(b.h1().await, "下单");
-    // The answers contradict the investor's age: the rules want the assessment reviewed first.
+    let two_days_ago = (Utc::now() - Duration::days(2))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    b.set_value("signed_at", &two_days_ago).await;
+    b.set_value("paid_at", &two_days_ago).await;
+    b.click("fieldset[data-requirement=dual_recording] input[type=checkbox]")
+        .await;
+    b.fill("recording_ref", "双录/2026/12/0003.mp4").await;
+    // Signed two days ago, the sale rests on the assessment the investor had then: the paper one
+    // an administrator imported (the same answers, taken five days ago).
+    b.submit("form.card").await;
+    assert!(
+        b.text("[role=alert]")
+            .await
+            .contains("合同签署时间早于投资者的风险评估")
+    );
+    let (_, assessed) = app
+        .get(&format!("/v1/investors/{investor}/assessments"), "sales")
+        .await;
+    let online = &assessed["items"][0];
+    let answers: serde_json::Map<String, serde_json::Value> = online["answers"]
+        .as_object()
+        .expect("answers")
+        .iter()
+        .map(|(q, picked)| {
+            let picked = picked.as_array().expect("options");
+            let v = if picked.len() == 1 {
+                picked[0].clone()
+            } else {
+                json!(picked)
+            };
+            (q.clone(), v)
+        })
+        .collect();
+    let paper = json!({"questionnaire_id": online["questionnaire_id"], "answers": answers,
+        "assessed_at": (Utc::now() - Duration::days(5)).to_rfc3339()});
+    let (status, paper) = app
+        .post(
+            &format!("/v1/investors/{investor}/assessments"),
+            "admin",
+            paper,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{paper}");
+    // Its answers contradict the investor's age: it needs its risk review before any sale.
     b.submit("form.card").await;
     assert!(
         b.exists("[data-error-for=\"evidence.assessment_review\"]")
             .await
     );
     b.screenshot("order-requirement").await;
-    // Risk staff review it (through the API); then the order goes through.
-    let (_, assessed) = app
-        .get(&format!("/v1/investors/{investor}/assessments"), "sales")
-        .await;
-    let assessment = assessed["items"][0]["id"]
-        .as_str()
-        .expect("an assessment")
-        .to_string();
+    let assessment = paper["id"].as_str().expect("an assessment").to_string();
     let review = json!({"accept": true, "note": "已与投资者核实年龄与资产"});
     let (status, reviewed) = app
         .post(
@@ -191,10 +171,7 @@ async fn sales_and_planners_work_in_the_console() {
     b.submit("form.card").await;
     assert_eq!(b.h1().await, "订单");
     assert_eq!(b.text("[data-field=status]").await, "投资冷静期中");
-    assert!(
-        b.exists("tr[data-callback]").await,
-        "the planned callbacks are shown"
-    );
+    let order = b.text("[data-field=order_id]").await;
     b.screenshot("order").await;
     let (_, orders) = app
         .get(&format!("/v1/investors/{investor}/orders"), "sales")
@@ -204,6 +181,54 @@ async fn sales_and_planners_work_in_the_console() {
         Some(1),
         "one order: {orders}"
     );
+
+    // Cooling-off is over (it ended a day ago): a planner confirms the order by phone.
+    b.sign_in(app.token("planner")).await;
+    assert_eq!(b.path().await, "/console/callbacks");
+    b.screenshot("callback-queue").await;
+    b.open("/console/callbacks?kind=confirmation").await;
+    b.follow("tr[data-callback] a").await;
+    assert!(b.h1().await.contains("王小明"));
+    let cb = b.text("[data-field=callback_id]").await;
+    b.submit(&format!("form[action=\"/console/callbacks/{cb}/claim\"]"))
+        .await;
+    assert_eq!(b.text("[data-field=contact_phone]").await, "13800138000");
+    assert!(
+        b.text("[data-field=script_opening]")
+            .await
+            .contains("王小明")
+    );
+    b.client
+        .execute(
+            "document.querySelectorAll('input[type=radio][id$=\".yes\"]').forEach(function (r) { r.click(); });",
+            vec![],
+        )
+        .await
+        .expect("answers every check");
+    for (aspect, score) in [("service", "5"), ("responsiveness", "4"), ("overall", "5")] {
+        b.choose(&format!("satisfaction.{aspect}"), score).await;
+    }
+    b.fill("opinions", "希望多提供产品资料").await;
+    // No recording: refused, and said beside the field.
+    b.submit(&format!("form[action=\"/console/callbacks/{cb}/outcome\"]"))
+        .await;
+    assert!(b.exists("[data-error-for=\"recording_ref\"]").await);
+    b.fill("recording_ref", "录音/2026/12/0001.wav").await;
+    b.submit(&format!("form[action=\"/console/callbacks/{cb}/outcome\"]"))
+        .await;
+    assert_eq!(b.text("[data-field=status]").await, "已完成");
+    b.screenshot("callback-recorded").await;
+
+    // The same record through the API: completed by this planner, and the order confirmed.
+    let (_, detail) = app.get(&format!("/v1/callbacks/{cb}"), "compliance").await;
+    assert_eq!(detail["status"], "completed");
+    assert_eq!(
+        detail["outcomes"][0]["recorded_by"],
+        app.actor("planner").id.as_str()
+    );
+    assert_eq!(detail["outcomes"][0]["satisfaction"]["overall"], 5);
+    let (_, o) = app.get(&format!("/v1/orders/{order}"), "sales").await;
+    assert_eq!(o["status"], "confirmed");
 
     // Sign-out ends the session.
     b.submit("header form").await;
