@@ -128,6 +128,9 @@ async fn queue(
             label.inline for="mine" { input #mine type="checkbox" name="mine" value="1" checked[mine]; " 只看我的" }
             " "
             button type="submit" { "筛选" }
+            @if may(&signed.staff, "GET", "/v1/callbacks/report") {
+                " " a href="/console/callbacks/report" { "回访报告与计划表" }
+            }
         }
         @if page.items.is_empty() {
             p.muted { "没有符合条件的回访。" }

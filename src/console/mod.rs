@@ -7,6 +7,7 @@ pub mod assess;
 pub mod callback_form;
 pub mod callbacks;
 pub mod check;
+pub mod desk_reports;
 pub mod form;
 pub mod investors;
 pub mod layout;
@@ -71,4 +72,5 @@ pub fn router() -> Router<AppState> {
         .merge(check::router())
         .merge(orders::router())
         .merge(callbacks::router())
+        .merge(desk_reports::router())
 }

@@ -218,6 +218,11 @@ async fn sales_and_planners_work_in_the_console() {
         .await;
     assert_eq!(b.text("[data-field=status]").await, "已完成");
     b.screenshot("callback-recorded").await;
+    b.open("/console/callbacks/report").await;
+    assert_eq!(b.h1().await, "回访报告");
+    assert_eq!(b.text("[data-field=outcomes]").await, "1");
+    assert!(b.exists("figure svg rect").await, "the chart is drawn");
+    b.screenshot("callback-report").await;
 
     // The same record through the API: completed by this planner, and the order confirmed.
     let (_, detail) = app.get(&format!("/v1/callbacks/{cb}"), "compliance").await;
