@@ -166,6 +166,8 @@ impl Application {
             .config
             .overdue_sweep
             .map(|every| tokio::spawn(sweep_overdue_every(self.state.clone(), every)));
+        // The peer address is kept for the investor's signatures (their IP as evidence).
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;

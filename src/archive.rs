@@ -31,6 +31,8 @@ pub const TABLES: &[&str] = &[
     "classifications",
     "assessments",
     "assessment_reviews",
+    "invitations",
+    "investor_signatures",
     "products",
     "rulesets",
     "ruleset_jobs",

@@ -75,6 +75,18 @@ fn questionnaire_form(
     fields: &Fields,
     p: &Problems,
 ) -> Markup {
+    let action = format!("/console/investors/{}/assess", i.id);
+    questions(q, &action, &signed.csrf, fields, p)
+}
+
+/// The questionnaire as a form posting to `action` (also the investor's own page).
+pub fn questions(
+    q: &Questionnaire,
+    action: &str,
+    csrf: &str,
+    fields: &Fields,
+    p: &Problems,
+) -> Markup {
     let chosen = |qid: &str, oid: &str| fields.iter().any(|(k, v)| k == qid && v == oid);
     html! {
         (p.banner())
@@ -84,8 +96,8 @@ fn questionnaire_form(
             progress #progress max=(q.questions.len()) value="0" { "0 / " (q.questions.len()) }
             " " span #progress-text data-total=(q.questions.len()) { "共 " (q.questions.len()) " 题" }
         }
-        form.card #questionnaire method="post" action={ "/console/investors/" (i.id) "/assess" } {
-            (form::csrf_input(signed))
+        form.card #questionnaire method="post" action=(action) {
+            input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="questionnaire_id" value=(q.id);
             @for (n, question) in q.questions.iter().enumerate() {
                 fieldset.question data-question=(question.id) {
@@ -140,7 +152,7 @@ async fn show(
 
 /// The answers as the API's body: one option id per single-choice question, a list for a
 /// multiple-choice one (every box ticked).
-fn submission(q: &Questionnaire, fields: &Fields) -> Value {
+pub fn submission(q: &Questionnaire, fields: &Fields) -> Value {
     let mut answers = serde_json::Map::new();
     for question in &q.questions {
         let picked: Vec<&str> = fields

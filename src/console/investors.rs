@@ -25,6 +25,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/investors", get(list))
         .route("/console/investors/new", get(new_form).post(create))
         .route("/console/investors/{id}", get(profile))
+        .route(
+            "/console/investors/{id}/invite",
+            axum::routing::post(invite),
+        )
 }
 
 #[derive(Deserialize)]
@@ -274,6 +278,13 @@ async fn profile(
                 a.button.secondary href={ "/console/investors/" (i.id) "/check" } { "检查产品适当性" }
             }
         }
+        @if i.sales_owner_id == signed.staff.id && may(&signed.staff, "POST", "/v1/investors/{id}/invitations") {
+            form.card method="post" action={ "/console/investors/" (i.id) "/invite" } {
+                (form::csrf_input(&signed))
+                p { "向投资者发送自助链接：投资者核验身份后自行填写问卷并签署风险揭示书（7 日内有效，仅可使用一次）。" }
+                button type="submit" { "生成投资者自助链接" }
+            }
+        }
         h2 { "风险承受能力评估" }
         section.card {
             @match &i.assessment {
@@ -292,4 +303,60 @@ async fn profile(
         StatusCode::OK,
         layout::page(Some(&signed), SECTION, &i.name, body),
     )
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    if !may(&signed.staff, "POST", "/v1/investors/{id}/invitations") {
+        return layout::forbidden(&signed);
+    }
+    if let Some(refused) = form::csrf_refused(&signed, &fields) {
+        return refused;
+    }
+    let sent = async {
+        let mut tx = state.db.begin().await?;
+        let req = crate::workflow::invitations::NewInvitation::default();
+        let s = crate::workflow::invitations::create(
+            &mut tx.conn(),
+            &state.ctx(),
+            &signed.staff,
+            &id,
+            req,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, WorkflowError>(s)
+    }
+    .await;
+    match sent {
+        Ok(s) => {
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("");
+            let body = html! {
+                section.card {
+                    p { "请将以下链接发送给投资者本人（仅显示一次，" (when(s.expires_at)) " 前有效）：" }
+                    p { code data-field="invitation_url" { "http://" (host) (s.url) } }
+                    p { a href={ "/console/investors/" (id) } { "返回投资者" } }
+                }
+            };
+            layout::respond(
+                StatusCode::CREATED,
+                layout::page(Some(&signed), SECTION, "投资者自助链接", body),
+            )
+        }
+        Err(WorkflowError::NotFound(_)) => layout::not_found(&signed, "投资者"),
+        Err(e) => form::or_again(e, |p| {
+            layout::respond(
+                StatusCode::FORBIDDEN,
+                layout::page(Some(&signed), SECTION, "投资者自助链接", p.banner()),
+            )
+        }),
+    }
 }

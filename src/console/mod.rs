@@ -10,6 +10,7 @@ pub mod check;
 pub mod desk_reports;
 pub mod form;
 pub mod investors;
+pub mod invite;
 pub mod layout;
 pub mod login;
 pub mod orders;
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .merge(assess::router())
         .merge(check::router())
         .merge(orders::router())
+        .merge(invite::router())
         .merge(callbacks::router())
         .merge(desk_reports::router())
 }

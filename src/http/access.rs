@@ -41,6 +41,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/investors/{id}/history",       Access::Roles(EVERYONE)),
     ("POST",  "/v1/investors/lookup",             Access::Roles(EVERYONE)),
     ("POST",  "/v1/investors/{id}/owner",         Access::Roles(&[Compliance, Admin])),
+    // The investor's own link: their sales owner sends it.
+    ("POST",  "/v1/investors/{id}/invitations",   Access::Roles(&[Sales])),
     // Classification: risk or compliance (never the investor's own sales owner).
     ("POST",  "/v1/investors/{id}/classification", Access::Roles(&[Risk, Compliance])),
     ("GET",   "/v1/investors/{id}/classifications", Access::Roles(EVERYONE)),

@@ -44,6 +44,7 @@ pub struct RevealQuery {
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/v1/investors/{id}/invitations", post(create_invitation))
         .route("/v1/investors", get(list_investors).post(create_investor))
         .route(
             "/v1/investors/{id}",
@@ -170,4 +171,25 @@ pub async fn investor_history(
     Ok(Json(
         change::history(&mut pooled.conn(), &caller, &id).await?,
     ))
+}
+
+/// A one-time link for the investor (their sales owner only): `/i/{code}`, valid 7 days, where
+/// they confirm who they are, fill the questionnaire and sign the risk disclosure (and, for a
+/// mismatch with `product_id`, the warning letter). The code is shown once.
+#[utoipa::path(post, path = "/v1/investors/{id}/invitations", tag = "investors", params(("id" = String, Path)),
+    request_body = crate::workflow::invitations::NewInvitation,
+    responses((status = 201, body = crate::workflow::invitations::Sent), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_invitation(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<crate::workflow::invitations::NewInvitation>,
+) -> Result<(StatusCode, Json<crate::workflow::invitations::Sent>), ApiError> {
+    let mut tx = state.db.begin().await?;
+    let sent =
+        crate::workflow::invitations::create(&mut tx.conn(), &state.ctx(), &caller, &id, req)
+            .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(sent)))
 }

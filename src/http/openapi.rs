@@ -16,6 +16,7 @@ use super::access::{Access, lookup};
         super::questionnaires::list_questionnaires,
         super::questionnaires::get_questionnaire,
         super::investors::create_investor,
+        super::investors::create_invitation,
         super::investors::list_investors,
         super::investors::get_investor,
         super::investors::lookup_investor,

@@ -28,6 +28,8 @@ pub struct Assessment {
     pub valid_until: DateTime<Utc>,
     pub recorded_by: String,
     pub created_at: DateTime<Utc>,
+    /// "staff", or "investor" for answers the investor gave through their own link.
+    pub submitted_by: String,
 }
 
 impl Assessment {
@@ -61,7 +63,8 @@ pub fn answers_as_lists(
 macro_rules! columns {
     () => {
         "id, investor_id, questionnaire_id, questionnaire_version, questionnaire_hash, \
-         answers, breakdown, score, level, flags, assessed_at, valid_until, recorded_by, created_at"
+         answers, breakdown, score, level, flags, assessed_at, valid_until, recorded_by, created_at, \
+         submitted_by"
     };
 }
 
@@ -69,7 +72,7 @@ pub async fn insert(c: &mut Conn<'_>, a: &Assessment) -> Result<(), StoreError> 
     let sql = concat!(
         "INSERT INTO assessments (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     );
     on_conn!(c, |e| sqlx::query(sql)
         .bind(&a.id)
@@ -86,6 +89,7 @@ pub async fn insert(c: &mut Conn<'_>, a: &Assessment) -> Result<(), StoreError> 
         .bind(a.valid_until)
         .bind(&a.recorded_by)
         .bind(a.created_at)
+        .bind(&a.submitted_by)
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;

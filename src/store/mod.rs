@@ -18,6 +18,7 @@ pub mod escalations;
 pub mod holdings;
 pub mod idempotency;
 pub mod investors;
+pub mod invitations;
 pub mod meta;
 pub mod orders;
 pub mod products;

@@ -100,6 +100,8 @@ pub struct AssessmentResponse {
     pub answers: BTreeMap<String, Vec<String>>,
     pub breakdown: Vec<AnswerPoints>,
     pub recorded_by: String,
+    /// "staff", or "investor" for answers given through the investor's own link.
+    pub submitted_by: String,
 }
 
 pub fn response(a: Assessment) -> AssessmentResponse {
@@ -118,6 +120,7 @@ pub fn response(a: Assessment) -> AssessmentResponse {
         answers: a.answers,
         breakdown: a.breakdown,
         recorded_by: a.recorded_by,
+        submitted_by: a.submitted_by,
     }
 }
 
@@ -128,6 +131,24 @@ pub async fn assess(
     actor: &Staff,
     investor_id: &str,
     sub: Submission,
+) -> Result<AssessmentResponse> {
+    assess_submitted(c, ctx, actor, investor_id, sub, SUBMITTED_BY_STAFF).await
+}
+
+/// Who gave the answers: staff (with the investor, or from a paper record) or the investor
+/// through their own link.
+pub const SUBMITTED_BY_STAFF: &str = "staff";
+pub const SUBMITTED_BY_INVESTOR: &str = "investor";
+
+/// As [`assess`], recording who gave the answers (`submitted_by`); `actor` is the staff member
+/// the assessment is recorded under (for the investor's link, the one who sent it).
+pub async fn assess_submitted(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    investor_id: &str,
+    sub: Submission,
+    submitted_by: &str,
 ) -> Result<AssessmentResponse> {
     let recorded_at = now();
     let assessed_at = match sub.assessed_at {
@@ -212,6 +233,7 @@ pub async fn assess(
         valid_until,
         recorded_by: actor.id.clone(),
         created_at: recorded_at,
+        submitted_by: submitted_by.to_string(),
     };
     let previous = assessments::latest_for(c, &investor.id).await?;
     let mut assessment = assessment;

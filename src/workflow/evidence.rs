@@ -93,6 +93,8 @@ pub struct EvidenceAssessment {
     pub assessed_at: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
     pub recorded_by: String,
+    /// "staff", or "investor" for answers the investor gave through their own link.
+    pub submitted_by: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -232,6 +234,7 @@ pub async fn bundle(
             assessed_at: a.assessed_at,
             valid_until: a.valid_until,
             recorded_by: a.recorded_by,
+            submitted_by: a.submitted_by,
         }),
         cooling_off: CoolingOff {
             starts_at: order.signed_at.max(order.paid_at),

@@ -24,6 +24,7 @@ pub mod evidence;
 pub mod holding_end;
 pub mod holdings;
 pub mod investors;
+pub mod invitations;
 pub mod place_once;
 pub mod products;
 pub mod qualification;

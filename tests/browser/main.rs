@@ -42,7 +42,8 @@ async fn sales_and_planners_work_in_the_console() {
     b.submit("form.card").await;
     assert!(b.exists("[data-error-for=\"id_number\"]").await);
     b.screenshot("onboarding-error").await;
-    b.fill("id_number", &resident_id("1980-01-01")).await;
+    let id_number = resident_id("1980-01-01");
+    b.fill("id_number", &id_number).await;
     b.fill("financial_assets", "5000000").await;
     b.choose("evidence[0].kind", "asset_proof").await;
     b.fill("evidence[0].ref", "资产证明/2026/001").await;
@@ -65,6 +66,68 @@ async fn sales_and_planners_work_in_the_console() {
     b.open("/console/investors?name=小明").await;
     assert!(b.exists(&format!("tr[data-investor=\"{investor}\"]")).await);
     b.screenshot("investors").await;
+
+    // The investor's own link: sent by the sales owner, opened without a staff account.
+    b.open(&format!("/console/investors/{investor}")).await;
+    b.submit(&format!(
+        "form[action=\"/console/investors/{investor}/invite\"]"
+    ))
+    .await;
+    let url = b.text("[data-field=invitation_url]").await;
+    let link = &url[url.find("/i/").expect("a link")..];
+    b.client
+        .delete_all_cookies()
+        .await
+        .expect("cookies cleared");
+    b.open(link).await;
+    assert_eq!(b.h1().await, "核验身份");
+    b.fill("id_last4", "0000").await;
+    b.submit("form.card").await;
+    assert!(
+        b.exists("[data-error-for=id_last4]").await,
+        "a wrong check is refused"
+    );
+    b.fill("id_last4", &id_number[id_number.len() - 4..]).await;
+    b.fill("birth_date", "1980-01-01").await;
+    b.screenshot("investor-link-identity").await;
+    b.submit("form.card").await;
+    assert_eq!(b.h1().await, "风险承受能力评估问卷");
+    b.client
+        .execute(
+            "document.querySelectorAll('fieldset.question').forEach(function (f) {
+                f.querySelector('input').click(); });",
+            vec![],
+        )
+        .await
+        .expect("answers");
+    b.screenshot("investor-link-questionnaire").await;
+    b.submit("form#questionnaire").await;
+    assert_eq!(b.h1().await, "风险揭示与签署");
+    assert!(b.text("[data-field=level]").await.starts_with('C'));
+    b.fill("typed_name", "王大明").await;
+    b.click("input[name=agreed]").await;
+    b.submit("section[data-document=risk_disclosure] form")
+        .await;
+    assert!(
+        b.exists("[data-error-for=typed_name]").await,
+        "the full name as registered"
+    );
+    b.fill("typed_name", "王小明").await;
+    b.click("input[name=agreed]").await;
+    b.screenshot("investor-link-disclosure").await;
+    b.submit("section[data-document=risk_disclosure] form")
+        .await;
+    assert_eq!(b.h1().await, "签署完成");
+    b.open(link).await;
+    assert!(
+        b.text("[role=alert]").await.contains("已使用完毕"),
+        "one-time"
+    );
+    let (_, assessed) = app
+        .get(&format!("/v1/investors/{investor}/assessments"), "sales")
+        .await;
+    assert_eq!(assessed["items"][0]["submitted_by"], "investor");
+    b.sign_in(app.token("sales")).await;
 
     // Sales may not open the callback desk: 403 in the console's own frame.
     b.open("/console/callbacks").await;
