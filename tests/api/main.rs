@@ -21,6 +21,7 @@ mod holdings;
 mod hostile;
 mod input;
 mod investors;
+mod invitations;
 mod keys;
 mod mismatch;
 mod orders;
