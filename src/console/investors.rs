@@ -245,11 +245,18 @@ async fn profile(
     let found = async {
         let mut tx = state.db.begin().await?;
         let i = investors::get(&mut tx.conn(), &state.ctx(), &signed.staff, &id, false).await?;
+        let orders = crate::workflow::sale::investor_orders(
+            &mut tx.conn(),
+            &state.ctx(),
+            &signed.staff,
+            &id,
+        )
+        .await?;
         tx.commit().await?;
-        Ok::<_, WorkflowError>(i)
+        Ok::<_, WorkflowError>((i, orders))
     }
     .await;
-    let i = match found {
+    let (i, orders) = match found {
         Ok(i) => i,
         Err(WorkflowError::NotFound(_) | WorkflowError::Forbidden { .. }) => {
             return layout::not_found(&signed, "投资者");
@@ -296,6 +303,27 @@ async fn profile(
                     dt { "有效期至" } dd data-field="valid_until" { (day(a.valid_until)) }
                     @if !a.flags.is_empty() { dt { "提示" } dd { (a.flags.join("、")) } }
                 },
+            }
+        }
+    };
+    let body = html! {
+        (body)
+        h2 { "订单与持有" }
+        @if orders.is_empty() {
+            p.muted { "暂无订单。" }
+        } @else {
+            table {
+                thead { tr { th { "订单" } th { "金额（元）" } th { "签署时间" } th { "状态" } } }
+                tbody {
+                    @for o in &orders {
+                        tr data-order=(o.id) {
+                            td { a href={ "/console/orders/" (o.id) } { (o.id) } }
+                            td { (o.amount) }
+                            td { (when(o.signed_at)) }
+                            td { (super::orders::status_zh(o.status)) }
+                        }
+                    }
+                }
             }
         }
     };

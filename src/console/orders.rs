@@ -42,7 +42,7 @@ pub struct Target {
     amount: Option<String>,
 }
 
-fn status_zh(s: crate::domain::state::OrderStatus) -> &'static str {
+pub fn status_zh(s: crate::domain::state::OrderStatus) -> &'static str {
     use crate::domain::state::OrderStatus::*;
     match s {
         CoolingOff => "投资冷静期中",
