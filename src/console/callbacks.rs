@@ -202,7 +202,10 @@ async fn show(
         .assignee
         .as_ref()
         .is_some_and(|a| a.id == signed.staff.id);
-    let reach = if mine && cb.status.is_workable() {
+    let reach = if mine
+        && cb.status.is_workable()
+        && may(&signed.staff, "GET", "/v1/callbacks/{id}/contact")
+    {
         let found = async {
             let mut tx = state.db.begin().await?;
             let c = contact::contact(&mut tx.conn(), &state.ctx(), &signed.staff, id).await?;

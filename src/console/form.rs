@@ -14,6 +14,11 @@ use super::session::{Signed, same_secret};
 use crate::domain::FieldProblem;
 use crate::workflow::WorkflowError;
 
+/// The longest field name, the most nesting steps and the largest row index a form may use.
+const MAX_NAME: usize = 128;
+const MAX_DEPTH: usize = 4;
+const MAX_INDEX: usize = 50;
+
 /// A submitted form, as (name, value) pairs in order.
 pub type Fields = Vec<(String, String)>;
 
@@ -70,6 +75,11 @@ pub fn to_json(fields: &Fields, skip: &[&str], typed: &[(&str, &str)]) -> Value 
         if name == "csrf" || skip.contains(&name.as_str()) || raw.trim().is_empty() {
             continue;
         }
+        // The console's own forms nest a few levels at most: anything deeper or longer is not
+        // theirs, and is dropped before it can build a deep value.
+        if name.len() > MAX_NAME || name.matches(['.', '[']).count() > MAX_DEPTH {
+            continue;
+        }
         let wanted = |f: &str| {
             f == name
                 || f.strip_suffix('*')
@@ -100,9 +110,11 @@ fn path_of(name: &str) -> Vec<Step> {
         match part.split_once('[') {
             Some((key, rest)) => {
                 steps.push(Step::Key(key.to_string()));
-                if let Ok(i) = rest.trim_end_matches(']').parse::<usize>() {
-                    // A form has a few rows at most; a larger index is not ours.
-                    steps.push(Step::Index(i.min(50)));
+                match rest.trim_end_matches(']').parse::<usize>() {
+                    Ok(i) if i <= MAX_INDEX => steps.push(Step::Index(i)),
+                    // A form has a few rows at most; a larger index is not ours: the field is
+                    // kept under a key no body type accepts, so it is refused by name.
+                    _ => steps.push(Step::Key(part.to_string())),
                 }
             }
             None => steps.push(Step::Key(part.to_string())),

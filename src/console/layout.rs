@@ -87,7 +87,13 @@ pub fn page(signed: Option<&Signed>, current: &str, title: &str, body: Markup) -
 
 /// A page answered with `status`.
 pub fn respond(status: StatusCode, markup: Markup) -> Response {
-    (status, Html(markup.into_string())).into_response()
+    // Pages hold personal data and one-time links: never kept by a browser or proxy cache.
+    (
+        status,
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        Html(markup.into_string()),
+    )
+        .into_response()
 }
 
 /// 403 in the console's frame: the member's roles do not open this page.

@@ -74,11 +74,30 @@ pub async fn fail(
     Ok(row.map_or(limit, |(n,)| n))
 }
 
-/// Admits the visitor whose secret hashes to `visitor_hash` (the identity check passed); false
-/// if the link was locked, completed or taken by another visitor meanwhile.
+/// Takes the invitation's row for the identity check, so that checks of one link run one after
+/// another (on PostgreSQL as on SQLite) and the lock cannot be raced; then reads it.
+pub async fn lock_for_check(c: &mut Conn<'_>, id: &str) -> Result<Option<Invitation>, StoreError> {
+    let sql = "UPDATE invitations SET failed_attempts = failed_attempts WHERE id = $1";
+    on_conn!(c, |e| sqlx::query(sql)
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE id = $1");
+    Ok(on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(id)
+    .fetch_optional(e)
+    .await)?)
+}
+
+/// Admits the visitor whose secret hashes to `visitor_hash` (the identity check passed; a
+/// browser that lost its cookie passes it again and replaces the earlier one); false if the link
+/// was locked or completed meanwhile.
 pub async fn admit(c: &mut Conn<'_>, id: &str, visitor_hash: &str) -> Result<bool, StoreError> {
     let sql = "UPDATE invitations SET visitor_hash = $2 WHERE id = $1 AND locked_at IS NULL \
-               AND completed_at IS NULL AND (visitor_hash IS NULL OR visitor_hash = $2)";
+               AND completed_at IS NULL";
     let n = on_conn!(c, |e| sqlx::query(sql)
         .bind(id)
         .bind(visitor_hash)

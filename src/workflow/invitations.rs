@@ -129,10 +129,22 @@ pub async fn verify(
     last4: &str,
     birth_date: &str,
 ) -> Result<String> {
-    let inv = open(c, code).await?;
+    let found = open(c, code).await?;
+    // One check of a link at a time, re-read under the row lock: the 5-try lock cannot be raced.
+    let inv = invitations::lock_for_check(c, &found.id)
+        .await?
+        .ok_or(WorkflowError::NotFound("invitation"))?;
+    if inv.locked_at.is_some() {
+        return Err(WorkflowError::conflict(
+            "link_locked",
+            "too many wrong identity checks: the link is locked",
+        ));
+    }
     let investor = load_investor(c, ctx, &inv).await?;
     let number = investor.id_number.to_uppercase();
-    let tail = number.get(number.len().saturating_sub(4)..).unwrap_or("");
+    let chars: Vec<char> = number.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+    let tail = tail.as_str();
     let birth = NaiveDate::parse_from_str(birth_date.trim(), "%Y-%m-%d").ok();
     let right = !tail.is_empty()
         && tail == last4.trim().to_uppercase()
@@ -156,8 +168,8 @@ pub async fn verify(
     let secret = staff::random_secret()?;
     if !invitations::admit(c, &inv.id, &staff::hash_token(&secret)).await? {
         return Err(WorkflowError::conflict(
-            "link_in_use",
-            "this link was opened in another browser",
+            "link_locked",
+            "too many wrong identity checks: the link is locked",
         ));
     }
     audit::record_system(
@@ -297,6 +309,12 @@ pub async fn sign(
     level: Option<&str>,
     s: Signing<'_>,
 ) -> Result<Signature> {
+    if inv.assessment_id.is_none() || level.is_none() {
+        return Err(WorkflowError::conflict(
+            "not_assessed",
+            "the questionnaire comes first: the documents depend on its level",
+        ));
+    }
     let docs = documents(c, inv, investor, level).await?;
     let Some((document, text)) = docs.iter().find(|(d, _)| *d == s.document) else {
         return Err(WorkflowError::field(
@@ -304,6 +322,16 @@ pub async fn sign(
             "not a document of this link",
         ));
     };
+    let before = invitations::signatures_of(c, &investor.id).await?;
+    if before
+        .iter()
+        .any(|x| x.invitation_id == inv.id && x.document == *document)
+    {
+        return Err(WorkflowError::conflict(
+            "already_signed",
+            "this document is signed",
+        ));
+    }
     let mut problems = Vec::new();
     if s.typed_name.trim() != investor.name {
         problems.push(FieldProblem::new(

@@ -200,6 +200,21 @@ async fn forms_without_their_csrf_secret_change_nothing(app: TestApp) {
             .expect("html")
             .contains("data-error-for=\"id_number\"")
     );
+    // A field name nested twenty thousand deep is not one of ours: dropped, and the service lives.
+    let deep = "a.".repeat(20_000) + "a";
+    let mut form: Vec<(&str, &str)> = body.to_vec();
+    form.push(("csrf", csrf.as_str()));
+    form.push((deep.as_str(), "x"));
+    form.push(("evidence[999].kind", "asset_proof"));
+    let resp = client()
+        .post(format!("{}/console/investors/new", app.base))
+        .header(COOKIE, format!("suitability_session={session}"))
+        .form(&form)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.get("/health", "sales").await.0, StatusCode::OK);
     let (_, list) = app.get("/v1/investors", "sales").await;
     assert_eq!(list["items"], json!([]), "nothing was created");
     // Sign-out (with its secret) ends the session.
