@@ -228,6 +228,23 @@ async fn stage(
     )
 }
 
+/// A step refused: the link gone, or the page again with what to change.
+async fn refused(
+    state: &AppState,
+    headers: &HeaderMap,
+    code: &str,
+    fields: &Fields,
+    e: WorkflowError,
+) -> Response {
+    if let Some(r) = gone(&e) {
+        return r;
+    }
+    match form::refusal(&e) {
+        Some(p) => stage(state, headers, code, &p, fields).await,
+        None => layout::failure(&e.to_string()),
+    }
+}
+
 async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -280,13 +297,7 @@ async fn verify(
             }
             r
         }
-        Err(e) => match gone(&e) {
-            Some(r) => r,
-            None => match form::refusal(&e) {
-                Some(p) => stage(&state, &HeaderMap::new(), &code, &p, &fields).await,
-                None => layout::failure(&e.to_string()),
-            },
-        },
+        Err(e) => refused(&state, &headers, &code, &fields, e).await,
     }
 }
 
@@ -354,13 +365,7 @@ async fn assess(
     .await;
     match done {
         Ok(_) => Redirect::to(&format!("/i/{code}")).into_response(),
-        Err(e) => match gone(&e) {
-            Some(r) => r,
-            None => match form::refusal(&e) {
-                Some(p) => stage(&state, &headers, &code, &p, &fields).await,
-                None => layout::failure(&e.to_string()),
-            },
-        },
+        Err(e) => refused(&state, &headers, &code, &fields, e).await,
     }
 }
 
@@ -416,12 +421,6 @@ async fn sign(
             ),
             r => r,
         },
-        Err(e) => match gone(&e) {
-            Some(r) => r,
-            None => match form::refusal(&e) {
-                Some(p) => stage(&state, &headers, &code, &p, &fields).await,
-                None => layout::failure(&e.to_string()),
-            },
-        },
+        Err(e) => refused(&state, &headers, &code, &fields, e).await,
     }
 }

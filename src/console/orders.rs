@@ -24,7 +24,7 @@ use crate::domain::FieldProblem;
 use crate::domain::money::RawAmount;
 use crate::http::AppState;
 use crate::store::orders::Evidence;
-use crate::workflow::sale::{self, NewOrder};
+use crate::workflow::sale;
 use crate::workflow::{WorkflowError, place_once};
 
 const SECTION: &str = "/console/investors";
@@ -308,16 +308,7 @@ async fn submit(
         Err(p) => return again(p, None),
     };
     let placed = async {
-        let new = NewOrder {
-            amount: sale::parse_amount(&req.amount)?,
-            investor_id: req.investor_id,
-            product_id: req.product_id,
-            signed_at: req.signed_at,
-            paid_at: req.paid_at,
-            acknowledgments: req.acknowledgments,
-            recording_ref: req.recording_ref,
-            evidence: req.evidence,
-        };
+        let new = req.into_new_order()?;
         place_once::place(
             &state.db,
             &state.ctx(),

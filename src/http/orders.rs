@@ -44,6 +44,22 @@ pub struct CreateOrderRequest {
     pub evidence: crate::store::orders::Evidence,
 }
 
+impl CreateOrderRequest {
+    /// The workflow's order, its amount parsed (the API and the console's order form alike).
+    pub fn into_new_order(self) -> Result<NewOrder, crate::workflow::WorkflowError> {
+        Ok(NewOrder {
+            amount: sale::parse_amount(&self.amount)?,
+            investor_id: self.investor_id,
+            product_id: self.product_id,
+            signed_at: self.signed_at,
+            paid_at: self.paid_at,
+            acknowledgments: self.acknowledgments,
+            recording_ref: self.recording_ref,
+            evidence: self.evidence,
+        })
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct OrderList {
     pub items: Vec<Order>,
@@ -133,16 +149,7 @@ pub async fn create_order(
     let key = idempotency_key(&headers)?;
     let hash = hex(&Sha256::digest(&body));
     let req: CreateOrderRequest = parse_json(&body)?;
-    let new = NewOrder {
-        amount: sale::parse_amount(&req.amount)?,
-        investor_id: req.investor_id,
-        product_id: req.product_id,
-        signed_at: req.signed_at,
-        paid_at: req.paid_at,
-        acknowledgments: req.acknowledgments,
-        recording_ref: req.recording_ref,
-        evidence: req.evidence,
-    };
+    let new = req.into_new_order()?;
     let (status, response) =
         place_once::place(&state.db, &state.ctx(), &caller, key.as_deref(), &hash, new).await?;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
