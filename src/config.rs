@@ -46,15 +46,27 @@ pub struct Config {
 pub struct ConsoleConfig {
     /// A session idle longer than this is over.
     pub idle: chrono::Duration,
+    /// A session is over this long after sign-in, however busy (the cookie's Max-Age too).
+    pub lifetime: chrono::Duration,
     /// Mark cookies `Secure` even without `X-Forwarded-Proto: https` (TLS in front).
     pub secure_cookies: bool,
+    /// The address investors reach the service at (`https://invest.example.com`): links sent to
+    /// them start with it. Without it, a link takes the host the staff member's request named.
+    pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: the client address recorded with a
+    /// signature is the nearest address in that header not among them. Anyone else's header is
+    /// ignored, so a client cannot choose the address its signature records.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ConsoleConfig {
     fn default() -> Self {
         ConsoleConfig {
             idle: chrono::Duration::hours(8),
+            lifetime: chrono::Duration::hours(12),
             secure_cookies: false,
+            public_url: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -92,6 +92,15 @@ enum Command {
         /// Mark console cookies Secure (TLS terminates in front of the service).
         #[arg(long, env = "SUITABILITY_CONSOLE_SECURE_COOKIES")]
         console_secure_cookies: bool,
+        /// Hours after sign-in a console session ends, however busy.
+        #[arg(long, env = "SUITABILITY_CONSOLE_LIFETIME_HOURS", default_value_t = 12)]
+        console_lifetime_hours: u32,
+        /// The address investors reach the service at; their links start with it.
+        #[arg(long, env = "SUITABILITY_PUBLIC_URL", value_parser = parse_public_url)]
+        public_url: Option<String>,
+        /// Reverse proxies (comma-separated addresses) whose X-Forwarded-For is believed.
+        #[arg(long, env = "SUITABILITY_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Apply the database migrations (on PostgreSQL as the owner), and optionally give the
     /// service's own role data rights only.
@@ -313,6 +322,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             overdue_sweep_seconds,
             console_idle_minutes,
             console_secure_cookies,
+            console_lifetime_hours,
+            public_url,
+            trusted_proxies,
         } => {
             let mut config = Config::with_database(cli.database_url);
             config.listen = listen;
@@ -334,6 +346,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             });
             config.console.idle = chrono::Duration::minutes(i64::from(console_idle_minutes.max(1)));
             config.console.secure_cookies = console_secure_cookies;
+            config.console.lifetime =
+                chrono::Duration::hours(i64::from(console_lifetime_hours.max(1)));
+            config.console.public_url = public_url;
+            config.console.trusted_proxies = trusted_proxies;
             config.overdue_sweep = (overdue_sweep_seconds > 0)
                 .then(|| std::time::Duration::from_secs(overdue_sweep_seconds));
             let app = Application::build(config)
@@ -411,4 +427,23 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+/// An `http(s)://host[:port]` address without path, query or credentials.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let rest = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+        .ok_or("must start with https:// or http://")?;
+    let host = rest.trim_end_matches('/');
+    if host.is_empty()
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+    {
+        return Err(
+            "must be a scheme and host (and port) only, e.g. https://invest.example.com".into(),
+        );
+    }
+    Ok(raw.trim_end_matches('/').to_string())
 }

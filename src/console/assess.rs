@@ -134,10 +134,7 @@ async fn show(
     }
     let i = match investor(&state, &signed, &id).await {
         Ok(i) => i,
-        Err(WorkflowError::NotFound(_) | WorkflowError::Forbidden { .. }) => {
-            return layout::not_found(&signed, "投资者");
-        }
-        Err(e) => return layout::failure(&e.to_string()),
+        Err(e) => return layout::unavailable(&signed, "投资者", e),
     };
     let Some(q) = pick(&state, &i, w.questionnaire.as_deref()) else {
         return layout::not_found(&signed, "适用的问卷");
@@ -187,10 +184,7 @@ async fn submit(
     }
     let i = match investor(&state, &signed, &id).await {
         Ok(i) => i,
-        Err(WorkflowError::NotFound(_) | WorkflowError::Forbidden { .. }) => {
-            return layout::not_found(&signed, "投资者");
-        }
-        Err(e) => return layout::failure(&e.to_string()),
+        Err(e) => return layout::unavailable(&signed, "投资者", e),
     };
     let Some(q) = pick(&state, &i, form::value(&fields, "questionnaire_id")) else {
         return layout::not_found(&signed, "适用的问卷");
@@ -296,10 +290,7 @@ async fn result(
     .await;
     let (i, all) = match loaded {
         Ok(x) => x,
-        Err(WorkflowError::NotFound(_) | WorkflowError::Forbidden { .. }) => {
-            return layout::not_found(&signed, "投资者");
-        }
-        Err(e) => return layout::failure(&e.to_string()),
+        Err(e) => return layout::unavailable(&signed, "投资者", e),
     };
     let Some(a) = all.into_iter().find(|a| a.id == aid) else {
         return layout::not_found(&signed, "评估");

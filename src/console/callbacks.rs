@@ -194,8 +194,7 @@ async fn show(
 ) -> Response {
     let d = match load(state, signed, id).await {
         Ok(d) => d,
-        Err(WorkflowError::NotFound(_)) => return layout::not_found(signed, "回访"),
-        Err(e) => return layout::failure(&e.to_string()),
+        Err(e) => return layout::unavailable(signed, "回访", e),
     };
     let cb = &d.callback;
     let mine = cb

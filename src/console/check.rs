@@ -142,10 +142,7 @@ async fn check(
     .await;
     let (i, all) = match loaded {
         Ok(x) => x,
-        Err(WorkflowError::NotFound(_) | WorkflowError::Forbidden { .. }) => {
-            return layout::not_found(&signed, "投资者");
-        }
-        Err(e) => return layout::failure(&e.to_string()),
+        Err(e) => return layout::unavailable(&signed, "投资者", e),
     };
     let title = format!("适当性检查：{}", i.name);
     let render = |p: &Problems, result: Option<Markup>, status| {

@@ -4,7 +4,7 @@
 
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -24,11 +24,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/investors", get(list))
         .route("/console/investors/new", get(new_form).post(create))
-        .route("/console/investors/{id}", get(profile))
-        .route(
-            "/console/investors/{id}/invite",
-            axum::routing::post(invite),
-        )
 }
 
 #[derive(Deserialize)]
@@ -37,7 +32,7 @@ pub struct ListQuery {
     after: Option<String>,
 }
 
-fn level_badge(i: &InvestorResponse) -> Markup {
+pub(super) fn level_badge(i: &InvestorResponse) -> Markup {
     html! {
         @match &i.assessment {
             None => span.badge.warn data-field="level" { "未评估" },
@@ -123,7 +118,7 @@ async fn list(
     )
 }
 
-fn kind_zh(kind: &str) -> &'static str {
+pub(super) fn kind_zh(kind: &str) -> &'static str {
     match kind {
         "institution" => "机构",
         _ => "个人",
@@ -231,160 +226,5 @@ async fn create(
     match done {
         Ok(i) => Redirect::to(&format!("/console/investors/{}", i.id)).into_response(),
         Err(e) => form::or_again(e, again),
-    }
-}
-
-async fn profile(
-    State(state): State<AppState>,
-    signed: Signed,
-    Path(id): Path<String>,
-) -> Response {
-    if !may(&signed.staff, "GET", "/v1/investors/{id}") {
-        return layout::forbidden(&signed);
-    }
-    let found = async {
-        let mut tx = state.db.begin().await?;
-        let i = investors::get(&mut tx.conn(), &state.ctx(), &signed.staff, &id, false).await?;
-        let orders = crate::workflow::sale::investor_orders(
-            &mut tx.conn(),
-            &state.ctx(),
-            &signed.staff,
-            &id,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, WorkflowError>((i, orders))
-    }
-    .await;
-    let (i, orders) = match found {
-        Ok(i) => i,
-        Err(WorkflowError::NotFound(_) | WorkflowError::Forbidden { .. }) => {
-            return layout::not_found(&signed, "投资者");
-        }
-        Err(e) => return layout::failure(&e.to_string()),
-    };
-    let dash = || "—".to_string();
-    let body = html! {
-        section.card {
-            dl.facts {
-                dt { "类型" } dd data-field="kind" { (kind_zh(&i.kind.to_string())) }
-                dt { "证件号码" } dd data-field="id_number" { (i.id_number) }
-                dt { "手机" } dd data-field="phone" { (i.phone.clone().unwrap_or_else(dash)) }
-                dt { "邮箱" } dd data-field="email" { (i.email.clone().unwrap_or_else(dash)) }
-                dt { "年龄" } dd data-field="age" { (i.age.map(|a| a.to_string()).unwrap_or_else(dash)) }
-                dt { "合格投资者" } dd data-field="qualified" { @if i.qualified { "是" } @else { "否" } }
-                dt { "投资者分类" } dd data-field="investor_type" { @if i.investor_type.to_string() == "professional" { "专业投资者" } @else { "普通投资者" } }
-                dt { "建档时间" } dd { (when(i.created_at)) }
-            }
-        }
-        p {
-            @if may(&signed.staff, "POST", "/v1/investors/{id}/assessments") {
-                a.button href={ "/console/investors/" (i.id) "/assess" } { "进行风险评估" } " "
-            }
-            @if may(&signed.staff, "POST", "/v1/suitability/check") {
-                a.button.secondary href={ "/console/investors/" (i.id) "/check" } { "检查产品适当性" }
-            }
-        }
-        @if i.sales_owner_id == signed.staff.id && may(&signed.staff, "POST", "/v1/investors/{id}/invitations") {
-            form.card method="post" action={ "/console/investors/" (i.id) "/invite" } {
-                (form::csrf_input(&signed))
-                p { "向投资者发送自助链接：投资者核验身份后自行填写问卷并签署风险揭示书（7 日内有效，仅可使用一次）。" }
-                button type="submit" { "生成投资者自助链接" }
-            }
-        }
-        h2 { "风险承受能力评估" }
-        section.card {
-            @match &i.assessment {
-                None => p { "尚未评估。" },
-                Some(a) => dl.facts {
-                    dt { "风险等级" } dd { (level_badge(&i)) }
-                    dt { "得分" } dd data-field="score" { (a.score) }
-                    dt { "评估时间" } dd { (when(a.assessed_at)) }
-                    dt { "有效期至" } dd data-field="valid_until" { (day(a.valid_until)) }
-                    @if !a.flags.is_empty() { dt { "提示" } dd { (a.flags.join("、")) } }
-                },
-            }
-        }
-    };
-    let body = html! {
-        (body)
-        h2 { "订单与持有" }
-        @if orders.is_empty() {
-            p.muted { "暂无订单。" }
-        } @else {
-            table {
-                thead { tr { th { "订单" } th { "金额（元）" } th { "签署时间" } th { "状态" } } }
-                tbody {
-                    @for o in &orders {
-                        tr data-order=(o.id) {
-                            td { a href={ "/console/orders/" (o.id) } { (o.id) } }
-                            td { (o.amount) }
-                            td { (when(o.signed_at)) }
-                            td { (super::orders::status_zh(o.status)) }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    layout::respond(
-        StatusCode::OK,
-        layout::page(Some(&signed), SECTION, &i.name, body),
-    )
-}
-
-async fn invite(
-    State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    signed: Signed,
-    Path(id): Path<String>,
-    Form(fields): Form<Fields>,
-) -> Response {
-    if !may(&signed.staff, "POST", "/v1/investors/{id}/invitations") {
-        return layout::forbidden(&signed);
-    }
-    if let Some(refused) = form::csrf_refused(&signed, &fields) {
-        return refused;
-    }
-    let sent = async {
-        let mut tx = state.db.begin().await?;
-        let req = crate::workflow::invitations::NewInvitation::default();
-        let s = crate::workflow::invitations::create(
-            &mut tx.conn(),
-            &state.ctx(),
-            &signed.staff,
-            &id,
-            req,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, WorkflowError>(s)
-    }
-    .await;
-    match sent {
-        Ok(s) => {
-            let host = headers
-                .get(axum::http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("");
-            let body = html! {
-                section.card {
-                    p { "请将以下链接发送给投资者本人（仅显示一次，" (when(s.expires_at)) " 前有效）：" }
-                    p { code data-field="invitation_url" { "http://" (host) (s.url) } }
-                    p { a href={ "/console/investors/" (id) } { "返回投资者" } }
-                }
-            };
-            layout::respond(
-                StatusCode::CREATED,
-                layout::page(Some(&signed), SECTION, "投资者自助链接", body),
-            )
-        }
-        Err(WorkflowError::NotFound(_)) => layout::not_found(&signed, "投资者"),
-        Err(e) => form::or_again(e, |p| {
-            layout::respond(
-                StatusCode::FORBIDDEN,
-                layout::page(Some(&signed), SECTION, "投资者自助链接", p.banner()),
-            )
-        }),
     }
 }

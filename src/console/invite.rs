@@ -391,7 +391,8 @@ async fn sign(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let ip = peer.ip().to_string();
+    let ip =
+        session::client_ip(&state.config.console.trusted_proxies, peer.ip(), &headers).to_string();
     let document = form::value(&fields, "document").unwrap_or("").to_string();
     let typed = form::value(&fields, "typed_name").unwrap_or("").to_string();
     let agreed = form::value(&fields, "agreed") == Some("true");

@@ -120,6 +120,16 @@ pub fn not_found(signed: &Signed, what: &str) -> Response {
     )
 }
 
+/// What a page shows when loading `what` failed: 404 for a record that does not exist or is not
+/// the member's to see (the API answers the same), 500 for anything else.
+pub fn unavailable(signed: &Signed, what: &str, e: crate::workflow::WorkflowError) -> Response {
+    use crate::workflow::WorkflowError;
+    match e {
+        WorkflowError::NotFound(_) | WorkflowError::Forbidden { .. } => not_found(signed, what),
+        e => failure(&e.to_string()),
+    }
+}
+
 /// 500 in the console's frame; the cause goes to the log only.
 pub fn failure(cause: &str) -> Response {
     tracing::error!(cause, "console page failed");

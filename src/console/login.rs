@@ -110,7 +110,8 @@ pub async fn submit(
         return layout::failure(&e.to_string());
     }
     let secure = session::over_tls(&state, &headers);
-    let max_age = state.config.console.idle.num_seconds();
+    // The browser may drop the cookie when the session can no longer be alive anyway.
+    let max_age = state.config.console.lifetime.num_seconds();
     let mut response = Redirect::to(&next).into_response();
     for cookie in [
         session::set_cookie(session::COOKIE, &secret, max_age, secure),

@@ -14,6 +14,7 @@ pub mod invite;
 pub mod layout;
 pub mod login;
 pub mod orders;
+pub mod profile;
 pub mod session;
 
 use axum::Router;
@@ -69,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/login", get(login::show).post(login::submit))
         .route("/console/logout", post(login::logout))
         .merge(investors::router())
+        .merge(profile::router())
         .merge(assess::router())
         .merge(check::router())
         .merge(orders::router())

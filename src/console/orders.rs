@@ -357,10 +357,7 @@ async fn show(State(state): State<AppState>, signed: Signed, Path(id): Path<Stri
     .await;
     let d = match loaded {
         Ok(d) => d,
-        Err(WorkflowError::NotFound(_) | WorkflowError::Forbidden { .. }) => {
-            return layout::not_found(&signed, "订单");
-        }
-        Err(e) => return layout::failure(&e.to_string()),
+        Err(e) => return layout::unavailable(&signed, "订单", e),
     };
     let o = &d.order;
     let body = html! {

@@ -2,7 +2,7 @@
 //! holds only a random cookie (HttpOnly, SameSite=Strict, Secure behind TLS) whose hash finds the
 //! session. Every request re-checks the token the session was opened with, so revoking the token,
 //! disabling its member or letting it expire ends the session at once; a session idle longer
-//! than the configured time (8 h by default) is over. Each session carries the CSRF secret its
+//! than the configured time (8 h by default), or older than its lifetime (12 h), is over. Each session carries the CSRF secret its
 //! forms must echo.
 
 use axum::extract::FromRequestParts;
@@ -56,6 +56,35 @@ pub fn over_tls(state: &AppState, headers: &HeaderMap) -> bool {
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+/// The client's address: the peer's, or, when the peer is a trusted proxy, the nearest address
+/// in `X-Forwarded-For` that is not one of the trusted proxies.
+pub fn client_ip(
+    trusted: &[std::net::IpAddr],
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<Option<std::net::IpAddr>> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or("?").split(','))
+        .map(|a| a.trim().parse().ok())
+        .collect();
+    // From the right: each trusted hop vouches for the one before it; an unreadable entry
+    // vouches for nothing, and the last address that could be checked is the answer.
+    let mut nearest = peer;
+    for hop in forwarded.into_iter().rev() {
+        match hop {
+            Some(a) if trusted.contains(&a) => nearest = a,
+            Some(a) => return a,
+            None => return nearest,
+        }
+    }
+    nearest
 }
 
 /// A `Set-Cookie` value for `name` (an empty value with max age 0 deletes it).
@@ -120,7 +149,7 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> Result<Option<Sig
         let mut pooled = state.db.acquire().await?;
         sessions::get(&mut pooled.conn(), &id_hash, idle_since(state, t)).await?
     };
-    let Some(session) = found else {
+    let Some(session) = found.filter(|s| t - s.created_at < state.config.console.lifetime) else {
         return Ok(None);
     };
     let Some((member, _)) = staff::authenticate(&state.db, &session.token_hash).await? else {
@@ -160,5 +189,48 @@ impl FromRequestParts<AppState> for Signed {
             }
             Err(e) => Err(super::layout::failure(&e.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().expect("address")
+    }
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().expect("header"));
+        }
+        h
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let proxy = ip("10.0.0.1");
+        let h = forwarded(&["203.0.113.9, 10.0.0.2"]);
+        // Nobody trusted: the header is the client's own claim and is ignored.
+        assert_eq!(client_ip(&[], ip("198.51.100.7"), &h), ip("198.51.100.7"));
+        // The peer is not a trusted proxy: ignored even when proxies are configured.
+        assert_eq!(
+            client_ip(&[proxy], ip("198.51.100.7"), &h),
+            ip("198.51.100.7")
+        );
+        // A trusted proxy vouches for the hop before it, which is not trusted: that one.
+        assert_eq!(client_ip(&[proxy], proxy, &h), ip("10.0.0.2"));
+        // Two trusted hops: the client the outer one saw.
+        assert_eq!(
+            client_ip(&[proxy, ip("10.0.0.2")], proxy, &h),
+            ip("203.0.113.9")
+        );
+        // A spoofed entry left of the real client changes nothing.
+        let h = forwarded(&["1.2.3.4", "203.0.113.9"]);
+        assert_eq!(client_ip(&[proxy], proxy, &h), ip("203.0.113.9"));
+        // Garbage next to the proxy: the proxy is the last address that could be checked.
+        let h = forwarded(&["203.0.113.9, not-an-address"]);
+        assert_eq!(client_ip(&[proxy], proxy, &h), proxy);
     }
 }

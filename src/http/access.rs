@@ -72,6 +72,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST",  "/v1/orders/{id}/rescind",          Access::Roles(&[Sales, Compliance, Admin])),
     ("GET",   "/v1/requirements",                 Access::Roles(EVERYONE)),
     ("GET",   "/v1/investors/{id}/holdings",      Access::Roles(EVERYONE)),
+    ("GET",   "/v1/investors/{id}/callbacks",     Access::Roles(EVERYONE)),
+    ("GET",   "/v1/investors/{id}/complaints",    Access::Roles(EVERYONE)),
     // A holding ends: redeemed at the investor's request, or wound up with its product.
     ("POST",  "/v1/holdings/{id}/redeem",         Access::Roles(&[Sales, Compliance, Admin])),
     ("POST",  "/v1/products/{id}/liquidate",      Access::Roles(&[Risk, Admin])),

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Caller};
 use crate::error::ApiError;
+use crate::workflow::investors::activity;
 use crate::workflow::investors::change::{self, History, InvestorChange};
 use crate::workflow::investors::{self, InvestorPage, InvestorResponse, Lookup, NewOwner};
 
@@ -51,6 +52,8 @@ pub fn router() -> Router<AppState> {
             get(get_investor).patch(change_investor),
         )
         .route("/v1/investors/{id}/history", get(investor_history))
+        .route("/v1/investors/{id}/callbacks", get(investor_callbacks))
+        .route("/v1/investors/{id}/complaints", get(investor_complaints))
         .route("/v1/investors/lookup", post(lookup_investor))
         .route("/v1/investors/{id}/owner", post(reassign_investor))
 }
@@ -170,6 +173,34 @@ pub async fn investor_history(
     let mut pooled = state.db.acquire().await?;
     Ok(Json(
         change::history(&mut pooled.conn(), &caller, &id).await?,
+    ))
+}
+
+/// The investor's callbacks as lines of a list (kind, status, deadlines; no contact or record).
+#[utoipa::path(get, path = "/v1/investors/{id}/callbacks", tag = "investors", params(("id" = String, Path)),
+    responses((status = 200, body = activity::CallbackLines), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn investor_callbacks(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<activity::CallbackLines>, ApiError> {
+    let mut pooled = state.db.acquire().await?;
+    Ok(Json(
+        activity::callbacks(&mut pooled.conn(), &caller, &id).await?,
+    ))
+}
+
+/// The investor's complaints as lines of a list (category, status, dates; not their text).
+#[utoipa::path(get, path = "/v1/investors/{id}/complaints", tag = "investors", params(("id" = String, Path)),
+    responses((status = 200, body = activity::ComplaintLines), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn investor_complaints(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<activity::ComplaintLines>, ApiError> {
+    let mut pooled = state.db.acquire().await?;
+    Ok(Json(
+        activity::complaints(&mut pooled.conn(), &caller, &id).await?,
     ))
 }
 

@@ -102,8 +102,33 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(crate::error::log_failures))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), staff = tracing::field::Empty)
+                tracing::info_span!("request", method = %req.method(), path = %logged_path(req.uri().path()), staff = tracing::field::Empty)
             }),
         )
         .with_state(state)
+}
+
+/// The path as logged: an investor link's code is a bearer secret (whoever holds it reaches the
+/// identity check), so only its first characters reach the log.
+fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/i/") {
+        Some(rest) => {
+            let (code, tail) = rest.split_once('/').map_or((rest, ""), |(c, t)| (c, t));
+            let shown: String = code.chars().take(4).collect();
+            let sep = if tail.is_empty() { "" } else { "/" };
+            format!("/i/{shown}…{sep}{tail}").into()
+        }
+        None => path.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_investor_link_code_stays_out_of_the_log() {
+        assert_eq!(super::logged_path("/v1/investors"), "/v1/investors");
+        assert_eq!(super::logged_path("/i/abcdefghijkl"), "/i/abcd…");
+        assert_eq!(super::logged_path("/i/abcdefghijkl/sign"), "/i/abcd…/sign");
+        assert_eq!(super::logged_path("/i/"), "/i/…");
+    }
 }

@@ -23,6 +23,8 @@ use super::access::{Access, lookup};
         super::investors::reassign_investor,
         super::investors::change_investor,
         super::investors::investor_history,
+        super::investors::investor_callbacks,
+        super::investors::investor_complaints,
         super::classification::classify,
         super::classification::list_classifications,
         super::classification::record_evidence,

@@ -100,6 +100,22 @@ pub async fn for_order(c: &mut Conn<'_>, order_id: &str) -> Result<Vec<Callback>
         .await)?)
 }
 
+/// Every callback of one investor, soonest deadline first (the profile's list).
+pub async fn for_investor(
+    c: &mut Conn<'_>,
+    investor_id: &str,
+) -> Result<Vec<Callback>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM callbacks c WHERE c.investor_id = $1 ORDER BY c.due_by DESC, c.id LIMIT 500"
+    );
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(investor_id)
+        .fetch_all(e)
+        .await)?)
+}
+
 /// A callback with what a planner needs to place it.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Listed {

@@ -123,6 +123,21 @@ pub async fn received_between(
         .await)?)
 }
 
+/// Complaints of one investor, newest first.
+pub async fn for_investor(
+    c: &mut Conn<'_>,
+    investor_id: &str,
+) -> Result<Vec<Complaint>, StoreError> {
+    let sql = concat!(
+        select!(),
+        " WHERE c.investor_id = $1 ORDER BY c.received_at DESC, c.id LIMIT 500"
+    );
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(investor_id)
+        .fetch_all(e)
+        .await)?)
+}
+
 /// Complaints about one order.
 pub async fn for_order(c: &mut Conn<'_>, order_id: &str) -> Result<Vec<Complaint>, StoreError> {
     let sql = concat!(

@@ -47,7 +47,7 @@ fn csrf_in(html: &str) -> String {
 }
 
 /// Signs `who` in; returns the session cookie's value and its Set-Cookie line.
-async fn sign_in(app: &TestApp, token: &str, https: bool) -> (String, String) {
+pub async fn sign_in(app: &TestApp, token: &str, https: bool) -> (String, String) {
     let c = client();
     let page = c
         .get(format!("{}/console/login", app.base))
@@ -74,7 +74,7 @@ async fn sign_in(app: &TestApp, token: &str, https: bool) -> (String, String) {
     set_cookie(&resp, "suitability_session").expect("session cookie")
 }
 
-async fn get_page(app: &TestApp, session: &str, path: &str) -> (StatusCode, String, String) {
+pub async fn get_page(app: &TestApp, session: &str, path: &str) -> (StatusCode, String, String) {
     let resp = client()
         .get(format!("{}{path}", app.base))
         .header(COOKIE, format!("suitability_session={session}"))
@@ -291,6 +291,29 @@ async fn an_idle_session_is_over() {
         StatusCode::OK
     );
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        get_page(&app, &session, "/console/investors").await.0,
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// However busy, a session ends at its lifetime (here one second), and its cookie says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ends_at_its_lifetime() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.console.lifetime = chrono::Duration::seconds(1);
+    })
+    .await;
+    let (session, line) = sign_in(&app, app.token("sales"), false).await;
+    assert!(line.contains("Max-Age=1"), "{line}");
+    for _ in 0..3 {
+        assert_eq!(
+            get_page(&app, &session, "/console/investors").await.0,
+            StatusCode::OK
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     assert_eq!(
         get_page(&app, &session, "/console/investors").await.0,
         StatusCode::SEE_OTHER

@@ -28,6 +28,7 @@ mod orders;
 mod ownership;
 mod privacy;
 mod products;
+mod profile;
 mod qualification;
 mod questionnaires;
 mod requirements;

@@ -26,6 +26,7 @@ pub const LOOKUPS_PER_MINUTE: usize = 30;
 /// Roles that may give an investor another sales owner.
 pub const MAY_REASSIGN: &[Role] = &[Role::Compliance, Role::Admin];
 
+pub mod activity;
 pub mod change;
 mod input;
 mod view;
