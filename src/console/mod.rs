@@ -13,6 +13,7 @@ pub mod investors;
 pub mod invite;
 pub mod layout;
 pub mod login;
+pub mod order_form;
 pub mod orders;
 pub mod profile;
 pub mod session;

@@ -9,23 +9,19 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::{NaiveDateTime, TimeZone, Utc};
-use maud::{Markup, html};
+use maud::html;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::check::{requirement_zh, verdict_zh};
+use super::check::requirement_zh;
 use super::form::{self, Fields, Problems};
 use super::layout::{self, may, when};
+use super::order_form::{self, Draft, body_of, order_form};
 use super::session::Signed;
-use crate::config::business_offset;
+use crate::decide::DecisionView;
 use crate::domain::FieldProblem;
-use crate::domain::money::RawAmount;
 use crate::http::AppState;
-use crate::store::orders::Evidence;
-use crate::workflow::sale;
-use crate::workflow::{WorkflowError, place_once};
+use crate::workflow::{WorkflowError, place_once, sale};
 
 const SECTION: &str = "/console/investors";
 
@@ -53,99 +49,6 @@ pub fn status_zh(s: crate::domain::state::OrderStatus) -> &'static str {
     }
 }
 
-/// A `datetime-local` value (Beijing time) as the API's UTC time.
-fn utc_of(local: &str) -> Option<String> {
-    let local = local.trim();
-    let t = NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M"))
-        .ok()?;
-    let t = business_offset().from_local_datetime(&t).single()?;
-    Some(t.with_timezone(&Utc).to_rfc3339())
-}
-
-/// Now, as a default for the form's times: rounded up to the second the field can show, so a
-/// sale right after an assessment is never dated before it.
-fn now_local() -> String {
-    (Utc::now() + chrono::Duration::seconds(1))
-        .with_timezone(&business_offset())
-        .format("%Y-%m-%dT%H:%M:%S")
-        .to_string()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn order_form(
-    state: &AppState,
-    signed: &Signed,
-    investor: &str,
-    product: &str,
-    amount: &str,
-    fields: &Fields,
-    p: &Problems,
-    decision: Option<&crate::decide::DecisionView>,
-) -> Markup {
-    let v = |name: &str, default: &str| {
-        form::value(fields, name)
-            .map(str::to_string)
-            .unwrap_or_else(|| default.to_string())
-    };
-    let key = form::value(fields, "idempotency_key")
-        .map(str::to_string)
-        .or_else(|| crate::store::staff::random_secret().ok())
-        .unwrap_or_default();
-    let rules = state.rules.get();
-    let catalogue = rules.catalogue();
-    let acked = |r: &str| fields.iter().any(|(k, x)| k == "acknowledgments" && x == r);
-    html! {
-        (p.banner())
-        @if let Some(d) = decision {
-            @let (verdict, tone) = verdict_zh(d.outcome.verdict);
-            section.card {
-                p { span class={ "badge " (tone) } data-field="verdict" { (verdict) } }
-                p { (d.explanation) }
-            }
-        }
-        form.card method="post" action="/console/orders/new" {
-            (form::csrf_input(signed))
-            input type="hidden" name="idempotency_key" value=(key);
-            input type="hidden" name="investor_id" value=(investor);
-            input type="hidden" name="product_id" value=(product);
-            label for="amount" { "认购金额（元）" }
-            input #amount type="text" inputmode="decimal" name="amount" value=(v("amount", amount));
-            (p.at("amount"))
-            label for="signed_at" { "合同签署时间" }
-            input #signed_at type="datetime-local" step="1" name="signed_at" value=(v("signed_at", &now_local()));
-            (p.at("signed_at"))
-            label for="paid_at" { "认购款到账时间" }
-            input #paid_at type="datetime-local" step="1" name="paid_at" value=(v("paid_at", &now_local()));
-            (p.at("paid_at"))
-            @if let Some(d) = decision {
-                @for (n, r) in d.outcome.requirements.iter().enumerate() {
-                    fieldset data-requirement=(r.as_str()) {
-                        legend { (requirement_zh(r)) }
-                        input type="checkbox" id={ "ack" (n) } name="acknowledgments" value=(r.as_str()) checked[acked(r)];
-                        label.inline for={ "ack" (n) } { "已完成" }
-                        @for kind in catalogue.evidence_for(r) {
-                            @if kind == crate::workflow::assessment_review::EVIDENCE_KIND {
-                                p.muted { "由风控人员在系统中复核该评估后自动具备，无需在此填写。" }
-                            } @else {
-                                @let name = format!("evidence.{r}.{kind}");
-                                label for=(name) { "凭证（" (kind) "）编号或存放位置" }
-                                input id=(name) type="text" name=(name) value=(v(&name, ""));
-                            }
-                        }
-                        (p.at(&format!("evidence.{r}")))
-                    }
-                }
-                (p.at("acknowledgments"))
-            }
-            label for="recording_ref" { "双录或签署文件的存放位置" }
-            input #recording_ref type="text" name="recording_ref" value=(v("recording_ref", ""));
-            (p.at("recording_ref"))
-            p { button type="submit" { "提交订单" } }
-        }
-    }
-}
-
 async fn new_form(
     State(state): State<AppState>,
     signed: Signed,
@@ -158,109 +61,36 @@ async fn new_form(
         return layout::not_found(&signed, "投资者或产品");
     };
     let amount = t.amount.clone().unwrap_or_default();
-    let decided = async {
-        let money = sale::parse_amount(&RawAmount(amount.clone()))?;
-        let mut pooled = state.db.acquire().await?;
-        sale::check(
-            &mut pooled.conn(),
-            &state.ctx(),
-            &signed.staff,
-            investor,
-            product,
-            money,
-        )
-        .await
-    }
-    .await;
-    let (decision, p) = match decided {
+    let (prepared, p) = match order_form::prepare(&state, &signed, investor, product, &amount).await
+    {
         Ok(d) => (Some(d), Problems::default()),
-        Err(WorkflowError::NotFound(_) | WorkflowError::Forbidden { .. }) => {
-            return layout::not_found(&signed, "投资者或产品");
+        Err(e @ (WorkflowError::NotFound(_) | WorkflowError::Forbidden { .. })) => {
+            return layout::unavailable(&signed, "投资者或产品", e);
         }
         Err(e) => match form::refusal(&e) {
             Some(p) => (None, p),
             None => return layout::failure(&e.to_string()),
         },
     };
-    let body = order_form(
-        &state,
-        &signed,
+    let draft = Draft {
         investor,
         product,
-        &amount,
-        &Vec::new(),
-        &p,
-        decision.as_ref(),
-    );
+        amount: &amount,
+        fields: &Vec::new(),
+        problems: &p,
+        decision: prepared.as_ref().map(|x| &x.decision),
+        letter: prepared.as_ref().and_then(|x| x.letter.as_ref()),
+        new_key: false,
+    };
     layout::respond(
         StatusCode::OK,
-        layout::page(Some(&signed), SECTION, "下单", body),
+        layout::page(
+            Some(&signed),
+            SECTION,
+            "下单",
+            order_form(&state, &signed, &draft),
+        ),
     )
-}
-
-/// The decision the form is about, if it can be made (else the form shows none).
-async fn decision_for(
-    state: &AppState,
-    signed: &Signed,
-    investor: &str,
-    product: &str,
-    amount: &str,
-) -> Option<crate::decide::DecisionView> {
-    let money = sale::parse_amount(&RawAmount(amount.to_string())).ok()?;
-    let mut pooled = state.db.acquire().await.ok()?;
-    sale::check(
-        &mut pooled.conn(),
-        &state.ctx(),
-        &signed.staff,
-        investor,
-        product,
-        money,
-    )
-    .await
-    .ok()
-}
-
-/// The form as the API's order body.
-fn body_of(fields: &Fields) -> Result<Value, Problems> {
-    let mut problems = Vec::new();
-    let mut at = |name: &str| match form::value(fields, name).and_then(utc_of) {
-        Some(t) => Value::String(t),
-        None => {
-            problems.push(FieldProblem::new(name, "must be a date and time"));
-            Value::Null
-        }
-    };
-    let signed_at = at("signed_at");
-    let paid_at = at("paid_at");
-    if !problems.is_empty() {
-        return Err(Problems::of(&problems));
-    }
-    let acks: Vec<&str> = fields
-        .iter()
-        .filter(|(k, _)| k == "acknowledgments")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    let mut evidence = Evidence::new();
-    for (k, v) in fields {
-        if let Some((req, kind)) = k.strip_prefix("evidence.").and_then(|r| r.split_once('.'))
-            && !v.trim().is_empty()
-        {
-            evidence
-                .entry(req.to_string())
-                .or_default()
-                .push(crate::store::orders::EvidenceItem {
-                    kind: kind.to_string(),
-                    reference: v.trim().to_string(),
-                });
-        }
-    }
-    let value = |name: &str| form::value(fields, name).unwrap_or("").to_string();
-    let recording = Some(value("recording_ref")).filter(|r| !r.trim().is_empty());
-    Ok(json!({
-        "investor_id": value("investor_id"), "product_id": value("product_id"), "amount": value("amount"),
-        "signed_at": signed_at, "paid_at": paid_at, "acknowledgments": acks,
-        "recording_ref": recording, "evidence": evidence,
-    }))
 }
 
 async fn submit(
@@ -280,17 +110,27 @@ async fn submit(
     let product = form::value(&fields, "product_id").unwrap_or("").to_string();
     let amount = form::value(&fields, "amount").unwrap_or("").to_string();
     // The form is shown again with the decision, so the requirements stay on it.
-    let current = decision_for(&state, &signed, &investor, &product, &amount).await;
-    let again = |p: Problems, decision: Option<&crate::decide::DecisionView>| {
-        let decision = decision.or(current.as_ref());
-        let body = order_form(
-            &state, &signed, &investor, &product, "", &fields, &p, decision,
-        );
+    let current = order_form::prepare(&state, &signed, &investor, &product, &amount)
+        .await
+        .ok();
+    let again_with = |p: Problems, decision: Option<&DecisionView>, new_key: bool| {
+        let draft = Draft {
+            investor: &investor,
+            product: &product,
+            amount: "",
+            fields: &fields,
+            problems: &p,
+            decision: decision.or(current.as_ref().map(|x| &x.decision)),
+            letter: current.as_ref().and_then(|x| x.letter.as_ref()),
+            new_key,
+        };
+        let body = order_form(&state, &signed, &draft);
         layout::respond(
             StatusCode::UNPROCESSABLE_ENTITY,
             layout::page(Some(&signed), SECTION, "下单", body),
         )
     };
+    let again = |p: Problems, decision: Option<&DecisionView>| again_with(p, decision, false);
     let body = match body_of(&fields) {
         Ok(b) => b,
         Err(p) => return again(p, None),
@@ -341,6 +181,17 @@ async fn submit(
                 "合同签署时间早于投资者的风险评估：销售不得以签署后才进行的评估为依据。请核对签署时间。",
             );
             again(p, Some(&decision))
+        }
+        Err(WorkflowError::Unprocessable {
+            code: "idempotency_key_reused",
+            ..
+        }) => {
+            // This form already placed another order (e.g. sent again after going back and
+            // changing it): a fresh key, so the member can place this one if they mean to.
+            let p = Problems::notice(
+                "此表单已提交过另一笔订单，未重复下单。如确需再下一单，请核对后再次提交。",
+            );
+            again_with(p, None, true)
         }
         Err(e) => form::or_again(e, |p| again(p, None)),
     }

@@ -184,3 +184,21 @@ pub async fn signatures_of(
         .fetch_all(e)
         .await)?)
 }
+
+/// The signatures given through a link whose questionnaire produced `assessment_id`: documents
+/// the investor signed on the level that assessment gave.
+pub async fn signed_on(
+    c: &mut Conn<'_>,
+    investor_id: &str,
+    assessment_id: &str,
+) -> Result<Vec<Signature>, StoreError> {
+    let sql = "SELECT s.id, s.invitation_id, s.investor_id, s.product_id, s.document, s.text_hash, s.typed_name, \
+               s.signed_at, s.ip, s.user_agent FROM investor_signatures s \
+               JOIN invitations i ON i.id = s.invitation_id \
+               WHERE s.investor_id = $1 AND i.assessment_id = $2 ORDER BY s.signed_at, s.id";
+    Ok(on_conn!(c, |e| sqlx::query_as(sql)
+        .bind(investor_id)
+        .bind(assessment_id)
+        .fetch_all(e)
+        .await)?)
+}

@@ -130,6 +130,9 @@ pub struct Evidence {
     pub callbacks: Vec<EvidenceCallback>,
     pub escalations: Vec<Escalation>,
     pub complaints: Vec<crate::store::complaints::Complaint>,
+    /// What the investor signed through their own link on the assessment's level, before the
+    /// decision (text hash, time, IP, user agent).
+    pub signatures: Vec<crate::store::invitations::Signature>,
     pub audit: Vec<Entry>,
     /// The stored decision evaluated again with its stored facts and rule-set version.
     pub replay: Replay,
@@ -170,6 +173,15 @@ pub async fn bundle(
         .await?
         .into_iter()
         .find(|a| a.assessed_at <= decision.created_at && a.created_at <= decision.created_at);
+    let signatures: Vec<_> = super::signed_evidence::signed_on(
+        &mut c,
+        &order.investor_id,
+        assessment.as_ref().map(|a| a.id.as_str()),
+    )
+    .await?
+    .into_iter()
+    .filter(|s| s.signed_at <= decision.created_at)
+    .collect();
     let cbs: Vec<Callback> = callbacks::for_order(&mut c, id).await?;
     let mut evidence_callbacks = Vec::with_capacity(cbs.len());
     for cb in cbs {
@@ -245,6 +257,7 @@ pub async fn bundle(
         callbacks: evidence_callbacks,
         escalations,
         complaints,
+        signatures,
         audit: audit_entries,
         replay: replayed,
     };

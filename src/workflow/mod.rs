@@ -33,6 +33,7 @@ pub mod reevaluation;
 pub mod rulesets;
 pub mod sale;
 pub mod scope;
+pub mod signed_evidence;
 pub mod staff;
 
 use std::sync::Arc;

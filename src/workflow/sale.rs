@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::callbacks::{CallbackView, callback_view, cooling};
-use super::{Ctx, Result, WorkflowError, assessment_review, audit, scope};
+use super::{Ctx, Result, WorkflowError, assessment_review, audit, scope, signed_evidence};
 use crate::callbacks::planner;
 use crate::config::Policy;
 use crate::decide::{DecisionView, RECENT_COMPLAINT_DAYS, facts_of_row};
@@ -262,7 +262,7 @@ pub async fn place_order(
     c: &mut Conn<'_>,
     ctx: &Ctx<'_>,
     actor: &Staff,
-    new: NewOrder,
+    mut new: NewOrder,
 ) -> Result<PlacedOrder> {
     let t = now();
     let mut acks = check_new_order(&new, t, ctx.policy)?;
@@ -312,6 +312,15 @@ pub async fn place_order(
         .iter()
         .map(|r| r.to_string())
         .collect();
+    let signed =
+        signed_evidence::signed_on(c, &new.investor_id, view.investor.assessment_id.as_deref())
+            .await?;
+    let signing = signed_evidence::Signing {
+        product_id: &new.product_id,
+        contract_signed_at: new.signed_at,
+        acks: &acks,
+    };
+    signed_evidence::attach(&signed, &signing, &mut new.evidence);
     let mut evidence = evidence_of(&new, &acks, &required, ctx.rules.catalogue())?;
     if let Some(r) = review {
         evidence.insert(
