@@ -74,11 +74,14 @@ pub fn outcome_form(signed: &Signed, d: &CallbackDetail, fields: &Fields, p: &Pr
             label for="opinions" { "意见建议" }
             textarea #opinions name="opinions" { (v("opinions")) }
             (p.at("opinions"))
-            label for="open_issues[0]" { "遗留问题（每项一行）" }
+            fieldset {
+            legend { "遗留问题（每项一栏，需后续跟进）" }
             @for n in 0..3 {
                 @let name = format!("open_issues[{n}]");
+                label for=(name) { "遗留问题 " (n + 1) }
                 input id=(name) type="text" name=(name) value=(v(&name));
                 (p.at(&name))
+            }
             }
             label for="notes" { "备注" }
             textarea #notes name="notes" { (v("notes")) }

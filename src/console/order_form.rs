@@ -113,7 +113,7 @@ pub fn order_form(state: &AppState, signed: &Signed, draft: &Draft<'_>) -> Marku
                         label.inline for={ "ack" (n) } { "已完成" }
                         @let by_letter = r.as_str() == signed_evidence::REQUIREMENT && letter.is_some();
                         @if let (true, Some(l)) = (by_letter, letter) {
-                            p.notice.good data-field="warning_letter" {
+                            p.notice.ok data-field="warning_letter" {
                                 "投资者已于 " (when(l.signed_at)) " 通过自助链接签署风险不匹配警示函，提交时自动作为凭证附上。"
                             }
                         }

@@ -1,11 +1,14 @@
 //! A real browser for the console's tests: Debian's headless chromium driven through its
 //! chromedriver (WebDriver) by fantoccini. The driver is started on a free port for the test and
 //! killed with it; a missing chromium or chromedriver fails the test (`.ci/run` installs them),
-//! never skips it. Screenshots go to `target/screenshots/`.
+//! never skips it. Every page it arrives at is checked (one `<h1>`, a label for every input, a
+//! submit button in every form) and photographed under `target/screenshots/auto/`; named
+//! screenshots go to `target/screenshots/`.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -15,7 +18,32 @@ pub struct Browser {
     pub client: Client,
     pub base: String,
     driver: Child,
+    /// Pages seen so far: each is checked and photographed as `auto/NN-path.png`.
+    pages: AtomicUsize,
 }
+
+/// WebDriver's codes for the keys a keyboard user presses.
+pub const TAB: &str = "\u{e004}";
+pub const ENTER: &str = "\u{e007}";
+pub const SPACE: &str = " ";
+pub const DOWN: &str = "\u{e015}";
+
+/// What every page must hold, checked in the page itself: one `<h1>`; a label for every input
+/// a person fills (a `<label for>`, a wrapping label or `aria-label`); a `<button
+/// type="submit">` in every form. Returns the problems found.
+const PAGE_CHECK: &str = r#"
+var problems = [];
+var h1 = document.querySelectorAll('h1').length;
+if (h1 !== 1) problems.push(h1 + ' h1 elements');
+document.querySelectorAll('input:not([type=hidden]), select, textarea').forEach(function (el) {
+  var labelled = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label');
+  if (!labelled) problems.push('no label: ' + (el.name || el.id || el.outerHTML.slice(0, 80)));
+});
+document.querySelectorAll('form').forEach(function (f) {
+  if (!f.querySelector('button[type=submit]')) problems.push('form without a submit button: ' + f.getAttribute('action'));
+});
+return problems;
+"#;
 
 impl Drop for Browser {
     fn drop(&mut self) {
@@ -56,6 +84,8 @@ impl Browser {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let auto = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots/auto");
+        let _ = std::fs::remove_dir_all(&auto);
         let profile = tempfile::tempdir().expect("profile dir");
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -80,6 +110,7 @@ impl Browser {
             client,
             base: base.to_string(),
             driver,
+            pages: AtomicUsize::new(0),
         }
     }
 
@@ -88,6 +119,97 @@ impl Browser {
             .goto(&format!("{}{path}", self.base))
             .await
             .expect("navigates");
+        self.arrived().await;
+    }
+
+    /// A new page is shown: check what every page must hold, and photograph it.
+    async fn arrived(&self) {
+        let problems = self
+            .client
+            .execute(PAGE_CHECK, vec![])
+            .await
+            .expect("page check");
+        let path = self.path().await;
+        assert_eq!(problems, json!([]), "{path}");
+        let n = self.pages.fetch_add(1, Ordering::Relaxed) + 1;
+        // Ids and link codes vary from run to run: the file is named by the path's shape.
+        let slug: String = path
+            .trim_matches('/')
+            .split('/')
+            .map(|seg| if seg.len() > 20 { "id" } else { seg })
+            .collect::<Vec<_>>()
+            .join("-");
+        self.screenshot(&format!("auto/{n:02}-{slug}")).await;
+    }
+
+    /// Presses `keys` on whatever has the focus, as a keyboard user would.
+    pub async fn press(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .expect("a focused element")
+            .send_keys(keys)
+            .await
+            .expect("keys");
+    }
+
+    /// Types the date `yyyy-mm-dd` into the focused date input as a person would: its parts in
+    /// the order the browser's locale shows them, each in full so the next part takes over.
+    pub async fn type_date(&self, date: &str) {
+        let order = self
+            .client
+            .execute(
+                "return new Intl.DateTimeFormat().formatToParts(new Date(2001, 1, 3))
+                    .map(function (p) { return p.type; })
+                    .filter(function (t) { return t === 'year' || t === 'month' || t === 'day'; });",
+                vec![],
+            )
+            .await
+            .expect("the locale's date order");
+        let (y, rest) = date.split_once('-').expect("yyyy-mm-dd");
+        let (m, d) = rest.split_once('-').expect("yyyy-mm-dd");
+        for part in order.as_array().expect("parts") {
+            let typed = match part.as_str() {
+                Some("year") => y,
+                Some("month") => m,
+                _ => d,
+            };
+            self.press(typed).await;
+        }
+    }
+
+    /// The focused element's name (or id, or tag).
+    pub async fn focused(&self) -> String {
+        let v = self
+            .client
+            .execute(
+                "var e = document.activeElement; return e.name || e.id || e.tagName.toLowerCase();",
+                vec![],
+            )
+            .await
+            .expect("focus");
+        v.as_str().unwrap_or("").to_string()
+    }
+
+    /// Presses Tab until the element named `name` has the focus (at most 60 times).
+    pub async fn tab_to(&self, name: &str) {
+        for _ in 0..60 {
+            if self.focused().await == name {
+                return;
+            }
+            self.press(TAB).await;
+        }
+        panic!("{name} is not reachable with Tab");
+    }
+
+    /// Presses `keys` and waits for the next document (Enter on a form, say).
+    pub async fn press_and_wait(&self, keys: &str) {
+        self.client
+            .execute("window.__before_click = true;", vec![])
+            .await
+            .expect("marks the page");
+        self.press(keys).await;
+        self.wait_for_next(keys).await;
     }
 
     pub async fn path(&self) -> String {
@@ -175,6 +297,10 @@ impl Browser {
             .await
             .expect("marks the page");
         self.click(css).await;
+        self.wait_for_next(css).await;
+    }
+
+    async fn wait_for_next(&self, what: &str) {
         let started = Instant::now();
         loop {
             let old = self
@@ -191,11 +317,12 @@ impl Browser {
             if matches!(old, Ok(serde_json::Value::Bool(false)))
                 && matches!(loaded, Ok(serde_json::Value::Bool(true)))
             {
+                self.arrived().await;
                 return;
             }
             assert!(
                 started.elapsed() < Duration::from_secs(15),
-                "no new page after clicking {css}"
+                "no new page after {what}"
             );
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
@@ -221,8 +348,12 @@ impl Browser {
 
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-        std::fs::create_dir_all(&dir).expect("screenshot dir");
-        std::fs::write(dir.join(format!("{name}.png")), png).expect("screenshot written");
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("target/screenshots")
+            .join(format!("{name}.png"));
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir).expect("screenshot dir");
+        }
+        std::fs::write(file, png).expect("screenshot written");
     }
 }

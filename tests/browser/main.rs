@@ -9,6 +9,7 @@
 #[path = "../api/common.rs"]
 mod common;
 mod driver;
+mod keyboard;
 
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
@@ -297,6 +298,9 @@ async fn sales_and_planners_work_in_the_console() {
     assert_eq!(detail["outcomes"][0]["satisfaction"]["overall"], 5);
     let (_, o) = app.get(&format!("/v1/orders/{order}"), "sales").await;
     assert_eq!(o["status"], "confirmed");
+
+    // The same flows again with the keyboard alone.
+    keyboard::main_flows_work_with_the_keyboard(&app, &b).await;
 
     // Sign-out ends the session.
     b.submit("header form").await;
