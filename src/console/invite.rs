@@ -21,10 +21,12 @@ use super::session::{self, same_secret};
 use crate::http::AppState;
 use crate::store::assessments as stored_assessments;
 use crate::workflow::assessments::Submission;
-use crate::workflow::invitations::{self, Signing};
+use crate::workflow::invitations::{self, Confirmation, Signing};
 use crate::workflow::{Ctx, WorkflowError};
 
 const COOKIE: &str = "suitability_invite";
+/// The identity check form's CSRF secret, before the visitor is admitted.
+const CHECK_COOKIE: &str = "suitability_link_check";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -69,7 +71,7 @@ fn gone(e: &WorkflowError) -> Option<Response> {
     ))
 }
 
-fn verify_form(code: &str, csrf: &str, p: &Problems) -> Markup {
+fn verify_form(code: &str, csrf: &str, p: &Problems, asked: Confirmation) -> Markup {
     html! {
         (p.banner())
         form.card method="post" action={ "/i/" (code) "/verify" } {
@@ -78,8 +80,16 @@ fn verify_form(code: &str, csrf: &str, p: &Problems) -> Markup {
             label for="id_last4" { "证件号码后四位" }
             input #id_last4 type="text" name="id_last4" maxlength="4" autocomplete="off" required;
             (p.at("id_last4"))
-            label for="birth_date" { "出生日期" }
-            input #birth_date type="date" name="birth_date";
+            @match asked {
+                Confirmation::BirthDate => {
+                    label for="birth_date" { "出生日期" }
+                    input #birth_date type="date" name="birth_date" required;
+                }
+                Confirmation::PhoneLast4 => {
+                    label for="phone_last4" { "预留手机号码后四位" }
+                    input #phone_last4 type="text" inputmode="numeric" name="phone_last4" maxlength="4" autocomplete="off" required;
+                }
+            }
             button type="submit" { "核验身份" }
         }
     }
@@ -125,10 +135,10 @@ async fn stage(
     let loaded = async {
         let mut pooled = state.db.acquire().await?;
         let c = &mut pooled.conn();
-        invitations::open(c, code).await?;
+        let asked = invitations::confirmation(c, &ctx, code).await?;
         let (inv, investor) = match invitations::visitor(c, &ctx, code, &secret).await {
             Ok(x) => x,
-            Err(WorkflowError::Forbidden { .. }) => return Ok(None),
+            Err(WorkflowError::Forbidden { .. }) => return Ok(Err(asked)),
             Err(e) => return Err(e),
         };
         let assessment = match &inv.assessment_id {
@@ -138,29 +148,33 @@ async fn stage(
         let level = assessment.as_ref().map(|a| a.level.to_string());
         let docs = invitations::documents(c, &inv, &investor, level.as_deref()).await?;
         let signed = crate::store::invitations::signatures_of(c, &investor.id).await?;
-        Ok::<_, WorkflowError>(Some((inv, investor, assessment, docs, signed)))
+        Ok::<_, WorkflowError>(Ok((inv, investor, assessment, docs, signed)))
     }
     .await;
     let (inv, investor, assessment, docs, signed) = match loaded {
-        Ok(Some(x)) => x,
-        Ok(None) => {
+        Ok(Ok(x)) => x,
+        Ok(Err(asked)) => {
             let Ok(login) = crate::store::staff::random_secret() else {
                 return layout::failure("no randomness");
             };
             let mut r = frame(
                 "核验身份",
-                verify_form(code, &login, p),
+                verify_form(code, &login, p, asked),
                 if p.notice.is_some() {
                     StatusCode::UNPROCESSABLE_ENTITY
                 } else {
                     StatusCode::OK
                 },
             );
-            let cookie = session::set_cookie(
-                session::LOGIN_COOKIE,
-                &login,
-                1800,
-                session::over_tls(state, headers),
+            // Its own cookie, on the link's path only: a staff member who opens an investor's
+            // link in their browser does not lose the sign-in form's secret, nor the reverse.
+            let cookie = format!(
+                "{CHECK_COOKIE}={login}; Path=/i/; HttpOnly; SameSite=Strict; Max-Age=1800{}",
+                if session::over_tls(state, headers) {
+                    "; Secure"
+                } else {
+                    ""
+                }
             );
             if let Ok(v) = cookie.parse() {
                 r.headers_mut().insert(SET_COOKIE, v);
@@ -259,7 +273,7 @@ async fn verify(
     Path(code): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let expected = session::cookie(&headers, session::LOGIN_COOKIE).unwrap_or("");
+    let expected = session::cookie(&headers, CHECK_COOKIE).unwrap_or("");
     if expected.is_empty() || !same_secret(form::value(&fields, "csrf").unwrap_or(""), expected) {
         return stage(
             &state,
@@ -274,7 +288,9 @@ async fn verify(
     let checked = async {
         let mut tx = state.db.begin().await?;
         let last4 = form::value(&fields, "id_last4").unwrap_or("");
-        let birth = form::value(&fields, "birth_date").unwrap_or("");
+        let birth = form::value(&fields, "birth_date")
+            .or_else(|| form::value(&fields, "phone_last4"))
+            .unwrap_or("");
         // A wrong answer is counted even though the check fails: the count must stick.
         let r = invitations::verify(&mut tx.conn(), &ctx, &code, last4, birth).await;
         tx.commit().await?;

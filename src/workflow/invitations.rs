@@ -62,6 +62,13 @@ pub async fn create(
             "only the investor's sales owner sends them a link",
         ));
     }
+    if confirmation_of(&investor) == Confirmation::PhoneLast4 && phone_tail(&investor).is_none() {
+        return Err(WorkflowError::field(
+            "phone",
+            "without a birth date (an institution), the link is confirmed with the last 4 digits \
+             of the registered phone: record the phone first",
+        ));
+    }
     if let Some(p) = &req.product_id
         && products::get(c, p).await?.is_none()
     {
@@ -119,7 +126,41 @@ pub async fn open(c: &mut Conn<'_>, code: &str) -> Result<Invitation> {
     Ok(inv)
 }
 
-/// The identity check: the last 4 characters of the identity number and the birth date. Right:
+/// What the visitor confirms besides the identity number's last 4 characters: a person's birth
+/// date; for an investor without one (an institution, whose credit code is public), the last 4
+/// digits of the registered phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    BirthDate,
+    PhoneLast4,
+}
+
+pub fn confirmation_of(investor: &Investor) -> Confirmation {
+    if investor.birth_date.is_some() {
+        Confirmation::BirthDate
+    } else {
+        Confirmation::PhoneLast4
+    }
+}
+
+fn phone_tail(investor: &Investor) -> Option<String> {
+    let digits: Vec<char> = investor
+        .phone
+        .as_deref()?
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    (digits.len() >= 4).then(|| digits[digits.len() - 4..].iter().collect())
+}
+
+/// What the visitor of `code` is asked to confirm.
+pub async fn confirmation(c: &mut Conn<'_>, ctx: &Ctx<'_>, code: &str) -> Result<Confirmation> {
+    let inv = open(c, code).await?;
+    Ok(confirmation_of(&load_investor(c, ctx, &inv).await?))
+}
+
+/// The identity check: the last 4 characters of the identity number and the birth date (or the
+/// phone's last 4 digits, see `Confirmation`). Right:
 /// a visitor secret (for the browser's cookie) admitted to the link. Wrong: counted; the fifth
 /// locks the link.
 pub async fn verify(
@@ -127,7 +168,7 @@ pub async fn verify(
     ctx: &Ctx<'_>,
     code: &str,
     last4: &str,
-    birth_date: &str,
+    second: &str,
 ) -> Result<String> {
     let found = open(c, code).await?;
     // One check of a link at a time, re-read under the row lock: the 5-try lock cannot be raced.
@@ -145,10 +186,13 @@ pub async fn verify(
     let chars: Vec<char> = number.chars().collect();
     let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
     let tail = tail.as_str();
-    let birth = NaiveDate::parse_from_str(birth_date.trim(), "%Y-%m-%d").ok();
-    let right = !tail.is_empty()
-        && tail == last4.trim().to_uppercase()
-        && (investor.birth_date.is_none() || birth == investor.birth_date);
+    let second_right = match confirmation_of(&investor) {
+        Confirmation::BirthDate => {
+            NaiveDate::parse_from_str(second.trim(), "%Y-%m-%d").ok() == investor.birth_date
+        }
+        Confirmation::PhoneLast4 => phone_tail(&investor).is_some_and(|t| t == second.trim()),
+    };
+    let right = !tail.is_empty() && tail == last4.trim().to_uppercase() && second_right;
     if !right {
         let tries = invitations::fail(c, &inv.id, MAX_TRIES, now()).await?;
         audit::record_system(

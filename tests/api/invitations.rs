@@ -67,9 +67,9 @@ async fn wrong_check(app: &TestApp, client: &Client, url: &str) -> StatusCode {
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("suitability_login="))
+        .find(|v| v.starts_with("suitability_link_check="))
         .map(|v| {
-            v["suitability_login=".len()..]
+            v["suitability_link_check=".len()..]
                 .split(';')
                 .next()
                 .unwrap_or("")
@@ -80,7 +80,7 @@ async fn wrong_check(app: &TestApp, client: &Client, url: &str) -> StatusCode {
     };
     client
         .post(format!("{}{url}/verify", app.base))
-        .header(COOKIE, format!("suitability_login={cookie}"))
+        .header(COOKIE, format!("suitability_link_check={cookie}"))
         .form(&[
             ("csrf", cookie.as_str()),
             ("id_last4", "0000"),

@@ -11,12 +11,15 @@ use reqwest::{Client, StatusCode, redirect};
 use serde_json::{Value, json};
 
 use crate::assessments::{answers_scoring, options_for};
-use crate::common::{TestApp, assert_error, proofs, resident_id};
+use crate::common::{TestApp, assert_error, credit_code, proofs, resident_id};
 use crate::console::{get_page, sign_in};
 use crate::on_both;
 use crate::suitability::product;
 
-on_both!(a_warning_letter_signed_through_the_link_is_the_orders_evidence,);
+on_both!(
+    a_warning_letter_signed_through_the_link_is_the_orders_evidence,
+    an_institution_confirms_its_link_with_the_registered_phone,
+);
 
 /// A browser without a browser: keeps cookies, reads the form's CSRF field.
 struct Visitor {
@@ -255,4 +258,74 @@ async fn a_warning_letter_signed_through_the_link_is_the_orders_evidence(app: Te
         "evidence_missing",
         Some("evidence.mismatch_warning_signed"),
     );
+}
+
+/// An institution has no birth date and its credit code is public: its link asks for the last 4
+/// digits of the registered phone instead, and cannot be sent without one.
+async fn an_institution_confirms_its_link_with_the_registered_phone(app: TestApp) {
+    let onboard = |phone: Option<&str>| {
+        let mut body = json!({"kind": "institution", "name": "某某资产管理有限公司", "id_number": credit_code(),
+                              "net_assets": "20000000"});
+        if let Some(p) = phone {
+            body["phone"] = json!(p);
+        }
+        body
+    };
+    let (status, bare) = app.post("/v1/investors", "sales", onboard(None)).await;
+    assert_eq!(status, StatusCode::CREATED, "{bare}");
+    let path = format!(
+        "/v1/investors/{}/invitations",
+        bare["id"].as_str().expect("id")
+    );
+    let got = app.post(&path, "sales", json!({})).await;
+    assert_error(
+        &got,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("phone"),
+    );
+
+    let body = onboard(Some("13912345678"));
+    let id_number = body["id_number"].as_str().expect("code").to_string();
+    let (status, inst) = app.post("/v1/investors", "sales", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{inst}");
+    let path = format!(
+        "/v1/investors/{}/invitations",
+        inst["id"].as_str().expect("id")
+    );
+    let (status, sent) = app.post(&path, "sales", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let url = sent["url"].as_str().expect("url").to_string();
+    let last4: String = id_number
+        .chars()
+        .skip(id_number.chars().count() - 4)
+        .collect();
+
+    let mut v = Visitor::new(&app);
+    let (_, page) = v.get(&url).await;
+    assert!(
+        page.contains("name=\"phone_last4\"") && !page.contains("name=\"birth_date\""),
+        "{page}"
+    );
+    // The credit code alone (what anyone can look up) does not pass, with or without a date.
+    for wrong in [
+        vec![f("id_last4", &last4)],
+        vec![f("id_last4", &last4), f("birth_date", "1990-01-01")],
+        vec![f("id_last4", &last4), f("phone_last4", "0000")],
+    ] {
+        let (_, page) = v.get(&url).await;
+        let (status, _) = v.post(&page, &format!("{url}/verify"), &wrong).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (_, page) = v.get(&url).await;
+    let (status, _) = v
+        .post(
+            &page,
+            &format!("{url}/verify"),
+            &[f("id_last4", &last4), f("phone_last4", "5678")],
+        )
+        .await;
+    assert!(status.is_redirection(), "{status}");
+    let (_, page) = v.get(&url).await;
+    assert!(page.contains("风险承受能力评估问卷"), "{page}");
 }

@@ -83,6 +83,7 @@ async fn sales_and_planners_work_in_the_console() {
     b.open(link).await;
     assert_eq!(b.h1().await, "核验身份");
     b.fill("id_last4", "0000").await;
+    b.fill("birth_date", "1980-01-01").await;
     b.submit("form.card").await;
     assert!(
         b.exists("[data-error-for=id_last4]").await,
