@@ -176,7 +176,8 @@ pub async fn bundle(
     let signatures: Vec<_> = super::signed_evidence::signed_on(
         &mut c,
         &order.investor_id,
-        assessment.as_ref().map(|a| a.id.as_str()),
+        // The assessment the decision was made on (in force when the contract was signed).
+        decision.assessment_id.as_deref(),
     )
     .await?
     .into_iter()

@@ -157,6 +157,15 @@ fn check_new_order(o: &NewOrder, t: DateTime<Utc>, policy: &Policy) -> Result<Ve
                 "a risk review is recorded by risk staff (POST /v1/assessments/{id}/review), not given with an order",
             ));
         }
+        // Likewise a signature through the investor's link: the service finds and attaches it.
+        for (i, e) in items.iter().enumerate() {
+            if e.reference.trim_start().starts_with("signature:") {
+                problems.push(FieldProblem::new(
+                    format!("evidence.{req}[{i}]"),
+                    "a signature through the investor's link is attached by the service, not given with an order",
+                ));
+            }
+        }
     }
     if o.recording_ref
         .as_ref()

@@ -36,18 +36,17 @@ pub struct Signing<'a> {
 }
 
 /// The latest warning letter for `product_id` among `signed`, if signed by `contract_signed_at`.
-/// The warning comes before the purchase: a letter signed after the contract (to the minute, as
-/// the console enters times) cannot have been heeded when buying.
+/// The warning comes before the purchase: a letter signed after the contract cannot have been
+/// heeded when buying.
 pub fn letter_for<'s>(
     signed: &'s [Signature],
     product_id: &str,
     contract_signed_at: DateTime<Utc>,
 ) -> Option<&'s Signature> {
-    let latest = contract_signed_at + chrono::Duration::seconds(59);
     signed.iter().rev().find(|s| {
         s.document == super::invitations::MISMATCH_WARNING
             && s.product_id.as_deref() == Some(product_id)
-            && s.signed_at <= latest
+            && s.signed_at <= contract_signed_at
     })
 }
 

@@ -251,12 +251,23 @@ async fn a_warning_letter_signed_through_the_link_is_the_orders_evidence(app: Te
     let mut again = body;
     again["signed_at"] = json!(chrono::Utc::now().to_rfc3339());
     again["paid_at"] = again["signed_at"].clone();
-    let got = app.post("/v1/orders", "sales", again).await;
+    let got = app.post("/v1/orders", "sales", again.clone()).await;
     assert_error(
         &got,
         StatusCode::UNPROCESSABLE_ENTITY,
         "evidence_missing",
         Some("evidence.mismatch_warning_signed"),
+    );
+    // Nor can sales name the letter themselves: a signature is found by the service.
+    let letter_id = items[0]["ref"].as_str().unwrap_or("").to_string();
+    again["evidence"] = json!({"mismatch_warning_signed": [
+        {"kind": "warning_letter", "ref": letter_id}, {"kind": "investor_confirmation", "ref": letter_id}]});
+    let got = app.post("/v1/orders", "sales", again).await;
+    assert_error(
+        &got,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("evidence.mismatch_warning_signed[0]"),
     );
 }
 
