@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
 
 struct Profile {
     investor: InvestorResponse,
+    products: Vec<crate::store::products::Product>,
     orders: Vec<Order>,
     callbacks: CallbackLines,
     complaints: ComplaintLines,
@@ -44,9 +45,13 @@ async fn load(state: &AppState, signed: &Signed, id: &str) -> Result<Profile, Wo
     let orders = crate::workflow::sale::investor_orders(&mut tx.conn(), &ctx, staff, id).await?;
     let callbacks = activity::callbacks(&mut tx.conn(), staff, id).await?;
     let complaints = activity::complaints(&mut tx.conn(), staff, id).await?;
+    let products = crate::workflow::products::list(&mut tx.conn(), None, 500)
+        .await?
+        .items;
     tx.commit().await?;
     Ok(Profile {
         investor,
+        products,
         orders,
         callbacks,
         complaints,
@@ -68,7 +73,7 @@ async fn profile(
     let i = &p.investor;
     let body = html! {
         (facts(i))
-        (actions(&signed, i))
+        (actions(&signed, i, &p.products))
         h2 { "风险承受能力评估" }
         (assessment(i))
         h2 { "订单与持有" }
@@ -106,7 +111,11 @@ fn facts(i: &InvestorResponse) -> Markup {
     }
 }
 
-fn actions(signed: &Signed, i: &InvestorResponse) -> Markup {
+fn actions(
+    signed: &Signed,
+    i: &InvestorResponse,
+    products: &[crate::store::products::Product],
+) -> Markup {
     let owner = i.sales_owner_id == signed.staff.id;
     html! {
         p {
@@ -121,6 +130,13 @@ fn actions(signed: &Signed, i: &InvestorResponse) -> Markup {
             form.card method="post" action={ "/console/investors/" (i.id) "/invite" } {
                 (form::csrf_input(signed))
                 p { "向投资者发送自助链接：投资者核验身份后自行填写问卷并签署风险揭示书（7 日内有效，仅可使用一次）。" }
+                label for="invite_product_id" { "拟购产品（如风险不匹配，投资者将在链接中签署警示函）" }
+                select #invite_product_id name="product_id" {
+                    option value="" { "不指定" }
+                    @for prod in products {
+                        option value=(prod.id) { (prod.name) "（" (prod.code) "，" (prod.risk_rating) "）" }
+                    }
+                }
                 button type="submit" { "生成投资者自助链接" }
             }
         }
@@ -275,7 +291,10 @@ async fn invite(
     }
     let sent = async {
         let mut tx = state.db.begin().await?;
-        let req = crate::workflow::invitations::NewInvitation::default();
+        let product_id = form::value(&fields, "product_id")
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        let req = crate::workflow::invitations::NewInvitation { product_id };
         let s = crate::workflow::invitations::create(
             &mut tx.conn(),
             &state.ctx(),

@@ -69,6 +69,11 @@ async fn the_profile_lists_callbacks_and_complaints_to_whoever_sees_the_investor
         "{html}"
     );
     assert!(html.contains("确认回访") && html.contains("费用"), "{html}");
+    // The owner's link form names the product to consider (its warning letter is signed there).
+    assert!(
+        html.contains("select id=\"invite_product_id\" name=\"product_id\""),
+        "{html}"
+    );
     // Sales do not open the desk's record: the id is not a link for them.
     assert!(!html.contains(&format!("href=\"/console/callbacks/{cb_id}\"")));
     let (session2, _) = sign_in(&app, app.token("sales2"), false).await;
