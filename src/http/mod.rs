@@ -125,7 +125,7 @@ fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn an_investor_link_code_stays_out_of_the_log() {
+    fn the_logged_path_cuts_an_investor_link_code() {
         assert_eq!(super::logged_path("/v1/investors"), "/v1/investors");
         assert_eq!(super::logged_path("/i/abcdefghijkl"), "/i/abcd…");
         assert_eq!(super::logged_path("/i/abcdefghijkl/sign"), "/i/abcd…/sign");

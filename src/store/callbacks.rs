@@ -100,7 +100,7 @@ pub async fn for_order(c: &mut Conn<'_>, order_id: &str) -> Result<Vec<Callback>
         .await)?)
 }
 
-/// Every callback of one investor, soonest deadline first (the profile's list).
+/// The callbacks of one investor, latest deadline first, at most 500 (the profile's list).
 pub async fn for_investor(
     c: &mut Conn<'_>,
     investor_id: &str,

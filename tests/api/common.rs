@@ -290,12 +290,19 @@ impl TestApp {
 
     /// Creates an ordinary individual investor (as `sales`) and returns its id.
     pub async fn individual(&self, birth_date: &str) -> String {
+        self.individual_named("测试投资者", birth_date).await.0
+    }
+
+    /// Creates an ordinary individual investor named `name` (as `sales`); returns its id and
+    /// identity number.
+    pub async fn individual_named(&self, name: &str, birth_date: &str) -> (String, String) {
+        let id_number = resident_id(birth_date);
         let (status, body) = self
             .post(
                 "/v1/investors",
                 "sales",
                 serde_json::json!({
-                    "kind": "individual", "name": "测试投资者", "id_number": resident_id(birth_date),
+                    "kind": "individual", "name": name, "id_number": id_number,
                     "birth_date": birth_date, "phone": "13800138000", "email": "investor@example.cn",
                     "financial_assets": "5000000", "avg_income_3y": "600000",
                     "evidence": proofs()
@@ -303,7 +310,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        body["id"].as_str().expect("id").to_string()
+        (body["id"].as_str().expect("id").to_string(), id_number)
     }
 }
 

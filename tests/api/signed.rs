@@ -11,7 +11,7 @@ use reqwest::{Client, StatusCode, redirect};
 use serde_json::{Value, json};
 
 use crate::assessments::{answers_scoring, options_for};
-use crate::common::{TestApp, assert_error, credit_code, proofs, resident_id};
+use crate::common::{TestApp, assert_error, credit_code};
 use crate::console::{get_page, sign_in};
 use crate::on_both;
 use crate::suitability::product;
@@ -103,18 +103,7 @@ fn f(k: &str, v: &str) -> (String, String) {
 
 async fn a_warning_letter_signed_through_the_link_is_the_orders_evidence(app: TestApp) {
     let birth = "1975-06-15";
-    let id_number = resident_id(birth);
-    let (status, inv) = app
-        .post(
-            "/v1/investors",
-            "sales",
-            json!({"kind": "individual", "name": "王小明", "id_number": id_number, "birth_date": birth,
-                   "phone": "13800138000", "financial_assets": "5000000", "avg_income_3y": "600000",
-                   "evidence": proofs()}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{inv}");
-    let investor = inv["id"].as_str().expect("id").to_string();
+    let (investor, id_number) = app.individual_named("王小明", birth).await;
     let r4 = product(&app, &format!("S{}", uuid::Uuid::now_v7().simple()), "R4").await;
     let (status, sent) = app
         .post(

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::{TestApp, proofs, resident_id};
+use crate::common::TestApp;
 use crate::driver::{Browser, DOWN, ENTER, SPACE, TAB};
 
 /// What has the focus: its tag, type, name, and whether its question is answered yet.
@@ -17,18 +17,7 @@ return [e.tagName.toLowerCase(), e.type || '', e.name || '', group > 0];
 
 pub async fn main_flows_work_with_the_keyboard(app: &TestApp, b: &Browser) {
     let birth = "1975-06-15";
-    let id_number = resident_id(birth);
-    let (status, inv) = app
-        .post(
-            "/v1/investors",
-            "sales",
-            json!({"kind": "individual", "name": "李键盘", "id_number": id_number, "birth_date": birth,
-                   "phone": "13900139000", "financial_assets": "5000000", "avg_income_3y": "600000",
-                   "evidence": proofs()}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{inv}");
-    let investor = inv["id"].as_str().expect("id").to_string();
+    let (investor, id_number) = app.individual_named("李键盘", birth).await;
     let (status, sent) = app
         .post(
             &format!("/v1/investors/{investor}/invitations"),
@@ -81,6 +70,7 @@ pub async fn main_flows_work_with_the_keyboard(app: &TestApp, b: &Browser) {
     assert_eq!(b.focused().await, "agreed");
     b.press(SPACE).await;
     b.press(TAB).await;
+    assert_eq!(b.focused().await, "button", "签署 follows the box");
     b.press_and_wait(ENTER).await;
     assert_eq!(b.h1().await, "签署完成");
 
