@@ -118,6 +118,14 @@ impl Application {
                 );
             }
         }
+        {
+            // Every questionnaire presented is kept with its text, for the client archive.
+            let mut tx = db.begin().await?;
+            for q in questionnaires.all() {
+                crate::store::questionnaires::keep(&mut tx.conn(), q).await?;
+            }
+            tx.commit().await?;
+        }
         let listener =
             TcpListener::bind(config.listen)
                 .await

@@ -184,7 +184,7 @@ async fn one(State(state): State<AppState>, signed: Signed, Path(id): Path<Strin
     .await
 }
 
-async fn show(
+pub(super) async fn show(
     state: &AppState,
     signed: &Signed,
     id: &str,
@@ -247,6 +247,7 @@ async fn show(
             (callback_form::outcome_form(signed, &d, fields, p))
         }
         (callback_form::records(&d))
+        (super::reviews::review_form(signed, &d, fields, p))
     };
     layout::respond(status, layout::page(Some(signed), SECTION, &title, body))
 }

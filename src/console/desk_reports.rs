@@ -38,7 +38,7 @@ pub struct Period {
 }
 
 /// A YYYY-MM-DD date as the start of that day in Beijing; an empty or bad value is none.
-fn start_of(d: Option<&str>) -> Option<DateTime<Utc>> {
+pub fn start_of(d: Option<&str>) -> Option<DateTime<Utc>> {
     let d = NaiveDate::parse_from_str(d?.trim(), "%Y-%m-%d").ok()?;
     let t = business_offset()
         .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)

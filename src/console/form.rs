@@ -275,6 +275,8 @@ fn next_step(code: &str, message: &str) -> String {
         "separation_of_duties" => {
             "职责分离：销售人员及向该投资者销售过产品的人员不得办理其回访。".into()
         }
+        "same_author" => "双人复核：规则版本须由作者以外的另一位风险管理人员激活。".into(),
+        "already_active" => "该版本已经生效，无需再次激活。".into(),
         "duplicate_investor" => "该证件号码的投资者已存在，请勿重复建档。".into(),
         _ => format!("操作未完成：{message}"),
     }

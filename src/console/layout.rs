@@ -15,6 +15,24 @@ use crate::store::staff::Staff;
 const NAV: &[(&str, &str, &str, &str)] = &[
     ("投资者", "/console/investors", "GET", "/v1/investors"),
     ("回访工作台", "/console/callbacks", "GET", "/v1/callbacks"),
+    ("产品", "/console/products", "POST", "/v1/products"),
+    ("规则", "/console/rulesets", "GET", "/v1/rulesets"),
+    ("问卷", "/console/questionnaires", "POST", "/v1/rulesets"),
+    ("合规上报", "/console/escalations", "GET", "/v1/escalations"),
+    (
+        "主管审阅",
+        "/console/reviews",
+        "POST",
+        "/v1/callbacks/{id}/reviews",
+    ),
+    (
+        "投诉",
+        "/console/complaints",
+        "GET",
+        "/v1/complaints/archive",
+    ),
+    ("审计", "/console/audit", "GET", "/v1/audit"),
+    ("人员与令牌", "/console/staff", "GET", "/v1/staff"),
 ];
 
 /// Whether `staff` may call the API route `method path` (the access table, unchanged).

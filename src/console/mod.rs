@@ -3,11 +3,17 @@
 //! the same workflow function as the API and renders the result; the API's role table decides
 //! what a member may open (a refused page answers 403 in the console's frame).
 
+pub mod archive;
 pub mod assess;
+pub mod audit;
 pub mod callback_form;
 pub mod callbacks;
 pub mod check;
+pub mod complaints;
 pub mod desk_reports;
+pub mod diff;
+pub mod escalations;
+pub mod evidence;
 pub mod form;
 pub mod investors;
 pub mod invite;
@@ -15,8 +21,15 @@ pub mod layout;
 pub mod login;
 pub mod order_form;
 pub mod orders;
+pub mod products;
 pub mod profile;
+pub mod questionnaires;
+pub mod record_view;
+pub mod reviews;
+pub mod rule_editor;
+pub mod rulesets;
 pub mod session;
+pub mod staff;
 
 use axum::Router;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -78,4 +91,15 @@ pub fn router() -> Router<AppState> {
         .merge(invite::router())
         .merge(callbacks::router())
         .merge(desk_reports::router())
+        .merge(rulesets::router())
+        .merge(reviews::router())
+        .merge(escalations::router())
+        .merge(rule_editor::router())
+        .merge(staff::router())
+        .merge(evidence::router())
+        .merge(archive::router())
+        .merge(complaints::router())
+        .merge(audit::router())
+        .merge(products::router())
+        .merge(questionnaires::router())
 }

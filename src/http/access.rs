@@ -52,6 +52,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/staff",                        Access::Roles(&[Admin])),
     ("POST",  "/v1/staff/{id}/disable",           Access::Roles(&[Admin])),
     ("GET",   "/v1/tokens",                       Access::Roles(&[Admin])),
+    ("POST",  "/v1/tokens",                       Access::Roles(&[Admin])),
     ("POST",  "/v1/tokens/{id}/revoke",           Access::Roles(&[Admin])),
     // Assessments: sales record them; risk and admin also import back-dated paper records.
     ("POST",  "/v1/investors/{id}/assessments",   Access::Roles(&[Sales, Risk, Admin])),
@@ -63,6 +64,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/products",                     Access::Roles(EVERYONE)),
     ("GET",   "/v1/products/{id}",                Access::Roles(EVERYONE)),
     ("PATCH", "/v1/products/{id}",                Access::Roles(&[Risk, Admin])),
+    ("POST",  "/v1/products/{id}/impact",         Access::Roles(&[Risk, Admin])),
     // The check: sales before recommending; risk and compliance when reviewing.
     ("POST",  "/v1/suitability/check",            Access::Roles(&[Sales, Risk, Compliance, Admin])),
     // Orders: sales place them; everyone reads.
@@ -78,6 +80,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST",  "/v1/holdings/{id}/redeem",         Access::Roles(&[Sales, Compliance, Admin])),
     ("POST",  "/v1/products/{id}/liquidate",      Access::Roles(&[Risk, Admin])),
     ("GET",   "/v1/orders/{id}/evidence",         Access::Roles(&[Risk, Compliance, Admin])),
+    // The client archive: what a regulator is shown of one investor (identity masked).
+    ("GET",   "/v1/investors/{id}/archive",       Access::Roles(&[Risk, Compliance, Admin])),
     // Callbacks: planners work them; compliance reviews them (主管审阅); admin oversees.
     ("GET",   "/v1/callbacks",                    Access::Roles(&[Planner, Compliance, Admin])),
     ("GET",   "/v1/callbacks/plan",               Access::Roles(&[Planner, Compliance, Admin])),
@@ -109,6 +113,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/decisions/{id}/replay",        Access::Roles(&[Risk, Compliance, Admin])),
     // The audit trail: compliance and admin.
     ("GET",   "/v1/audit",                        Access::Roles(&[Compliance, Admin])),
+    ("GET",   "/v1/audit/verify",                 Access::Roles(&[Compliance, Admin])),
     // Complaints: whoever receives one records it; compliance handles and resolves them.
     ("POST",  "/v1/complaints",                   Access::Roles(&[Sales, Planner, Compliance, Admin])),
     ("GET",   "/v1/complaints/archive",           Access::Roles(&[Compliance, Admin])),

@@ -11,7 +11,7 @@ use super::AppState;
 use super::extract::ApiQuery;
 use crate::error::ApiError;
 use crate::store::audit::Filter;
-use crate::workflow::audit::{self, AuditPage};
+use crate::workflow::audit::{self, AuditPage, TrailStatus};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {
@@ -28,7 +28,9 @@ pub struct AuditQuery {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/audit", get(list_audit))
+    Router::new()
+        .route("/v1/audit", get(list_audit))
+        .route("/v1/audit/verify", get(verify_audit))
 }
 
 /// The audit trail in order, filtered by entity, actor and time.
@@ -51,4 +53,18 @@ pub async fn list_audit(
     Ok(Json(
         audit::search(&mut pooled.conn(), filter, q.limit).await?,
     ))
+}
+
+/// Walks the whole trail and checks the newest checkpoint the service wrote outside the database
+/// (a full read: for an auditor's request, not for every page).
+#[utoipa::path(get, path = "/v1/audit/verify", tag = "audit",
+    responses((status = 200, body = TrailStatus), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)))]
+pub async fn verify_audit(State(state): State<AppState>) -> Result<Json<TrailStatus>, ApiError> {
+    let dir = state
+        .config
+        .checkpoints
+        .as_ref()
+        .map(|(dir, _)| dir.as_path());
+    Ok(Json(audit::verify(&state.db, dir).await?))
 }

@@ -2,6 +2,7 @@
 //! response types; `access` decides who may call what; `openapi` documents it all.
 
 pub mod access;
+pub mod archive;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
@@ -84,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::router())
         .merge(complaints::router())
         .merge(evidence::router())
+        .merge(archive::router())
         .merge(staff::router())
         .merge(requirements::router())
         .merge(health::router())

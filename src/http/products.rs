@@ -13,6 +13,7 @@ use crate::store::products::Product;
 use crate::workflow::holding_end::{self, Liquidated};
 use crate::workflow::investors::page_limit;
 use crate::workflow::products::{self, ProductPage};
+use crate::workflow::rerating::{self, RerateImpact};
 
 /// The bodies are the workflow's own inputs.
 pub use crate::workflow::products::{
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/products", get(list_products).post(create_product))
         .route("/v1/products/{id}", get(get_product).patch(update_product))
         .route("/v1/products/{id}/liquidate", post(liquidate_product))
+        .route("/v1/products/{id}/impact", post(preview_product_change))
 }
 
 /// Winds up a product (清算): it is sold no more, every holding of it ends and their open
@@ -72,6 +74,24 @@ pub async fn update_product(
     let product = products::update(&mut tx.conn(), &state.ctx(), &caller, &id, req).await?;
     tx.commit().await?;
     Ok(Json(product))
+}
+
+/// What the change would do to the product's holdings (verdicts, frequencies, special
+/// callbacks), made by the real update in a transaction that is rolled back: nothing changes.
+#[utoipa::path(post, path = "/v1/products/{id}/impact", tag = "products", params(("id" = String, Path)),
+    request_body = UpdateProductRequest,
+    responses((status = 200, body = RerateImpact), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn preview_product_change(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<UpdateProductRequest>,
+) -> Result<Json<RerateImpact>, ApiError> {
+    Ok(Json(
+        rerating::preview(&state.db, &state.ctx(), &caller, &id, req).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/products/{id}", tag = "products", params(("id" = String, Path)),

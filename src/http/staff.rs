@@ -6,15 +6,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::AppState;
-use super::extract::Caller;
+use super::extract::{ApiJson, Caller};
 use crate::error::ApiError;
-use crate::workflow::staff::{self, StaffList, StaffView, TokenList};
+use crate::workflow::staff::{self, IssueRequest, IssuedToken, StaffList, StaffView, TokenList};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/staff", get(list_staff))
         .route("/v1/staff/{id}/disable", post(disable_staff))
-        .route("/v1/tokens", get(list_tokens))
+        .route("/v1/tokens", get(list_tokens).post(issue_token))
         .route("/v1/tokens/{id}/revoke", post(revoke_token))
 }
 
@@ -48,6 +48,20 @@ pub async fn disable_staff(
 pub async fn list_tokens(State(state): State<AppState>) -> Result<Json<TokenList>, ApiError> {
     let mut pooled = state.db.acquire().await?;
     Ok(Json(staff::tokens(&mut pooled.conn()).await?))
+}
+
+/// Issues a token for a staff member (created by name if new, the roles added): the token is in
+/// this answer only, the store keeps its hash.
+#[utoipa::path(post, path = "/v1/tokens", tag = "staff", request_body = IssueRequest,
+    responses((status = 201, body = IssuedToken), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn issue_token(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiJson(req): ApiJson<IssueRequest>,
+) -> Result<(StatusCode, Json<IssuedToken>), ApiError> {
+    let issued = staff::issue_by(&state.db, &caller, req).await?;
+    Ok((StatusCode::CREATED, Json(issued)))
 }
 
 /// Revokes a token: 401 within a second on every instance.

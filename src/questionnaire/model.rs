@@ -135,6 +135,11 @@ impl QuestionnaireSet {
             .cloned()
     }
 
+    /// Every version loaded.
+    pub fn all(&self) -> &[Arc<Questionnaire>] {
+        &self.all
+    }
+
     pub fn len(&self) -> usize {
         self.all.len()
     }

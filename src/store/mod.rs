@@ -22,6 +22,7 @@ pub mod invitations;
 pub mod meta;
 pub mod orders;
 pub mod products;
+pub mod questionnaires;
 pub mod row_digest;
 pub mod rulesets;
 pub mod sessions;
@@ -268,6 +269,15 @@ impl Tx {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Undoes everything done in the transaction (a preview made by the real workflow).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
         }
         Ok(())
     }

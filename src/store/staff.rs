@@ -53,6 +53,17 @@ pub async fn issue_token(
     roles: &[Role],
     valid_for: chrono::Duration,
 ) -> Result<(Staff, String), StoreError> {
+    issue_token_by(db, &super::audit::Actor::system(), name, roles, valid_for).await
+}
+
+/// As `issue_token`, recorded on the trail under `actor` (an admin in the console or the API).
+pub async fn issue_token_by(
+    db: &Db,
+    actor: &super::audit::Actor,
+    name: &str,
+    roles: &[Role],
+    valid_for: chrono::Duration,
+) -> Result<(Staff, String), StoreError> {
     let mut tx = db.begin().await?;
     let mut c = tx.conn();
     let existing: Option<(String,)> = on_conn!(&mut c, |e| sqlx::query_as(
@@ -106,7 +117,7 @@ pub async fn issue_token(
     let roles: Vec<&str> = staff.roles.iter().map(|r| r.as_str()).collect();
     super::audit::append(
         &mut c,
-        &super::audit::Actor::system(),
+        actor,
         "token.create",
         "staff",
         &staff.id,

@@ -68,3 +68,101 @@ pub async fn search(
     };
     Ok(AuditPage { items, next_after })
 }
+
+/// What verifying the trail found: the chain walked end to end, and (when the service writes
+/// checkpoints) whether it still extends the newest checkpoint kept outside the database.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TrailStatus {
+    pub intact: bool,
+    pub entries: i64,
+    /// The hash of the last entry, when intact.
+    pub head: Option<String>,
+    /// The first entry that was altered, removed or reordered, and how.
+    pub broken_at: Option<i64>,
+    pub reason: Option<String>,
+    pub checkpoint: Option<CheckpointStatus>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CheckpointStatus {
+    pub file: String,
+    pub entries: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub extended: bool,
+    pub reason: Option<String>,
+}
+
+/// Walks the whole trail (a full read: on demand, not per page) and checks the newest checkpoint
+/// in `checkpoints`, if the service keeps them.
+pub async fn verify(
+    db: &crate::store::Db,
+    checkpoints: Option<&std::path::Path>,
+) -> Result<TrailStatus> {
+    // One walk at a time: each reads the whole trail.
+    static WALKING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = WALKING.lock().await;
+    let walked = {
+        let mut pooled = db.acquire().await?;
+        audit::verify(&mut pooled.conn()).await?
+    };
+    let mut status = match walked {
+        Ok((entries, head)) => TrailStatus {
+            intact: true,
+            entries,
+            head: Some(head),
+            broken_at: None,
+            reason: None,
+            checkpoint: None,
+        },
+        Err(b) => TrailStatus {
+            intact: false,
+            entries: 0,
+            head: None,
+            broken_at: Some(b.seq),
+            reason: Some(b.reason),
+            checkpoint: None,
+        },
+    };
+    if let Some(path) = checkpoints.and_then(newest_checkpoint) {
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        status.checkpoint = Some(match crate::checkpoint::read(&path) {
+            Ok(cp) => {
+                let extends = crate::checkpoint::extends(db, &cp).await;
+                CheckpointStatus {
+                    file,
+                    entries: cp.entries,
+                    at: cp.at,
+                    extended: extends.is_ok(),
+                    reason: extends.err(),
+                }
+            }
+            Err(why) => CheckpointStatus {
+                file,
+                entries: 0,
+                at: crate::store::now(),
+                extended: false,
+                reason: Some(why),
+            },
+        });
+        if status.checkpoint.as_ref().is_some_and(|c| !c.extended) {
+            status.intact = false;
+        }
+    }
+    Ok(status)
+}
+
+/// The newest `checkpoint-*.json` in `dir` (names sort by time).
+fn newest_checkpoint(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("checkpoint-") && n.ends_with(".json"))
+        })
+        .max()
+}

@@ -1,9 +1,12 @@
 //! Escalations to compliance: the inbox and resolving one with a note.
 
 use super::{Result, WorkflowError, audit};
+use crate::domain::state::EscalationReason;
 use crate::store::escalations::{self, Escalation};
 use crate::store::staff::Staff;
-use crate::store::{Conn, now};
+use crate::store::{Conn, investors, now};
+use crate::vault::Vault;
+use serde::Serialize;
 
 /// The longest resolution note.
 pub const MAX_NOTE: usize = 4000;
@@ -11,6 +14,38 @@ pub const MAX_NOTE: usize = 4000;
 /// Open escalations (or all of them), oldest first.
 pub async fn list(c: &mut Conn<'_>, include_resolved: bool) -> Result<Vec<Escalation>> {
     Ok(escalations::list(c, include_resolved).await?)
+}
+
+/// An escalation as compliance's inbox shows it: with the investor's name.
+#[derive(Debug, Serialize)]
+pub struct InboxLine {
+    #[serde(flatten)]
+    pub escalation: Escalation,
+    pub investor_name: String,
+}
+
+/// The inbox: open escalations (or all), of one reason or every, oldest first.
+pub async fn inbox(
+    c: &mut Conn<'_>,
+    vault: &Vault,
+    include_resolved: bool,
+    reason: Option<EscalationReason>,
+) -> Result<Vec<InboxLine>> {
+    let mut lines = Vec::new();
+    for escalation in escalations::list(c, include_resolved).await? {
+        if reason.is_some_and(|r| r != escalation.reason) {
+            continue;
+        }
+        let investor_name = investors::get(c, vault, &escalation.investor_id)
+            .await?
+            .map(|i| i.name)
+            .unwrap_or_default();
+        lines.push(InboxLine {
+            escalation,
+            investor_name,
+        });
+    }
+    Ok(lines)
 }
 
 /// Resolves an escalation with a note; a conflict if it is resolved already.

@@ -188,19 +188,7 @@ pub async fn bundle(
     for cb in cbs {
         let outcomes = callback_records::outcomes(&mut c, &cb.id).await?;
         let reviews = callback_records::reviews(&mut c, &cb.id).await?;
-        evidence_callbacks.push(EvidenceCallback {
-            id: cb.id,
-            kind: cb.kind,
-            reason: cb.reason,
-            due_from: cb.due_from,
-            due_by: cb.due_by,
-            checks: cb.checks,
-            status: cb.status,
-            assignee_id: cb.assignee_id,
-            attempts: cb.attempts,
-            outcomes,
-            reviews,
-        });
+        evidence_callbacks.push(callback_record(cb, outcomes, reviews));
     }
     let escalations = escalations::for_order(&mut c, id).await?;
     let complaints = crate::store::complaints::for_order(&mut c, id).await?;
@@ -230,25 +218,7 @@ pub async fn bundle(
             "id": product.id, "code": product.code, "name": product.name, "kind": product.kind,
             "risk_rating_now": product.risk_rating.name(), "risk_rating_at_sale": decision.facts.product.rating_name.to_string(),
         }),
-        assessment: assessment.map(|a| EvidenceAssessment {
-            questionnaire_file_unchanged: ctx
-                .questionnaires
-                .get(&a.questionnaire_id, a.questionnaire_version)
-                .is_some_and(|q| q.content_hash == a.questionnaire_hash),
-            id: a.id,
-            questionnaire_id: a.questionnaire_id,
-            questionnaire_version: a.questionnaire_version,
-            questionnaire_hash: a.questionnaire_hash,
-            answers: a.answers,
-            breakdown: a.breakdown,
-            score: a.score,
-            level: a.level.to_string(),
-            flags: a.flags,
-            assessed_at: a.assessed_at,
-            valid_until: a.valid_until,
-            recorded_by: a.recorded_by,
-            submitted_by: a.submitted_by,
-        }),
+        assessment: assessment.map(|a| assessment_record(ctx, a)),
         cooling_off: CoolingOff {
             starts_at: order.signed_at.max(order.paid_at),
             ends_at: order.cooling_off_ends_at,
@@ -269,6 +239,51 @@ pub async fn bundle(
         map.insert("digest".into(), serde_json::Value::String(d));
     }
     Ok(value)
+}
+
+/// An assessment as evidence: with whether the questionnaire file in service is still the one
+/// it was taken on.
+pub fn assessment_record(ctx: &Ctx<'_>, a: assessments::Assessment) -> EvidenceAssessment {
+    EvidenceAssessment {
+        questionnaire_file_unchanged: ctx
+            .questionnaires
+            .get(&a.questionnaire_id, a.questionnaire_version)
+            .is_some_and(|q| q.content_hash == a.questionnaire_hash),
+        id: a.id,
+        questionnaire_id: a.questionnaire_id,
+        questionnaire_version: a.questionnaire_version,
+        questionnaire_hash: a.questionnaire_hash,
+        answers: a.answers,
+        breakdown: a.breakdown,
+        score: a.score,
+        level: a.level.to_string(),
+        flags: a.flags,
+        assessed_at: a.assessed_at,
+        valid_until: a.valid_until,
+        recorded_by: a.recorded_by,
+        submitted_by: a.submitted_by,
+    }
+}
+
+/// A callback as evidence, with its outcomes and reviews.
+pub fn callback_record(
+    cb: Callback,
+    outcomes: Vec<callback_records::Outcome>,
+    reviews: Vec<Review>,
+) -> EvidenceCallback {
+    EvidenceCallback {
+        id: cb.id,
+        kind: cb.kind,
+        reason: cb.reason,
+        due_from: cb.due_from,
+        due_by: cb.due_by,
+        checks: cb.checks,
+        status: cb.status,
+        assignee_id: cb.assignee_id,
+        attempts: cb.attempts,
+        outcomes,
+        reviews,
+    }
 }
 
 /// A stored decision evaluated again with its stored facts and rule-set version.

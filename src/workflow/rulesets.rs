@@ -19,7 +19,7 @@ use crate::domain::state::{JobStatus, RuleSetStatus};
 use crate::rules::active::ActiveRules;
 use crate::rules::pool::{Pool, QUEUE_DEADLINE};
 use crate::rules::testing;
-use crate::rules::testing::NotChecked;
+use crate::rules::testing::{NotChecked, TestReport};
 use crate::rules::{CompiledRuleSet, Facts, RuleFiles};
 use crate::store::rulesets::{self, Job, StoredRuleSet};
 use crate::store::staff::Staff;
@@ -176,25 +176,13 @@ fn check_layout(files: &BTreeMap<String, String>) -> Result<()> {
     }
 }
 
-/// Checks, compiles and tests an uploaded set (CPU work, off the async threads), then stores it
-/// as the next draft version.
-pub async fn upload(
-    db: &Db,
-    actor: &Staff,
-    files: BTreeMap<String, String>,
-    note: &str,
-) -> Result<CreatedRuleSet> {
-    check_layout(&files)?;
-    let note = note.trim();
-    if note.chars().count() > MAX_NOTE {
-        return Err(WorkflowError::field(
-            "note",
-            format!("must be at most {MAX_NOTE} characters"),
-        ));
-    }
-    let files = RuleFiles(files);
-    let candidate = files.clone();
-    // One upload is checked at a time, in an evaluation slot, within the testing budget.
+/// The upload's gate without storing anything: the layout checked, every file compiled and the
+/// set's own tests run. `rules_invalid` names file, line and column; `rule_tests_failed` lists each
+/// failing case with what was expected and what came out.
+pub async fn check(files: &BTreeMap<String, String>) -> Result<TestReport> {
+    check_layout(files)?;
+    let candidate = RuleFiles(files.clone());
+    // One set is checked at a time, in an evaluation slot, within the testing budget.
     static CHECKING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _turn = tokio::time::timeout(QUEUE_DEADLINE, CHECKING.lock())
         .await
@@ -209,6 +197,26 @@ pub async fn upload(
     if report.failed > 0 {
         return Err(WorkflowError::RuleTestsFailed(Box::new(report)));
     }
+    Ok(report)
+}
+
+/// Checks, compiles and tests an uploaded set (CPU work, off the async threads), then stores it
+/// as the next draft version.
+pub async fn upload(
+    db: &Db,
+    actor: &Staff,
+    files: BTreeMap<String, String>,
+    note: &str,
+) -> Result<CreatedRuleSet> {
+    let note = note.trim();
+    if note.chars().count() > MAX_NOTE {
+        return Err(WorkflowError::field(
+            "note",
+            format!("must be at most {MAX_NOTE} characters"),
+        ));
+    }
+    let report = check(&files).await?;
+    let files = RuleFiles(files);
     let mut tx = db.begin().await?;
     rulesets::lock(&mut tx.conn()).await?;
     let version = rulesets::insert_draft(&mut tx.conn(), &files, &actor.id, note).await?;

@@ -51,6 +51,15 @@ pub async fn list(c: &mut Conn<'_>) -> Result<StaffList> {
     Ok(StaffList { items })
 }
 
+/// Every staff member's name by id, for pages that show who wrote or decided something.
+pub async fn names(c: &mut Conn<'_>) -> Result<std::collections::HashMap<String, String>> {
+    Ok(staff::list(c)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect())
+}
+
 /// Disables a staff member: every token of theirs gets 401 within a second. Nobody disables
 /// themselves (an admin locking the last admin out).
 pub async fn disable(c: &mut Conn<'_>, actor: &Staff, id: &str) -> Result<StaffView> {
@@ -98,17 +107,70 @@ pub async fn revoke(c: &mut Conn<'_>, actor: Option<&Staff>, id: &str) -> Result
     Ok(())
 }
 
-/// Issues a token for `name` (created if needed) with `roles`, valid for `days`.
-pub async fn issue(db: &Db, name: &str, roles: &[Role], days: i64) -> Result<(Staff, String)> {
+/// What an admin asks for: a token for `name` (created if needed) with `roles`.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    #[schema(example = "王销售")]
+    pub name: String,
+    pub roles: Vec<Role>,
+    /// 1 to 366 days; 90 when absent.
+    #[schema(example = 90)]
+    pub expires_in_days: Option<i64>,
+}
+
+/// The token, shown this once: only its hash is stored.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IssuedToken {
+    pub staff: StaffView,
+    pub token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An admin issues a token (the staff member is created if needed, roles are added), recorded
+/// under the admin's name.
+pub async fn issue_by(db: &Db, actor: &Staff, req: IssueRequest) -> Result<IssuedToken> {
+    let days = req.expires_in_days.unwrap_or(staff::DEFAULT_TOKEN_DAYS);
+    let name = checked(&req.name, &req.roles, days)?;
+    let actor = crate::store::audit::Actor::staff(actor);
+    let (member, token) =
+        staff::issue_token_by(db, &actor, name, &req.roles, Duration::days(days)).await?;
+    Ok(IssuedToken {
+        staff: member.into(),
+        token,
+        expires_at: crate::store::now() + Duration::days(days),
+    })
+}
+
+fn checked<'n>(name: &'n str, roles: &[Role], days: i64) -> Result<&'n str> {
     if !(1..=MAX_TOKEN_DAYS).contains(&days) {
         return Err(WorkflowError::field(
             "expires_in_days",
             format!("must be 1 to {MAX_TOKEN_DAYS}"),
         ));
     }
-    if name.trim().is_empty() {
+    let name = name.trim();
+    if name.is_empty() {
         return Err(WorkflowError::field("name", "must not be empty"));
     }
+    if name.chars().count() > MAX_NAME {
+        return Err(WorkflowError::field(
+            "name",
+            format!("must be at most {MAX_NAME} characters"),
+        ));
+    }
+    if roles.is_empty() {
+        return Err(WorkflowError::field("roles", "name at least one role"));
+    }
     super::duties::compatible_roles(roles)?;
-    Ok(staff::issue_token(db, name.trim(), roles, Duration::days(days)).await?)
+    Ok(name)
+}
+
+/// The longest staff name.
+pub const MAX_NAME: usize = 100;
+
+/// Issues a token for `name` (created if needed) with `roles`, valid for `days`.
+pub async fn issue(db: &Db, name: &str, roles: &[Role], days: i64) -> Result<(Staff, String)> {
+    let name = checked(name, roles, days)?;
+    Ok(staff::issue_token(db, name, roles, Duration::days(days)).await?)
 }

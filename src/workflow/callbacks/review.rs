@@ -135,27 +135,43 @@ pub struct PendingReview {
 pub async fn pending(c: &mut Conn<'_>, ctx: &Ctx<'_>) -> Result<Vec<PendingReview>> {
     let t = now();
     // Three working days are at least three calendar days: fetch by that, then decide exactly.
-    let candidates = callback_schedule::unreviewed_before(
+    unreviewed(
         c,
+        ctx,
         t - Duration::days(REVIEW_WORKING_DAYS.into()),
-        MAX_PENDING,
+        |due| due < t,
     )
-    .await?;
-    let mut late = Vec::new();
+    .await
+}
+
+/// Every closed record with no review since it closed, due or not, oldest first: the
+/// supervisor's inbox.
+pub async fn awaiting(c: &mut Conn<'_>, ctx: &Ctx<'_>) -> Result<Vec<PendingReview>> {
+    unreviewed(c, ctx, now(), |_| true).await
+}
+
+async fn unreviewed(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    closed_before: DateTime<Utc>,
+    keep: impl Fn(DateTime<Utc>) -> bool,
+) -> Result<Vec<PendingReview>> {
+    let candidates = callback_schedule::unreviewed_before(c, closed_before, MAX_PENDING).await?;
+    let mut found = Vec::new();
     for cb in candidates {
         let Some(closed_at) = cb.closed_at else {
             continue;
         };
         let review_due_by = add_working_days(closed_at, REVIEW_WORKING_DAYS);
-        if review_due_by < t {
-            late.push(PendingReview {
+        if keep(review_due_by) {
+            found.push(PendingReview {
                 callback: load_view(c, ctx.vault, cb).await?,
                 closed_at,
                 review_due_by,
             });
         }
     }
-    Ok(late)
+    Ok(found)
 }
 
 #[cfg(test)]
