@@ -29,6 +29,7 @@ pub const TABLES: &[&str] = &[
     "investor_versions",
     "qualification_evidence",
     "classifications",
+    "questionnaire_versions",
     "assessments",
     "assessment_reviews",
     "invitations",

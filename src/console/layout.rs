@@ -32,6 +32,12 @@ const NAV: &[(&str, &str, &str, &str)] = &[
         "/v1/complaints/archive",
     ),
     ("审计", "/console/audit", "GET", "/v1/audit"),
+    (
+        "自查报告",
+        "/console/reports/self-check",
+        "GET",
+        "/v1/reports/self-check",
+    ),
     ("人员与令牌", "/console/staff", "GET", "/v1/staff"),
 ];
 

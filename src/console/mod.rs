@@ -28,6 +28,7 @@ pub mod record_view;
 pub mod reviews;
 pub mod rule_editor;
 pub mod rulesets;
+pub mod self_check;
 pub mod session;
 pub mod staff;
 
@@ -102,4 +103,5 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(products::router())
         .merge(questionnaires::router())
+        .merge(self_check::router())
 }

@@ -114,6 +114,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     // The audit trail: compliance and admin.
     ("GET",   "/v1/audit",                        Access::Roles(&[Compliance, Admin])),
     ("GET",   "/v1/audit/verify",                 Access::Roles(&[Compliance, Admin])),
+    // The semiannual self-check report (适当性自查报告): compliance draws it up.
+    ("GET",   "/v1/reports/self-check",           Access::Roles(&[Compliance, Admin])),
     // Complaints: whoever receives one records it; compliance handles and resolves them.
     ("POST",  "/v1/complaints",                   Access::Roles(&[Sales, Planner, Compliance, Admin])),
     ("GET",   "/v1/complaints/archive",           Access::Roles(&[Compliance, Admin])),

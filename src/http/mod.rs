@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod orders;
 pub mod products;
 pub mod questionnaires;
+pub mod reports;
 pub mod requirements;
 pub mod rulesets;
 pub mod staff;
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(complaints::router())
         .merge(evidence::router())
         .merge(archive::router())
+        .merge(reports::router())
         .merge(staff::router())
         .merge(requirements::router())
         .merge(health::router())

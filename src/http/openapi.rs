@@ -31,6 +31,7 @@ use super::access::{Access, lookup};
         super::classification::list_evidence,
         super::audit::verify_audit,
         super::products::preview_product_change,
+        super::reports::self_check_report,
         super::archive::investor_archive,
         super::staff::list_staff,
         super::staff::disable_staff,

@@ -25,6 +25,7 @@ pub mod products;
 pub mod questionnaires;
 pub mod row_digest;
 pub mod rulesets;
+pub mod self_check;
 pub mod sessions;
 pub mod staff;
 

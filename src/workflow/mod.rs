@@ -36,6 +36,7 @@ pub mod rerating;
 pub mod rulesets;
 pub mod sale;
 pub mod scope;
+pub mod self_check;
 pub mod signed_evidence;
 pub mod staff;
 

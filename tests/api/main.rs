@@ -32,6 +32,7 @@ mod products;
 mod profile;
 mod qualification;
 mod questionnaires;
+mod records;
 mod requirements;
 mod retention;
 mod roles;
