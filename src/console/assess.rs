@@ -119,7 +119,6 @@ pub fn questions(
             (p.at("answers"))
             button type="submit" { "提交问卷" }
         }
-        script src="/console/assets/console.js" defer {}
     }
 }
 

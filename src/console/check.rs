@@ -94,7 +94,7 @@ fn decision(
                     li { "特定回访（" (crate::callbacks::export::purpose(crate::domain::state::CallbackKind::Special, &s.reason)) "）：" (s.due_in_days) " 日内。" }
                 }
             }
-            p.muted { "规则集版本 " (v.outcome.ruleset_version) }
+            p.muted { "规则集版本 " span data-field="ruleset_version" { (v.outcome.ruleset_version) } }
             @if v.outcome.verdict != Verdict::Reject && may(&signed.staff, "POST", "/v1/orders") {
                 p { a.button href={ "/console/orders/new?investor=" (investor_id) "&product=" (product_id) "&amount=" (form::url_encode(amount)) } { "下单" } }
             }

@@ -78,6 +78,7 @@ pub fn page(signed: Option<&Signed>, current: &str, title: &str, body: Markup) -
                 title { (title) " · 适当性管理" }
                 link rel="stylesheet" href="/console/assets/console.css";
                 script src="/console/assets/htmx.min.js" defer {}
+                script src="/console/assets/console.js" defer {}
             }
             body {
                 a.skip href="#main" { "跳到正文" }

@@ -2,9 +2,10 @@
 //! mistake shown beside its field first), and see the profile; a planner works a callback from
 //! the queue to the record; sales take the questionnaire with the investor, check a product and
 //! place the order (a requirement shown first); a page a role may not open answers 403 in the
-//! console's frame.
+//! console's frame; then risk, compliance and admin work the back office (`back_office`).
 //! Screenshots under target/screenshots/.
 
+mod back_office;
 #[allow(dead_code)]
 #[path = "../api/common.rs"]
 mod common;
@@ -302,6 +303,9 @@ async fn sales_and_planners_work_in_the_console() {
 
     // The same flows again with the keyboard alone.
     keyboard::main_flows_work_with_the_keyboard(&app, &b).await;
+
+    // Risk staff, compliance and admin at their work (console part 2).
+    back_office::risk_compliance_and_admin_work(&app, &b, &investor, &order).await;
 
     // Sign-out ends the session.
     b.submit("header form").await;
