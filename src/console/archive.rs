@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::get;
 use maud::html;
 
-use super::evidence::{assessment, json_file, seal};
+use super::evidence::{assessment, json_file, order_status, seal, verdict};
 use super::layout::{self, may};
 use super::record_view::{self, text};
 use super::session::Signed;
@@ -69,11 +69,11 @@ async fn page(State(state): State<AppState>, signed: Signed, Path(id): Path<Stri
         h2 { "订单与适当性结论（" (orders.len()) "）" }
         @for o in &orders {
             section.card data-order=(text(&o["order"]["id"])) {
-                h3 { "订单 " code { (text(&o["order"]["id"])) } " · " (text(&o["order"]["status"])) }
+                h3 { "订单 " code { (text(&o["order"]["id"])) } " · " (order_status(&o["order"]["status"])) }
                 p { a href={ "/console/orders/" (text(&o["order"]["id"])) "/evidence" } { "查看该笔销售的证据" } }
                 dl.facts {
                     dt { "金额" } dd { (text(&o["order"]["amount"])) " 元（剩余 " (text(&o["remaining"])) "）" }
-                    dt { "结论" } dd { (text(&o["decision"]["outcome"]["verdict"])) }
+                    dt { "结论" } dd { (verdict(&o["decision"]["outcome"]["verdict"])) }
                     dt { "说明" } dd { (text(&o["decision"]["outcome"]["explanation"])) }
                     dt { "规则版本" } dd { "v" (text(&o["decision"]["ruleset_version"])) }
                 }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::desk_reports::{bars, start_of};
 use super::form::{self, Fields, Problems};
 use super::layout::{self, day, may, when};
+use super::profile::{category_zh, channel_zh};
 use super::session::Signed;
 use crate::http::AppState;
 use crate::http::complaints::{AssignRequest, ResolveComplaintRequest};
@@ -28,31 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/console/complaints", get(archive).post(intake))
         .route("/console/complaints/{id}/assign", post(assign))
         .route("/console/complaints/{id}/resolve", post(resolve))
-}
-
-pub fn category_zh(c: &str) -> &str {
-    match c {
-        "mis_selling" => "误导销售",
-        "suitability" => "适当性",
-        "service" => "服务",
-        "fees" => "费用",
-        "disclosure" => "信息披露",
-        "redemption" => "赎回",
-        "callback" => "回访",
-        _ => "其他",
-    }
-}
-
-fn channel_zh(c: &str) -> &str {
-    match c {
-        "phone" => "电话",
-        "email" => "电子邮件",
-        "letter" => "信函",
-        "visit" => "来访",
-        "online" => "网络",
-        "regulator" => "监管转办",
-        _ => "其他",
-    }
 }
 
 #[derive(Deserialize, Default)]

@@ -16,8 +16,10 @@ use serde_json::Value;
 use super::layout::{self, may};
 use super::record_view::{self, text};
 use super::session::Signed;
+use crate::domain::state::OrderStatus;
 use crate::http::AppState;
 use crate::questionnaire::Questionnaire;
+use crate::rules::decision::Verdict;
 use crate::workflow::presented;
 
 const API: &str = "/v1/orders/{id}/evidence";
@@ -46,7 +48,7 @@ async fn page(State(state): State<AppState>, signed: Signed, Path(id): Path<Stri
                 dt { "投资者" } dd { a href={ "/console/investors/" (text(&b["investor"]["id"])) "/archive" } { (text(&b["investor"]["name"])) } " · " (text(&b["investor"]["id_number"])) }
                 dt { "产品" } dd { (text(&b["product"]["name"])) "（" (text(&b["product"]["code"])) "）销售时 " (text(&b["product"]["risk_rating_at_sale"])) "，现 " (text(&b["product"]["risk_rating_now"])) }
                 dt { "金额" } dd data-field="amount" { (text(&b["order"]["amount"])) " 元" }
-                dt { "状态" } dd data-field="status" { (text(&b["order"]["status"])) }
+                dt { "状态" } dd data-field="status" data-status=(text(&b["order"]["status"])) { (order_status(&b["order"]["status"])) }
                 dt { "签约时间" } dd { (text(&b["order"]["signed_at"])) }
                 dt { "打款时间" } dd { (text(&b["order"]["paid_at"])) }
                 dt { "冷静期" } dd { (text(&b["cooling_off"]["starts_at"])) " 至 " (text(&b["cooling_off"]["ends_at"])) }
@@ -71,6 +73,20 @@ async fn page(State(state): State<AppState>, signed: Signed, Path(id): Path<Stri
     )
 }
 
+/// An order's status in plain Chinese, as the order page says it.
+pub fn order_status(v: &Value) -> String {
+    serde_json::from_value::<OrderStatus>(v.clone())
+        .map(|s| super::orders::status_zh(s).to_string())
+        .unwrap_or_else(|_| text(v))
+}
+
+/// A verdict in plain Chinese, as the check says it.
+pub fn verdict(v: &Value) -> String {
+    serde_json::from_value::<Verdict>(v.clone())
+        .map(|x| super::check::verdict_zh(x).0.to_string())
+        .unwrap_or_else(|_| text(v))
+}
+
 /// The digest and the download, at the top of a record's page.
 pub fn seal(b: &Value, json_href: &str) -> Markup {
     html! {
@@ -89,7 +105,7 @@ fn decision(d: &Value, replay: &Value) -> Markup {
         section.card {
             h2 { "适当性结论" }
             dl.facts {
-                dt { "结论" } dd data-field="verdict" { (text(&o["verdict"])) }
+                dt { "结论" } dd data-field="verdict" data-verdict=(text(&o["verdict"])) { (verdict(&o["verdict"])) }
                 dt { "说明" } dd { (text(&o["explanation"])) }
                 dt { "规则版本" } dd { "v" (text(&d["ruleset_version"])) }
                 dt { "决定时间" } dd { (text(&d["created_at"])) }

@@ -15,7 +15,14 @@ pub fn text(v: &Value) -> String {
         Value::Null => "—".into(),
         Value::Bool(true) => "是".into(),
         Value::Bool(false) => "否".into(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+            // Times read in Beijing time, to the second (the JSON download keeps them exact).
+            Ok(t) => t
+                .with_timezone(&crate::config::business_offset())
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            Err(_) => s.clone(),
+        },
         Value::Number(n) => n.to_string(),
         Value::Array(items) if items.iter().all(is_plain) => {
             items.iter().map(text).collect::<Vec<_>>().join("、")
@@ -103,6 +110,15 @@ mod tests {
         assert!(html.contains("<table class=\"record\">"));
         assert!(html.contains("<code>a</code>") && html.contains("<code>b</code>"));
         assert!(html.contains("是") && html.contains("—"));
+    }
+
+    #[test]
+    fn times_read_in_beijing_time() {
+        assert_eq!(
+            text(&json!("2026-12-04T23:30:26.5Z")),
+            "2026-12-05 07:30:26"
+        );
+        assert_eq!(text(&json!("R4")), "R4");
     }
 
     #[test]

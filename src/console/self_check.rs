@@ -12,10 +12,10 @@ use axum::routing::get;
 use maud::html;
 use serde::Deserialize;
 
-use super::complaints::category_zh;
 use super::desk_reports::{bars, start_of};
 use super::form;
 use super::layout::{self, day, may};
+use super::profile::category_zh;
 use super::session::Signed;
 use crate::http::AppState;
 use crate::http::reports::XLSX;
