@@ -92,7 +92,7 @@ async fn page(State(state): State<AppState>, signed: Signed, Query(q): Query<Sea
     .await;
     let (found, names, status) = match loaded {
         Ok(x) => x,
-        Err(e) => return layout::failure(&e.to_string()),
+        Err(e) => return layout::failed(&signed, e),
     };
     let mut staff: Vec<(&String, &String)> = names.iter().collect();
     staff.sort_by_key(|(_, n)| n.as_str());
@@ -170,6 +170,10 @@ fn verified(s: &TrailStatus) -> Markup {
                 @if let Some(n) = s.broken_at { "：第 " (n) " 条" }
                 @if let Some(r) = &s.reason { "，" (r) }
                 @if let Some(c) = &s.checkpoint { @if let Some(r) = &c.reason { "；检查点 " code { (c.file) } "：" (r) } }
+                @if !s.unexplained_rows.is_empty() {
+                    "；以下记录被绕过审计链直接修改："
+                    ul { @for r in &s.unexplained_rows { li { code { (r) } } } }
+                }
             }
         }
     }

@@ -43,7 +43,8 @@ async fn archive(
     signed: Signed,
     Query(q): Query<Period>,
 ) -> Response {
-    if !may(&signed.staff, "GET", "/v1/complaints/archive") {
+    let reads = may(&signed.staff, "GET", "/v1/complaints/archive");
+    if !reads && !may(&signed.staff, "POST", "/v1/complaints") {
         return layout::forbidden(&signed);
     }
     show(&state, &signed, &q, None, StatusCode::OK).await
@@ -57,6 +58,18 @@ async fn show(
     refused: Option<(&str, &Fields, &Problems)>,
     status: StatusCode,
 ) -> Response {
+    // Sales and planners take complaints but do not read the archive: the form alone.
+    if !may(&signed.staff, "GET", "/v1/complaints/archive") {
+        let (fields, p) = match refused {
+            Some((_, f, p)) => (f, Some(p)),
+            None => (&Fields::new(), None),
+        };
+        let body = html! { @if let Some(p) = p { (p.banner()) } (intake_form(signed, fields, p)) };
+        return layout::respond(
+            status,
+            layout::page(Some(signed), SECTION, "登记投诉", body),
+        );
+    }
     let category = q.category.as_deref().filter(|c| !c.is_empty());
     // The end day is inclusive on the page: the archive's `to` is the start of the next day.
     let to = start_of(q.to.as_deref()).map(|t| t + chrono::Duration::days(1));
@@ -207,7 +220,9 @@ fn intake_form(signed: &Signed, fields: &Fields, p: Option<&Problems>) -> Markup
 fn received_at(fields: &mut Fields) {
     for (k, v) in fields.iter_mut() {
         if k == "received_at"
-            && let Ok(t) = chrono::NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M")
+            && let Some(t) = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+                .iter()
+                .find_map(|f| chrono::NaiveDateTime::parse_from_str(v.trim(), f).ok())
             && let Some(t) = t
                 .and_local_timezone(crate::config::business_offset())
                 .single()

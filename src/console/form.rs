@@ -155,10 +155,17 @@ fn insert(node: &mut Value, path: &[Step], leaf: Value) {
 pub fn parse<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, Problems> {
     serde_path_to_error::deserialize::<_, T>(body).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." {
-            "body".to_string()
-        } else {
-            path
+        // An empty input is left out of the body: serde names it as a missing field of the
+        // object around it, and the page names it as the input.
+        let message = e.inner().to_string();
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let field = match (path.as_str(), missing) {
+            (".", Some(name)) => name.to_string(),
+            (_, Some(name)) => format!("{path}.{name}"),
+            (".", None) => "body".to_string(),
+            _ => path,
         };
         let mut p = Problems::of(&[FieldProblem::new(field.clone(), e.inner().to_string())]);
         if field == "body" {

@@ -150,9 +150,37 @@ pub fn not_found(signed: &Signed, what: &str) -> Response {
 pub fn unavailable(signed: &Signed, what: &str, e: crate::workflow::WorkflowError) -> Response {
     use crate::workflow::WorkflowError;
     match e {
-        WorkflowError::NotFound(_) | WorkflowError::Forbidden { .. } => not_found(signed, what),
+        // A malformed id in the address names no record either.
+        WorkflowError::NotFound(_)
+        | WorkflowError::Forbidden { .. }
+        | WorkflowError::Invalid(_) => not_found(signed, what),
+        WorkflowError::Busy => busy(signed),
         e => failure(&e.to_string()),
     }
+}
+
+/// A workflow error that is no refusal: 503 when busy, else 500.
+pub fn failed(signed: &Signed, e: crate::workflow::WorkflowError) -> Response {
+    match e {
+        crate::workflow::WorkflowError::Busy => busy(signed),
+        e => failure(&e.to_string()),
+    }
+}
+
+/// 503 in the console's frame: the work is queued behind others; try again shortly.
+pub fn busy(signed: &Signed) -> Response {
+    let body = html! {
+        p.notice.bad role="alert" { "系统正忙（其他预览或校验正在进行），未做任何更改。请稍后重试。" }
+    };
+    let mut r = respond(
+        StatusCode::SERVICE_UNAVAILABLE,
+        page(Some(signed), "", "系统繁忙", body),
+    );
+    r.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("2"),
+    );
+    r
 }
 
 /// 500 in the console's frame; the cause goes to the log only.

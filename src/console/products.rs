@@ -210,7 +210,7 @@ async fn show(
                 p {
                     button type="submit" name="action" value="preview" { "预览对持仓的影响" }
                     @if impact.is_some() {
-                        input type="hidden" name="previewed" value=(fingerprint(fields));
+                        input type="hidden" name="previewed" value=(fingerprint(fields, &x));
                         " " button.secondary type="submit" name="action" value="confirm" { "确认修改" }
                     }
                 }
@@ -243,7 +243,13 @@ async fn change(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    if !may(&signed.staff, "PATCH", "/v1/products/{id}") {
+    let confirming = form::value(&fields, "action") == Some("confirm");
+    let route = if confirming {
+        ("PATCH", "/v1/products/{id}")
+    } else {
+        ("POST", "/v1/products/{id}/impact")
+    };
+    if !may(&signed.staff, route.0, route.1) {
         return layout::forbidden(&signed);
     }
     if let Some(refused) = form::csrf_refused(&signed, &fields) {
@@ -256,8 +262,16 @@ async fn change(
             Err(p) => return show(&state, &signed, &id, &fields, None, &p, unprocessable).await,
         };
     // A change is made only as it was previewed: edited after the preview, it is previewed again.
-    let confirmed = form::value(&fields, "action") == Some("confirm")
-        && form::value(&fields, "previewed") == Some(fingerprint(&fields).as_str());
+    // The product must also be as it was then: changed by someone since, it is previewed again.
+    let current = async {
+        let mut pooled = state.db.acquire().await?;
+        products::get(&mut pooled.conn(), &id).await
+    };
+    let confirmed = confirming
+        && match current.await {
+            Ok(x) => form::value(&fields, "previewed") == Some(fingerprint(&fields, &x).as_str()),
+            Err(e) => return refused(&state, &signed, &id, &fields, e).await,
+        };
     if !confirmed {
         return match rerating::preview(&state.db, &state.ctx(), &signed.staff, &id, change).await {
             Ok(i) => {
@@ -288,13 +302,15 @@ async fn change(
     }
 }
 
-/// The previewed values, so a confirmation can tell they were not edited since.
-fn fingerprint(fields: &Fields) -> String {
-    ["name", "kind", "risk_rating", "min_subscription"]
+/// The previewed values and the product's last change, so a confirmation can tell that neither
+/// the form nor the product changed since the preview.
+fn fingerprint(fields: &Fields, product: &Product) -> String {
+    let mut parts: Vec<String> = ["name", "kind", "risk_rating", "min_subscription"]
         .iter()
         .map(|n| form::value(fields, n).unwrap_or("").trim().to_string())
-        .collect::<Vec<_>>()
-        .join("\u{1f}")
+        .collect();
+    parts.push(product.updated_at.to_rfc3339());
+    parts.join("\u{1f}")
 }
 
 async fn refused(
@@ -313,6 +329,6 @@ async fn refused(
             };
             show(state, signed, id, fields, None, &p, status).await
         }
-        None => layout::failure(&e.to_string()),
+        None => layout::failed(signed, e),
     }
 }

@@ -76,7 +76,7 @@ async fn start(State(state): State<AppState>, signed: Signed, Query(q): Query<Fr
 /// The files as submitted: `files.{path}` fields, browsers' CRLF line ends made LF again (the
 /// stored files use LF, and a diff must not show every line changed), files ticked `remove`
 /// dropped, and the new file added when it has a path.
-fn files_of(fields: &Fields) -> BTreeMap<String, String> {
+fn files_of(fields: &Fields) -> Result<BTreeMap<String, String>, form::Problems> {
     let removed: BTreeSet<&str> = fields
         .iter()
         .filter(|(k, _)| k == "remove")
@@ -90,10 +90,21 @@ fn files_of(fields: &Fields) -> BTreeMap<String, String> {
         .collect();
     let new_path = form::value(fields, "new_path").unwrap_or("").trim();
     if !new_path.is_empty() {
+        // A new file never replaces one of the set (kept or ticked for removal) unseen.
+        let taken = fields
+            .iter()
+            .any(|(k, _)| k.strip_prefix("files.") == Some(new_path));
+        if taken {
+            let problem = crate::domain::FieldProblem::new(
+                "new_path",
+                "a file of the set has this path: edit it above",
+            );
+            return Err(form::Problems::of(&[problem]));
+        }
         let content = form::value(fields, "new_content").unwrap_or("");
         files.insert(new_path.to_string(), content.replace("\r\n", "\n"));
     }
-    files
+    Ok(files)
 }
 
 async fn submit(
@@ -107,11 +118,27 @@ async fn submit(
     if let Some(refused) = form::csrf_refused(&signed, &fields) {
         return refused;
     }
-    let files = files_of(&fields);
     let note = form::value(&fields, "note").unwrap_or("").to_string();
     let base = form::value(&fields, "from")
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(0);
+    let files = match files_of(&fields) {
+        Ok(f) => f,
+        Err(p) => {
+            // Shown again as submitted, the new file's path named as the problem.
+            let shown = fields
+                .iter()
+                .filter_map(|(k, v)| {
+                    Some((
+                        k.strip_prefix("files.")?.to_string(),
+                        v.replace("\r\n", "\n"),
+                    ))
+                })
+                .collect();
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return editor(&signed, base, &shown, &note, &Verdict::Refused(p), status);
+        }
+    };
     let saving = form::value(&fields, "action") == Some("save");
     let result = if saving {
         rulesets::upload(&state.db, &signed.staff, files.clone(), &note)
@@ -132,7 +159,7 @@ async fn submit(
         }
         Err(e) => match form::refusal(&e) {
             Some(p) => Verdict::Refused(p),
-            None => return layout::failure(&e.to_string()),
+            None => return layout::failed(&signed, e),
         },
     };
     let status = match verdict {
@@ -318,9 +345,18 @@ mod tests {
             ("new_path".into(), " tests/b.toml ".into()),
             ("new_content".into(), "y = 1\r\n".into()),
         ];
-        let files = files_of(&fields);
+        let files = files_of(&fields).expect("files");
         assert_eq!(files.len(), 2);
         assert_eq!(files["a.rhai"], "let x = 1;\nx\n");
         assert_eq!(files["tests/b.toml"], "y = 1\n");
+        let clash: Fields = vec![
+            ("files.a.rhai".into(), "1".into()),
+            ("new_path".into(), "a.rhai".into()),
+            ("new_content".into(), "2".into()),
+        ];
+        assert!(
+            files_of(&clash).is_err(),
+            "a new file never replaces one unseen"
+        );
     }
 }

@@ -243,7 +243,6 @@ async fn impact(State(state): State<AppState>, signed: Signed, Path(v): Path<Str
     .await;
     let (summary, report) = match found {
         Ok(x) => x,
-        Err(e @ WorkflowError::Busy) => return layout::failure(&e.to_string()),
         Err(e) => return layout::unavailable(&signed, "规则版本", e),
     };
     let body = html! {

@@ -44,6 +44,7 @@ fn zh(m: &BTreeMap<String, i64>, name: impl Fn(&str) -> String) -> Vec<(String, 
 fn plain(k: &str) -> String {
     match k {
         "none" => "未测评".into(),
+        "expired" => "测评已过期".into(),
         "ordinary" => "普通投资者".into(),
         "professional" => "专业投资者".into(),
         "match" => "匹配".into(),

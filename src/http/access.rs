@@ -80,8 +80,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST",  "/v1/holdings/{id}/redeem",         Access::Roles(&[Sales, Compliance, Admin])),
     ("POST",  "/v1/products/{id}/liquidate",      Access::Roles(&[Risk, Admin])),
     ("GET",   "/v1/orders/{id}/evidence",         Access::Roles(&[Risk, Compliance, Admin])),
-    // The client archive: what a regulator is shown of one investor (identity masked).
-    ("GET",   "/v1/investors/{id}/archive",       Access::Roles(&[Risk, Compliance, Admin])),
+    // The client archive: what a regulator is shown of one investor (identity masked; it holds
+    // the investor's audit entries, which only compliance and admin read).
+    ("GET",   "/v1/investors/{id}/archive",       Access::Roles(&[Compliance, Admin])),
     // Callbacks: planners work them; compliance reviews them (主管审阅); admin oversees.
     ("GET",   "/v1/callbacks",                    Access::Roles(&[Planner, Compliance, Admin])),
     ("GET",   "/v1/callbacks/plan",               Access::Roles(&[Planner, Compliance, Admin])),

@@ -85,6 +85,21 @@ pub async fn for_order(c: &mut Conn<'_>, order_id: &str) -> Result<Vec<Escalatio
         .await)?)
 }
 
+/// Every escalation about the investor (with or without an order), oldest first.
+pub async fn for_investor(
+    c: &mut Conn<'_>,
+    investor_id: &str,
+) -> Result<Vec<Escalation>, StoreError> {
+    let sql = concat!(
+        select!(),
+        " WHERE e.investor_id = $1 ORDER BY e.opened_at, e.id"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as(sql)
+        .bind(investor_id)
+        .fetch_all(x)
+        .await)?)
+}
+
 /// Records the resolution; false if the escalation was already resolved.
 pub async fn resolve(
     c: &mut Conn<'_>,

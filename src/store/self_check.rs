@@ -10,13 +10,14 @@ use crate::on_conn;
 pub type Counts = Vec<(String, i64)>;
 
 /// Investors by the level (1 to 5) of their latest assessment taken before `to`; 0: never
-/// assessed.
+/// assessed; -1: the latest assessment had lapsed by `to` (it no longer supports a sale).
 pub async fn investors_by_level(
     c: &mut Conn<'_>,
     to: DateTime<Utc>,
 ) -> Result<Vec<(i64, i64)>, StoreError> {
     let sql = "SELECT COALESCE(l.level, 0), COUNT(*) FROM investors i LEFT JOIN ( \
-                 SELECT a.investor_id, a.level FROM assessments a WHERE a.assessed_at < $1 \
+                 SELECT a.investor_id, CASE WHEN a.valid_until < $1 THEN -1 ELSE a.level END AS level \
+                 FROM assessments a WHERE a.assessed_at < $1 \
                  AND NOT EXISTS (SELECT 1 FROM assessments b WHERE b.investor_id = a.investor_id \
                    AND b.assessed_at < $1 AND (b.assessed_at > a.assessed_at \
                    OR (b.assessed_at = a.assessed_at AND b.id > a.id))) \
@@ -50,6 +51,8 @@ pub async fn products_by_rating(c: &mut Conn<'_>) -> Result<Vec<(i64, i64)>, Sto
 pub struct Sale {
     pub verdict: String,
     pub acknowledgments: Json<Vec<String>>,
+    /// The evidence behind each requirement met, by requirement.
+    pub evidence: Json<serde_json::Value>,
     pub recording_ref: Option<String>,
     pub status: String,
 }
@@ -59,7 +62,7 @@ pub async fn sales(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Sale>, StoreError> {
-    let sql = "SELECT d.verdict, o.acknowledgments, o.recording_ref, o.status FROM orders o \
+    let sql = "SELECT d.verdict, o.acknowledgments, o.evidence, o.recording_ref, o.status FROM orders o \
                JOIN decisions d ON d.id = o.decision_id \
                WHERE o.created_at >= $1 AND o.created_at < $2";
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
@@ -99,14 +102,14 @@ pub async fn outcomes_by_result(
         .await)?)
 }
 
-/// Escalations opened in the period: reason, when opened, when resolved (if).
+/// Escalations opened in the period: reason, when opened, when resolved (if by the period's end).
 pub async fn escalations(
     c: &mut Conn<'_>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)>, StoreError> {
     let sql = "SELECT e.reason, e.opened_at, r.resolved_at FROM escalations e \
-               LEFT JOIN escalation_resolutions r ON r.escalation_id = e.id \
+               LEFT JOIN escalation_resolutions r ON r.escalation_id = e.id AND r.resolved_at < $2 \
                WHERE e.opened_at >= $1 AND e.opened_at < $2";
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(from)

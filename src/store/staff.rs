@@ -163,6 +163,20 @@ pub async fn get(c: &mut Conn<'_>, staff_id: &str) -> Result<Option<Staff>, Stor
     }))
 }
 
+/// The staff member of this name, if there is one.
+pub async fn by_name(c: &mut Conn<'_>, name: &str) -> Result<Option<Staff>, StoreError> {
+    let row: Option<(String,)> = on_conn!(c, |e| sqlx::query_as(
+        "SELECT id FROM staff WHERE name = $1"
+    )
+    .bind(name)
+    .fetch_optional(e)
+    .await)?;
+    match row {
+        Some((id,)) => get(c, &id).await,
+        None => Ok(None),
+    }
+}
+
 /// Every staff member, by name.
 pub async fn list(c: &mut Conn<'_>) -> Result<Vec<Staff>, StoreError> {
     let ids: Vec<(String,)> =

@@ -81,7 +81,12 @@ pub struct TrailStatus {
     pub broken_at: Option<i64>,
     pub reason: Option<String>,
     pub checkpoint: Option<CheckpointStatus>,
+    /// Rows whose content the trail does not explain (changed in place), at most 100.
+    pub unexplained_rows: Vec<String>,
 }
+
+/// The most unexplained rows a verification lists.
+const MAX_LISTED: usize = 100;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckpointStatus {
@@ -99,11 +104,17 @@ pub async fn verify(
     checkpoints: Option<&std::path::Path>,
 ) -> Result<TrailStatus> {
     // One walk at a time: each reads the whole trail.
+    // A request that finds a walk under way is told to retry (503), not queued behind it.
     static WALKING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    let _turn = WALKING.lock().await;
-    let walked = {
+    let _turn = tokio::time::timeout(crate::rules::pool::QUEUE_DEADLINE, WALKING.lock())
+        .await
+        .map_err(|_| super::WorkflowError::Busy)?;
+    let (walked, unexplained) = {
         let mut pooled = db.acquire().await?;
-        audit::verify(&mut pooled.conn()).await?
+        let walked = audit::verify(&mut pooled.conn()).await?;
+        // Rows changed in place, behind the trail's back (the CLI's `audit verify --rows`).
+        let unexplained = audit::verify_rows(&mut pooled.conn()).await?;
+        (walked, unexplained)
     };
     let mut status = match walked {
         Ok((entries, head)) => TrailStatus {
@@ -113,6 +124,7 @@ pub async fn verify(
             broken_at: None,
             reason: None,
             checkpoint: None,
+            unexplained_rows: Vec::new(),
         },
         Err(b) => TrailStatus {
             intact: false,
@@ -121,8 +133,17 @@ pub async fn verify(
             broken_at: Some(b.seq),
             reason: Some(b.reason),
             checkpoint: None,
+            unexplained_rows: Vec::new(),
         },
     };
+    status.unexplained_rows = unexplained
+        .iter()
+        .take(MAX_LISTED)
+        .map(|u| format!("{} {}: {}", u.entity, u.id, u.reason))
+        .collect();
+    if !unexplained.is_empty() {
+        status.intact = false;
+    }
     if let Some(path) = checkpoints.and_then(newest_checkpoint) {
         let file = path
             .file_name()

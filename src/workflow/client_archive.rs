@@ -3,11 +3,11 @@
 //! their evidence, qualification proofs, every assessment with the questionnaire exactly as the
 //! investor saw it (kept by content hash), each order with its decision, holdings, callbacks with
 //! outcomes and reviews, escalations, complaints, signatures and the audit entries, and a digest
-//! over all of it (the evidence bundle's: drop `digest`, serialise with sorted keys, SHA-256).
+//! over all of it (the evidence bundle's: drop `digest`, serialise with sorted keys, SHA-256). It
+//! holds no time of its own making, so the same records give the same digest on every reading.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::evidence::{DecisionRecord, EvidenceAssessment, EvidenceCallback, digest};
@@ -48,7 +48,6 @@ pub struct ClientArchive {
     pub complaints: Vec<Complaint>,
     pub signatures: Vec<Signature>,
     pub audit: Vec<Entry>,
-    pub generated_at: DateTime<Utc>,
 }
 
 /// The archive as JSON with `digest` over the rest; 404 for an investor the actor does not see.
@@ -79,14 +78,12 @@ pub async fn archive(
         taken.push(super::evidence::assessment_record(ctx, a));
     }
     let mut archived = Vec::new();
-    let mut escalated = Vec::new();
     for order in orders::for_investor(c, investor_id).await? {
         let decision = decisions::get(c, &order.decision_id)
             .await?
             .ok_or(WorkflowError::NotFound("decision"))?;
         ids.push(order.id.clone());
         ids.push(decision.id.clone());
-        escalated.extend(escalations::for_order(c, &order.id).await?);
         archived.push(ArchivedOrder {
             remaining: orders::remaining(c, &order).await?,
             decision: DecisionRecord::from(decision),
@@ -100,6 +97,8 @@ pub async fn archive(
         let reviews = callback_records::reviews(c, &cb.id).await?;
         calls.push(super::evidence::callback_record(cb, outcomes, reviews));
     }
+    // Every escalation about the investor, those of callbacks without an order too.
+    let escalated = escalations::for_investor(c, investor_id).await?;
     ids.extend(escalated.iter().map(|e| e.id.clone()));
     let complaints = complaints::for_investor(c, investor_id).await?;
     ids.extend(complaints.iter().map(|k| k.id.clone()));
@@ -118,7 +117,6 @@ pub async fn archive(
         complaints,
         signatures,
         audit,
-        generated_at: crate::store::now(),
     };
     let mut value =
         serde_json::to_value(&archive).map_err(|e| WorkflowError::Internal(e.to_string()))?;

@@ -24,7 +24,10 @@ pub struct InboxLine {
     pub investor_name: String,
 }
 
-/// The inbox: open escalations (or all), of one reason or every, oldest first.
+/// The most escalations the inbox shows at once (the oldest first: they are the most urgent).
+pub const MAX_INBOX: usize = 500;
+
+/// The inbox: open escalations (or all), of one reason or every, oldest first, at most 500.
 pub async fn inbox(
     c: &mut Conn<'_>,
     vault: &Vault,
@@ -32,14 +35,25 @@ pub async fn inbox(
     reason: Option<EscalationReason>,
 ) -> Result<Vec<InboxLine>> {
     let mut lines = Vec::new();
-    for escalation in escalations::list(c, include_resolved).await? {
-        if reason.is_some_and(|r| r != escalation.reason) {
-            continue;
-        }
-        let investor_name = investors::get(c, vault, &escalation.investor_id)
-            .await?
-            .map(|i| i.name)
-            .unwrap_or_default();
+    let mut names: std::collections::HashMap<String, String> = Default::default();
+    let found = escalations::list(c, include_resolved).await?;
+    let wanted = found
+        .into_iter()
+        .filter(|e| reason.is_none_or(|r| r == e.reason))
+        .take(MAX_INBOX);
+    for escalation in wanted {
+        // Each investor is opened once, however many escalations they have.
+        let investor_name = match names.get(&escalation.investor_id) {
+            Some(n) => n.clone(),
+            None => {
+                let n = investors::get(c, vault, &escalation.investor_id)
+                    .await?
+                    .map(|i| i.name)
+                    .unwrap_or_default();
+                names.insert(escalation.investor_id.clone(), n.clone());
+                n
+            }
+        };
         lines.push(InboxLine {
             escalation,
             investor_name,

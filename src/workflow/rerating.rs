@@ -6,8 +6,12 @@
 use serde::Serialize;
 
 use super::products::{self, ProductChange};
-use super::{Ctx, Result, sale};
+use tracing::Instrument;
+
+use super::{Ctx, Result, WorkflowError, sale};
+use crate::domain::state::CallbackKind;
 use crate::rules::decision::Verdict;
+use crate::rules::pool::QUEUE_DEADLINE;
 use crate::store::staff::Staff;
 use crate::store::{Conn, Db, now, orders};
 
@@ -46,15 +50,33 @@ pub async fn preview(
     id: &str,
     change: ProductChange,
 ) -> Result<RerateImpact> {
+    // The rolled-back transaction holds the write lock (SQLite) and the trail's lock (PostgreSQL)
+    // while it runs: one preview at a time, the rest told to retry (503) rather than queue.
+    static PREVIEWING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = tokio::time::timeout(QUEUE_DEADLINE, PREVIEWING.lock())
+        .await
+        .map_err(|_| WorkflowError::Busy)?;
+    // What holds now is read outside the transaction, to keep the locks as short as can be.
+    let (held, before, callbacks_before) = {
+        let mut pooled = db.acquire().await?;
+        let held = orders::holdings_of_product(&mut pooled.conn(), id).await?;
+        let before = decisions(&mut pooled.conn(), ctx, &held).await?;
+        let specials = count_specials(&mut pooled.conn(), &held).await?;
+        (held, before, specials)
+    };
     let mut tx = db.begin().await?;
-    let held = orders::holdings_of_product(&mut tx.conn(), id).await?;
-    let before = decisions(&mut tx.conn(), ctx, &held).await?;
-    let callbacks_before = count_callbacks(&mut tx.conn(), &held).await?;
-    products::update(&mut tx.conn(), ctx, actor, id, change).await?;
-    let after = decisions(&mut tx.conn(), ctx, &held).await?;
-    let callbacks_after = count_callbacks(&mut tx.conn(), &held).await?;
+    let span = tracing::info_span!("product_change_preview", product = %id);
+    let made = async {
+        products::update(&mut tx.conn(), ctx, actor, id, change).await?;
+        let after = decisions(&mut tx.conn(), ctx, &held).await?;
+        let specials = count_specials(&mut tx.conn(), &held).await?;
+        Ok::<_, WorkflowError>((after, specials))
+    }
+    .instrument(span)
+    .await;
     // Nothing of the preview stays: not the change, its decisions, callbacks or audit entries.
     tx.rollback().await?;
+    let (after, callbacks_after) = made?;
     let pairs = || before.iter().zip(after.iter());
     Ok(RerateImpact {
         holdings: held.len(),
@@ -67,10 +89,15 @@ pub async fn preview(
     })
 }
 
-async fn count_callbacks(c: &mut Conn<'_>, held: &[orders::Order]) -> Result<usize> {
+/// The special callbacks of the holdings (periodic re-plans are not counted).
+async fn count_specials(c: &mut Conn<'_>, held: &[orders::Order]) -> Result<usize> {
     let mut n = 0;
     for o in held {
-        n += crate::store::callbacks::for_order(c, &o.id).await?.len();
+        let cbs = crate::store::callbacks::for_order(c, &o.id).await?;
+        n += cbs
+            .iter()
+            .filter(|cb| cb.kind == CallbackKind::Special)
+            .count();
     }
     Ok(n)
 }

@@ -47,7 +47,8 @@ pub struct Escalations {
 pub struct SelfCheck {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
-    /// C1..C5, and `none` for investors never assessed (latest assessment before `to`).
+    /// C1..C5 by the latest assessment before `to`; `expired` when it had lapsed by then, `none`
+    /// for investors never assessed.
     pub investors_by_level: BTreeMap<String, i64>,
     pub investors_by_type: BTreeMap<String, i64>,
     /// R1..R5, products not wound up.
@@ -87,7 +88,12 @@ pub async fn report(
         *sales.by_status.entry(s.status).or_default() += 1;
         if s.verdict == "mismatch" {
             sales.mismatch += 1;
-            if s.acknowledgments.0.iter().any(|a| a == WARNING) {
+            // Acknowledged is not enough: the letter itself must be on the order's evidence.
+            let acknowledged = s.acknowledgments.0.iter().any(|a| a == WARNING);
+            let letter = s.evidence.0[WARNING]
+                .as_array()
+                .is_some_and(|items| !items.is_empty());
+            if acknowledged && letter {
                 sales.mismatch_warning_signed += 1;
             }
         }
@@ -122,16 +128,7 @@ pub async fn report(
         investors_by_level: self_check::investors_by_level(c, to)
             .await?
             .into_iter()
-            .map(|(l, n)| {
-                (
-                    if l == 0 {
-                        "none".into()
-                    } else {
-                        format!("C{l}")
-                    },
-                    n,
-                )
-            })
+            .map(|(l, n)| (level_name(l), n))
             .collect(),
         investors_by_type: map(self_check::investors_by_type(c, to).await?),
         products_by_rating: self_check::products_by_rating(c)
@@ -209,6 +206,14 @@ pub fn xlsx(r: &SelfCheck) -> Result<Vec<u8>> {
         sheet.set_column_width(1, 28).map_err(fail)?;
     }
     book.save_to_buffer().map_err(fail)
+}
+
+fn level_name(level: i64) -> String {
+    match level {
+        0 => "none".into(),
+        l if l < 0 => "expired".into(),
+        l => format!("C{l}"),
+    }
 }
 
 fn rows(m: &BTreeMap<String, i64>) -> Vec<(String, String)> {

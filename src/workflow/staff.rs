@@ -132,6 +132,23 @@ pub struct IssuedToken {
 pub async fn issue_by(db: &Db, actor: &Staff, req: IssueRequest) -> Result<IssuedToken> {
     let days = req.expires_in_days.unwrap_or(staff::DEFAULT_TOKEN_DAYS);
     let name = checked(&req.name, &req.roles, days)?;
+    // Roles are added to an existing member's: the whole set must hold together, and a disabled
+    // member gets no token that could never be used.
+    let existing = {
+        let mut pooled = db.acquire().await?;
+        staff::by_name(&mut pooled.conn(), name).await?
+    };
+    if let Some(member) = existing {
+        if member.disabled {
+            return Err(WorkflowError::conflict(
+                "staff_disabled",
+                "this staff member is disabled: no token is issued",
+            ));
+        }
+        let mut all = member.roles.clone();
+        all.extend(req.roles.iter().copied());
+        super::duties::compatible_roles(&all)?;
+    }
     let actor = crate::store::audit::Actor::staff(actor);
     let (member, token) =
         staff::issue_token_by(db, &actor, name, &req.roles, Duration::days(days)).await?;

@@ -13,6 +13,7 @@ mod classification;
 mod cli;
 mod complaints;
 mod console;
+mod console_back_office;
 mod console_orders;
 mod desk;
 mod duties;

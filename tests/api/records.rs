@@ -89,8 +89,12 @@ async fn the_client_archive_holds_everything_under_a_digest(app: TestApp) {
     ] {
         assert!(actions.contains(&wanted), "{wanted} not in {actions:?}");
     }
-    // Sales and planners are not shown archives; an unknown investor is 404.
+    // Reading it again gives the same digest: it holds no time of its own.
+    assert_eq!(app.get(&path, "compliance").await.1["digest"], a["digest"]);
+    // Sales, planners and risk are not shown archives (they hold the audit entries); an unknown
+    // investor is 404.
     assert_eq!(app.get(&path, "sales").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&path, "risk").await.0, StatusCode::FORBIDDEN);
     assert_eq!(app.get(&path, "planner").await.0, StatusCode::FORBIDDEN);
     let missing = app.get("/v1/investors/nope/archive", "compliance").await;
     assert_error(&missing, StatusCode::NOT_FOUND, "not_found", None);
@@ -164,6 +168,19 @@ async fn the_trail_verifies_and_a_rewrite_is_found(app: TestApp) {
         app.get("/v1/audit/verify", "risk").await.0,
         StatusCode::FORBIDDEN
     );
+    // A row changed in place, behind the trail's back, is found though the chain holds.
+    let p = product(&app, "R3V", "R3").await;
+    let sql = format!("UPDATE products SET risk_rating = 1 WHERE id = '{p}'");
+    crate::common::exec(&app, &sql).await;
+    let (_, v) = app.get("/v1/audit/verify", "compliance").await;
+    assert_eq!(v["intact"], false, "{v}");
+    assert_eq!(v["broken_at"], Value::Null, "{v}");
+    let rows = v["unexplained_rows"].as_array().expect("rows");
+    assert!(
+        rows.iter()
+            .any(|r| r.as_str().is_some_and(|r| r.contains(&p))),
+        "{v}"
+    );
     // Someone with database access rewrites an entry: the walk names it.
     let lift: &[&str] = match app.db {
         Db::Sqlite(_) => &["DROP TRIGGER audit_log_no_update"],
@@ -208,7 +225,29 @@ async fn an_admin_issues_a_token_shown_once(app: TestApp) {
             .any(|e| e["action"] == "token.create" && e["actor_id"] == admin.as_str()),
         "{trail}"
     );
-    // Refusals change nothing.
+    // Refusals change nothing: no roles, too long, an unknown field, a role the member's own
+    // roles exclude (sales cannot also make callbacks), a disabled member, a caller not admin.
+    let mixed = json!({"name": "sales", "roles": ["planner"]});
+    let mixed = app.post("/v1/tokens", "admin", mixed).await;
+    assert_error(
+        &mixed,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("roles"),
+    );
+    let sales2 = app.actor("sales2").id.clone();
+    let off = app
+        .post(&format!("/v1/staff/{sales2}/disable"), "admin", json!({}))
+        .await;
+    assert_eq!(off.0, StatusCode::OK, "{}", off.1);
+    let disabled = app
+        .post(
+            "/v1/tokens",
+            "admin",
+            json!({"name": "sales2", "roles": ["sales"]}),
+        )
+        .await;
+    assert_error(&disabled, StatusCode::CONFLICT, "staff_disabled", None);
     let none = app
         .post("/v1/tokens", "admin", json!({"name": "x", "roles": []}))
         .await;

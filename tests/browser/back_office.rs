@@ -284,8 +284,50 @@ async fn compliance_works_its_inbox_and_shows_the_evidence(
     b.open("/console/audit?verify=1").await;
     assert!(b.exists("[data-field=trail][data-intact=true]").await);
     b.screenshot("audit").await;
+    // A complaint taken by phone, then resolved (which plans its follow-up callback).
     b.open("/console/complaints").await;
     assert_eq!(b.h1().await, "投诉");
+    b.fill("investor_id", investor).await;
+    b.choose("channel", "phone").await;
+    // The intake's own category (the archive's filter has one too).
+    b.click("#new-category option[value=service]").await;
+    let received = (Utc::now() - Duration::hours(3))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    b.set_value("received_at", &received).await;
+    b.fill("content", "回访电话时间不合适").await;
+    b.submit("form[action=\"/console/complaints\"][method=post]")
+        .await;
+    let (_, lines) = app
+        .get(
+            &format!("/v1/investors/{investor}/complaints"),
+            "compliance",
+        )
+        .await;
+    let complaint = lines["items"][0]["id"]
+        .as_str()
+        .expect("the complaint")
+        .to_string();
+    let card = format!("section[data-complaint=\"{complaint}\"]");
+    assert_eq!(
+        b.text(&format!("{card} [data-field=state]")).await,
+        "处理中"
+    );
+    b.fill("resolution", "已致歉并约定回访时段").await;
+    b.submit(&format!(
+        "form[action=\"/console/complaints/{complaint}/resolve\"]"
+    ))
+    .await;
+    assert_eq!(
+        b.text(&format!("{card} [data-field=state]")).await,
+        "已办结"
+    );
+    assert!(
+        b.exists("figure svg rect").await,
+        "the archive's chart by category"
+    );
+    b.screenshot("complaints").await;
 }
 
 async fn admin_revokes_a_token(app: &TestApp, b: &Browser) {
