@@ -122,7 +122,8 @@ impl Application {
             // Every questionnaire presented is kept with its text, for the client archive.
             let mut tx = db.begin().await?;
             for q in questionnaires.all() {
-                crate::store::questionnaires::keep(&mut tx.conn(), q).await?;
+                let source = questionnaires.source(&q.content_hash).unwrap_or_default();
+                crate::store::questionnaires::keep(&mut tx.conn(), q, source).await?;
             }
             tx.commit().await?;
         }

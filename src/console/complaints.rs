@@ -259,6 +259,12 @@ async fn intake(
     after(&state, &signed, "new", &shown, done).await
 }
 
+/// A step on one complaint, as the API's body names it.
+enum Step {
+    Assign,
+    Resolve,
+}
+
 async fn assign(
     State(state): State<AppState>,
     signed: Signed,
@@ -271,24 +277,7 @@ async fn assign(
     if let Some(refused) = form::csrf_refused(&signed, &fields) {
         return refused;
     }
-    let done = match form::parse::<AssignRequest>(form::to_json(&fields, &[], &[])) {
-        Err(p) => Err(p),
-        Ok(req) => async {
-            let mut tx = state.db.begin().await?;
-            complaints::assign(
-                &mut tx.conn(),
-                &state.ctx(),
-                &signed.staff,
-                &id,
-                &req.assignee_id,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, WorkflowError>(())
-        }
-        .await
-        .map_err(problems),
-    };
+    let done = step(&state, &signed, &id, &fields, Step::Assign).await;
     after(&state, &signed, &id, &fields, done).await
 }
 
@@ -304,25 +293,37 @@ async fn resolve(
     if let Some(refused) = form::csrf_refused(&signed, &fields) {
         return refused;
     }
-    let done = match form::parse::<ResolveComplaintRequest>(form::to_json(&fields, &[], &[])) {
-        Err(p) => Err(p),
-        Ok(req) => async {
-            let mut tx = state.db.begin().await?;
-            complaints::resolve(
-                &mut tx.conn(),
-                &state.ctx(),
-                &signed.staff,
-                &id,
-                &req.resolution,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, WorkflowError>(())
-        }
-        .await
-        .map_err(problems),
-    };
+    let done = step(&state, &signed, &id, &fields, Step::Resolve).await;
     after(&state, &signed, &id, &fields, done).await
+}
+
+/// Parses the step's body as the API does and takes it in one transaction.
+async fn step(
+    state: &AppState,
+    signed: &Signed,
+    id: &str,
+    fields: &Fields,
+    step: Step,
+) -> Result<(), Problems> {
+    let body = form::to_json(fields, &[], &[]);
+    let (ctx, actor) = (state.ctx(), &signed.staff);
+    let mut tx = state.db.begin().await.map_err(|e| problems(e.into()))?;
+    let done = match step {
+        Step::Assign => {
+            let req: AssignRequest = form::parse(body)?;
+            complaints::assign(&mut tx.conn(), &ctx, actor, id, &req.assignee_id)
+                .await
+                .map(|_| ())
+        }
+        Step::Resolve => {
+            let req: ResolveComplaintRequest = form::parse(body)?;
+            complaints::resolve(&mut tx.conn(), &ctx, actor, id, &req.resolution)
+                .await
+                .map(|_| ())
+        }
+    };
+    done.map_err(problems)?;
+    tx.commit().await.map_err(|e| problems(e.into()))
 }
 
 /// A refusal as the page shows it; a failure logged and told in general terms.

@@ -284,6 +284,11 @@ fn next_step(code: &str, message: &str) -> String {
         }
         "same_author" => "双人复核：规则版本须由作者以外的另一位风险管理人员激活。".into(),
         "already_active" => "该版本已经生效，无需再次激活。".into(),
+        "already_issued" => {
+            "该表单已签发过令牌（令牌只显示一次，未再次签发）。如需新令牌，请重新填写下方表单。"
+                .into()
+        }
+        "staff_disabled" => "该人员已停用，不签发令牌。".into(),
         "duplicate_investor" => "该证件号码的投资者已存在，请勿重复建档。".into(),
         _ => format!("操作未完成：{message}"),
     }

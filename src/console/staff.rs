@@ -157,6 +157,8 @@ fn issue_form(signed: &Signed, fields: &Fields, p: &Problems) -> Markup {
                 }
                 (p.at("roles"))
             }
+            // The form's own key: sent again, it issues no second token.
+            input type="hidden" name="issue_key" value=(crate::store::new_id());
             label for="expires_in_days" { "有效天数（1–" (staff::MAX_TOKEN_DAYS) "）" }
             input #expires_in_days type="number" name="expires_in_days" min="1" max=(staff::MAX_TOKEN_DAYS)
                 value=(form::value(fields, "expires_in_days").unwrap_or("90"));
@@ -168,7 +170,11 @@ fn issue_form(signed: &Signed, fields: &Fields, p: &Problems) -> Markup {
 
 /// The form as the API's body: `roles` may repeat, so it is gathered into a list.
 fn request(fields: &Fields) -> Result<IssueRequest, Problems> {
-    let mut body = form::to_json(fields, &["roles"], &[("expires_in_days", "int")]);
+    let mut body = form::to_json(
+        fields,
+        &["roles", "issue_key"],
+        &[("expires_in_days", "int")],
+    );
     let roles: Vec<serde_json::Value> = fields
         .iter()
         .filter(|(k, _)| k == "roles")
@@ -197,7 +203,8 @@ async fn issue(
         Ok(r) => r,
         Err(p) => return show(&state, &signed, None, &fields, &p, unprocessable).await,
     };
-    match staff::issue_by(&state.db, &signed.staff, req).await {
+    let key = form::value(&fields, "issue_key").unwrap_or("");
+    match staff::issue_once(&state.db, &signed.staff, req, key).await {
         Ok(issued) => {
             let none = Problems::default();
             show(
@@ -211,7 +218,13 @@ async fn issue(
             .await
         }
         Err(e) => match form::refusal(&e) {
-            Some(p) => show(&state, &signed, None, &fields, &p, unprocessable).await,
+            Some(p) => {
+                let status = match e {
+                    WorkflowError::Conflict { .. } => StatusCode::CONFLICT,
+                    _ => unprocessable,
+                };
+                show(&state, &signed, None, &fields, &p, status).await
+            }
             None => layout::failure(&e.to_string()),
         },
     }

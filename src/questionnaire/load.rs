@@ -51,6 +51,7 @@ pub fn load_dir(dir: &Path) -> Result<QuestionnaireSet, LoadError> {
     }
     let mut seen: Vec<(String, i64, PathBuf)> = Vec::new();
     let mut all = Vec::new();
+    let mut sources = Vec::new();
     for file in files {
         let text =
             std::fs::read_to_string(&file).map_err(|e| err(&file, format!("cannot read: {e}")))?;
@@ -74,9 +75,14 @@ pub fn load_dir(dir: &Path) -> Result<QuestionnaireSet, LoadError> {
             ));
         }
         seen.push((q.id.clone(), q.version, file.clone()));
+        sources.push((q.content_hash.clone(), text));
         all.push(Arc::new(q));
     }
-    Ok(QuestionnaireSet::new(all))
+    let mut set = QuestionnaireSet::new(all);
+    for (hash, text) in sources {
+        set.add_source(&hash, text);
+    }
+    Ok(set)
 }
 
 /// Parses and validates one file's text. Errors carry the line when the TOML parser knows it.

@@ -99,12 +99,17 @@ impl Questionnaire {
 #[derive(Debug, Clone, Default)]
 pub struct QuestionnaireSet {
     all: Vec<Arc<Questionnaire>>,
+    /// Each file's text by its content hash, kept with the version in the store.
+    sources: std::collections::HashMap<String, String>,
 }
 
 impl QuestionnaireSet {
     pub fn new(mut all: Vec<Arc<Questionnaire>>) -> Self {
         all.sort_by(|a, b| a.id.cmp(&b.id).then(a.version.cmp(&b.version)));
-        Self { all }
+        Self {
+            all,
+            sources: Default::default(),
+        }
     }
 
     /// The newest version of each questionnaire, by id.
@@ -133,6 +138,16 @@ impl QuestionnaireSet {
             .iter()
             .find(|q| q.id == id && q.version == version)
             .cloned()
+    }
+
+    /// Records the text of the file whose hash is `hash`.
+    pub fn add_source(&mut self, hash: &str, text: String) {
+        self.sources.insert(hash.to_string(), text);
+    }
+
+    /// The text of the file a version was loaded from, by its content hash.
+    pub fn source(&self, hash: &str) -> Option<&str> {
+        self.sources.get(hash).map(String::as_str)
     }
 
     /// Every version loaded.

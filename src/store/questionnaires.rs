@@ -7,22 +7,22 @@ use super::{Conn, StoreError, now};
 use crate::on_conn;
 use crate::questionnaire::Questionnaire;
 
-/// Keeps `q` unless a version with its content hash is kept already (the first copy stands).
-pub async fn keep(c: &mut Conn<'_>, q: &Questionnaire) -> Result<bool, StoreError> {
-    let added = on_conn!(c, |e| {
-        sqlx::query(
-        "INSERT INTO questionnaire_versions (content_hash, questionnaire_id, version, content, first_loaded_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (content_hash) DO NOTHING"
-    )
-    .bind(&q.content_hash)
-    .bind(&q.id)
-    .bind(q.version)
-    .bind(Json(q))
-    .bind(now())
-    .execute(e)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
+/// Keeps `q` with `source`, the file's text its hash covers, unless a version with that hash is
+/// kept already (the first copy stands).
+pub async fn keep(c: &mut Conn<'_>, q: &Questionnaire, source: &str) -> Result<bool, StoreError> {
+    let sql = "INSERT INTO questionnaire_versions \
+               (content_hash, questionnaire_id, version, source, content, first_loaded_at) \
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (content_hash) DO NOTHING";
+    let added = on_conn!(c, |e| sqlx::query(sql)
+        .bind(&q.content_hash)
+        .bind(&q.id)
+        .bind(q.version)
+        .bind(source)
+        .bind(Json(q))
+        .bind(now())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(added > 0)
 }
 

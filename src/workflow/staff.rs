@@ -159,6 +159,43 @@ pub async fn issue_by(db: &Db, actor: &Staff, req: IssueRequest) -> Result<Issue
     })
 }
 
+/// `issue_by` once per form: `key` (the form's own, drawn when it was shown) is recorded first,
+/// so a form sent again (a refresh, a double click) issues no second token, which nobody would
+/// ever see: 409 `already_issued`.
+pub async fn issue_once(
+    db: &Db,
+    actor: &Staff,
+    req: IssueRequest,
+    key: &str,
+) -> Result<IssuedToken> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 64 {
+        return Err(WorkflowError::field(
+            "issue_key",
+            "must be 1 to 64 characters",
+        ));
+    }
+    let stored = crate::store::idempotency::Stored {
+        request_hash: String::new(),
+        status: 201,
+        // Never the token: only that this form issued one.
+        response: serde_json::json!({"issued": true}),
+    };
+    let mut tx = db.begin().await?;
+    let scoped = format!("token-issue:{key}");
+    match crate::store::idempotency::put(&mut tx.conn(), &actor.id, &scoped, &stored).await {
+        Ok(()) => tx.commit().await?,
+        Err(e) if e.unique_violation().is_some() => {
+            return Err(WorkflowError::conflict(
+                "already_issued",
+                "this form has issued its token already; it is shown once only",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    issue_by(db, actor, req).await
+}
+
 fn checked<'n>(name: &'n str, roles: &[Role], days: i64) -> Result<&'n str> {
     if !(1..=MAX_TOKEN_DAYS).contains(&days) {
         return Err(WorkflowError::field(

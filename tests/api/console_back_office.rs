@@ -13,6 +13,7 @@ use crate::on_both;
 on_both!(
     each_role_opens_only_its_back_office_pages,
     a_refused_complaint_never_shows_sales_the_archive,
+    a_token_form_sent_twice_issues_one_token,
 );
 
 fn csrf_in(html: &str) -> String {
@@ -119,4 +120,33 @@ async fn a_refused_complaint_never_shows_sales_the_archive(app: TestApp) {
         .find(|k| k["content"] == "回访太频繁")
         .cloned();
     assert_eq!(taken.expect("taken")["received_at"], "2026-11-02T02:00:30Z");
+}
+
+async fn a_token_form_sent_twice_issues_one_token(app: TestApp) {
+    let (session, _) = sign_in(&app, app.token("admin"), false).await;
+    let (_, _, page) = get_page(&app, &session, "/console/staff").await;
+    let csrf = csrf_in(&page);
+    let at = page
+        .find("name=\"issue_key\" value=\"")
+        .expect("the form's key")
+        + 24;
+    let key = page[at..].split('"').next().expect("key").to_string();
+    let (_, before) = app.get("/v1/tokens", "admin").await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("issue_key", key.as_str()),
+        ("name", "临时回访员"),
+        ("roles", "planner"),
+        ("expires_in_days", "7"),
+    ];
+    let (status, first) = post_form(&app, &session, "/console/staff/tokens", &form).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(first.contains("data-field=\"token\""));
+    // A refresh sends the same form again: refused, and no token on the page.
+    let (status, again) = post_form(&app, &session, "/console/staff/tokens", &form).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(!again.contains("data-field=\"token\"") && !again.contains("sut_"));
+    let (_, after) = app.get("/v1/tokens", "admin").await;
+    let count = |v: &serde_json::Value| v["items"].as_array().map_or(0, Vec::len);
+    assert_eq!(count(&after), count(&before) + 1);
 }

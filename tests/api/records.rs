@@ -89,6 +89,25 @@ async fn the_client_archive_holds_everything_under_a_digest(app: TestApp) {
     ] {
         assert!(actions.contains(&wanted), "{wanted} not in {actions:?}");
     }
+    // The store keeps the questionnaire's file text, which its hash covers: anyone can check it.
+    let sql = "SELECT source FROM questionnaire_versions WHERE content_hash = $1";
+    let kept: (String,) = match &app.db {
+        Db::Sqlite(p) => sqlx::query_as(sql)
+            .bind(hash)
+            .fetch_one(p)
+            .await
+            .expect("kept"),
+        Db::Postgres(p) => sqlx::query_as(sql)
+            .bind(hash)
+            .fetch_one(p)
+            .await
+            .expect("kept"),
+    };
+    let rehashed: String = Sha256::digest(kept.0.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(rehashed, hash);
     // Reading it again gives the same digest: it holds no time of its own.
     assert_eq!(app.get(&path, "compliance").await.1["digest"], a["digest"]);
     // Sales, planners and risk are not shown archives (they hold the audit entries); an unknown
