@@ -58,6 +58,8 @@ impl Application {
     /// Loads and checks every file, connects and migrates the database, and binds the port.
     pub async fn build(config: Config) -> Result<Self, StartError> {
         config.policy.check().map_err(StartError::Policy)?;
+        // Installed before anything is counted (once per process).
+        crate::http::metrics::handle();
         let questionnaires = load_dir(&config.questionnaires_dir)?;
         // The shipped folder must compile even when the store already has versions: a broken
         // folder is a broken deployment.

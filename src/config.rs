@@ -39,6 +39,8 @@ pub struct Config {
     /// How often the overdue sweep runs (also once at start); None: never (tests drive it).
     pub overdue_sweep: Option<std::time::Duration>,
     pub console: ConsoleConfig,
+    /// The bearer token `GET /metrics` asks for; None: metrics are not served (404).
+    pub metrics_token: Option<String>,
 }
 
 /// The browser console's sessions.
@@ -187,6 +189,7 @@ impl Config {
             overdue_sweep: Some(std::time::Duration::from_secs(60)),
             console: ConsoleConfig::default(),
             data_key: crate::vault::KeySource::default(),
+            metrics_token: None,
         }
     }
 }

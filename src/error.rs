@@ -248,6 +248,9 @@ pub struct ErrorDetail {
     pub code: String,
     pub message: String,
     pub details: Vec<FieldProblem>,
+    /// The request's `x-request-id`, to quote when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", flatten)]
     #[schema(value_type = Object)]
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
@@ -271,6 +274,7 @@ impl IntoResponse for ApiError {
                 code,
                 message,
                 details,
+                request_id: crate::http::request_id::current(),
                 extra: extra.and_then(|v| match v {
                     serde_json::Value::Object(map) => Some(map),
                     _ => None,

@@ -3,6 +3,7 @@
 //! what a command is asked to print (a token, a report).
 
 mod audit;
+mod backup;
 mod rules;
 mod tokens;
 
@@ -37,8 +38,23 @@ struct Cli {
     /// database.
     #[arg(long, global = true, env = "SUITABILITY_DATA_KEY_FILE")]
     data_key_file: Option<PathBuf>,
+    /// Log lines as text (default) or as one JSON object per line (for a log collector).
+    #[arg(
+        long,
+        global = true,
+        env = "SUITABILITY_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -101,6 +117,10 @@ enum Command {
         /// Reverse proxies (comma-separated addresses) whose X-Forwarded-For is believed.
         #[arg(long, env = "SUITABILITY_TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// The bearer token a Prometheus scraper sends to `GET /metrics` (at least 32
+        /// characters); without it metrics are not served.
+        #[arg(long, env = "SUITABILITY_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Apply the database migrations (on PostgreSQL as the owner), and optionally give the
     /// service's own role data rights only.
@@ -128,6 +148,13 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Copy the SQLite database while the service runs (one consistent snapshot), 0600, then
+    /// check the copy: it opens with the data key and its audit trail verifies.
+    Backup {
+        /// The file to write (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Rule sets, for rule authors.
     Rules {
@@ -226,8 +253,8 @@ pub enum TokenCommand {
 }
 
 pub fn main() -> ExitCode {
-    init_tracing();
     let cli = Cli::parse();
+    init_tracing(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -248,14 +275,22 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // JSON lines carry the request's span (its id, method, path, staff) on every event.
+    let _ = match format {
+        LogFormat::Text => logs.try_init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 /// Connects, migrates and opens the data key as `serve` would (the audit trail needs it).
@@ -291,6 +326,16 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("exported to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { out } => {
+            let mut config = Config::with_database(&cli.database_url);
+            config.data_key = crate::vault::KeySource {
+                key_hex: cli.data_key,
+                key_file: cli.data_key_file,
+            };
+            // The source's key (for SQLite, by default the file beside the source database).
+            let key = crate::app::key_source(&config);
+            backup::run(&cli.database_url, key, &out).await
+        }
         Command::Audit { command } => {
             let (db, _) = open(&cli.database_url, cli.data_key, cli.data_key_file).await?;
             let result = audit::run(&db, command).await;
@@ -325,7 +370,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             console_lifetime_hours,
             public_url,
             trusted_proxies,
+            metrics_token,
         } => {
+            if metrics_token
+                .as_ref()
+                .is_some_and(|t| t.chars().count() < 32)
+            {
+                return Err("SUITABILITY_METRICS_TOKEN must be at least 32 characters".into());
+            }
             let mut config = Config::with_database(cli.database_url);
             config.listen = listen;
             config.questionnaires_dir = questionnaires_dir;
@@ -352,6 +404,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             config.console.trusted_proxies = trusted_proxies;
             config.overdue_sweep = (overdue_sweep_seconds > 0)
                 .then(|| std::time::Duration::from_secs(overdue_sweep_seconds));
+            config.metrics_token = metrics_token;
             let app = Application::build(config)
                 .await
                 .map_err(|e| e.to_string())?;

@@ -29,6 +29,8 @@ const EVERYONE: &[Role] = &[Sales, Risk, Planner, Compliance, Admin];
 pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/health",                          Access::Public),
     ("GET",   "/openapi.json",                    Access::Roles(EVERYONE)),
+    // The scraper's own token, checked by the handler (no staff token; 404 when not configured).
+    ("GET",   "/metrics",                         Access::Public),
     // Questionnaires: sales present them, risk maintains them, everyone may read.
     ("GET",   "/v1/questionnaires",               Access::Roles(EVERYONE)),
     ("GET",   "/v1/questionnaires/{id}",          Access::Roles(EVERYONE)),

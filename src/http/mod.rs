@@ -15,11 +15,13 @@ pub mod evidence;
 pub mod extract;
 pub mod health;
 pub mod investors;
+pub mod metrics;
 pub mod openapi;
 pub mod orders;
 pub mod products;
 pub mod questionnaires;
 pub mod reports;
+pub mod request_id;
 pub mod requirements;
 pub mod rulesets;
 pub mod staff;
@@ -72,6 +74,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/openapi.json", get(openapi::get_openapi))
+        .route("/metrics", get(metrics::get_metrics))
         .merge(questionnaires::router())
         .merge(investors::router())
         .merge(classification::router())
@@ -93,6 +96,8 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         // Runs for matched routes only, so it can look the route up in the access table.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))
+        // Counted by route template, refusals too (a route layer sees the matched path).
+        .route_layer(middleware::from_fn(metrics::track))
         // The console signs its members in with sessions of its own (`console::session`) and
         // applies the same role table page by page, so it sits outside the bearer-token layer.
         .merge(crate::console::router())
@@ -106,9 +111,16 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(crate::error::log_failures))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                tracing::info_span!("request", method = %req.method(), path = %logged_path(req.uri().path()), staff = tracing::field::Empty)
+                let id = req
+                    .headers()
+                    .get(request_id::HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", id = %id, method = %req.method(), path = %logged_path(req.uri().path()), staff = tracing::field::Empty)
             }),
         )
+        // Outermost: the id is set before the span is made and stays on every response.
+        .layer(middleware::from_fn(request_id::assign))
         .with_state(state)
 }
 

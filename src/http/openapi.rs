@@ -32,6 +32,7 @@ use super::access::{Access, lookup};
         super::audit::verify_audit,
         super::products::preview_product_change,
         super::reports::self_check_report,
+        super::metrics::get_metrics,
         super::archive::investor_archive,
         super::staff::list_staff,
         super::staff::disable_staff,
@@ -112,6 +113,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
             let Some(op) = op.as_mut() else { continue };
             let method = method.parse().unwrap_or(axum::http::Method::GET);
             let roles = match lookup(&method, path) {
+                Some(Access::Public) if path == "/metrics" => {
+                    "Access: the metrics token (`SUITABILITY_METRICS_TOKEN`), no staff token."
+                        .to_string()
+                }
                 Some(Access::Public) => "Access: public.".to_string(),
                 Some(Access::Roles(r)) => {
                     let names: Vec<&str> = r.iter().map(|r| r.as_str()).collect();

@@ -71,7 +71,14 @@ impl Pool {
         facts: Facts,
     ) -> Result<(Facts, Result<Outcome, RuleError>), PoolError> {
         self.run(move || {
+            let started = std::time::Instant::now();
             let outcome = set.evaluate(&facts);
+            let result = match &outcome {
+                Ok(o) => o.verdict.as_str(),
+                Err(_) => "error",
+            };
+            let seconds = started.elapsed().as_secs_f64();
+            crate::http::metrics::rule_evaluated(set.version, result, seconds);
             (facts, outcome)
         })
         .await

@@ -14,6 +14,7 @@ pub mod callbacks;
 pub mod classifications;
 pub mod complaints;
 pub mod decisions;
+pub mod desk_gauges;
 pub mod escalations;
 pub mod holdings;
 pub mod idempotency;
@@ -205,6 +206,14 @@ impl Db {
             sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await?;
         }
         Ok(())
+    }
+
+    /// The pool's open connections and how many of them are idle.
+    pub fn pool_sizes(&self) -> (u32, usize) {
+        match self {
+            Db::Sqlite(p) => (p.size(), p.num_idle()),
+            Db::Postgres(p) => (p.size(), p.num_idle()),
+        }
     }
 
     pub fn backend(&self) -> &'static str {

@@ -157,6 +157,7 @@ pub fn test_config(database_url: &str) -> Config {
     config.policy.max_backdate_days = 3650;
     // Orders signed long ago have callbacks past due at once: tests run the sweep themselves.
     config.overdue_sweep = None;
+    config.metrics_token = Some("metrics-token-for-the-tests-0123456789".into());
     if database_url.starts_with("postgres") {
         // SQLite gets a key file beside the database by default; PostgreSQL needs a configured key.
         config.data_key.key_hex = Some("7e".repeat(32));

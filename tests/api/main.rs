@@ -26,6 +26,7 @@ mod investors;
 mod invitations;
 mod keys;
 mod mismatch;
+mod operations;
 mod orders;
 mod ownership;
 mod privacy;
