@@ -113,6 +113,7 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
 
 /// What an outcome says that a holder would notice.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = BatchSummary)]
 pub struct Summary {
     pub verdict: String,
     pub periodic: Option<String>,

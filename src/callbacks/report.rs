@@ -33,6 +33,7 @@ pub struct Opinion {
 }
 
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = CallbackReport)]
 pub struct Report {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,

@@ -11,7 +11,7 @@ macro_rules! text_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         $vis enum $name {
-            $($(#[$vm])* #[serde(rename = $text)] $variant),+
+            $($(#[$vm])* #[serde(rename = $text)] #[schema(rename = $text)] $variant),+
         }
 
         impl $name {

@@ -28,7 +28,8 @@ const EVERYONE: &[Role] = &[Sales, Risk, Planner, Compliance, Admin];
 #[rustfmt::skip]
 pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/health",                          Access::Public),
-    ("GET",   "/openapi.json",                    Access::Roles(EVERYONE)),
+    // The document holds no data: an integrator reads it before holding a token.
+    ("GET",   "/openapi.json",                    Access::Public),
     // The scraper's own token, checked by the handler (no staff token; 404 when not configured).
     ("GET",   "/metrics",                         Access::Public),
     // Questionnaires: sales present them, risk maintains them, everyone may read.

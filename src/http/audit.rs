@@ -14,6 +14,7 @@ use crate::store::audit::Filter;
 use crate::workflow::audit::{self, AuditPage, TrailStatus};
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// investor, assessment, product, order, callback, escalation, ruleset, complaint, staff
     pub entity: Option<String>,

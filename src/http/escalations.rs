@@ -12,6 +12,7 @@ use crate::store::escalations::Escalation;
 use crate::workflow::escalations;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EscalationQuery {
     /// Include resolved escalations (default: open ones only).
     pub include_resolved: Option<bool>,

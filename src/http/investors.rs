@@ -18,6 +18,7 @@ use crate::workflow::investors::{self, InvestorPage, InvestorResponse, Lookup, N
 pub use crate::workflow::investors::NewInvestor as CreateInvestorRequest;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// At most this many items (1..=200, default 50).
@@ -27,6 +28,7 @@ pub struct PageQuery {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InvestorQuery {
     /// At most this many items (1..=200, default 50).
@@ -38,6 +40,7 @@ pub struct InvestorQuery {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RevealQuery {
     /// Show identity number, phone and e-mail in the clear (compliance and admin; audited).
     pub reveal: Option<bool>,

@@ -17,6 +17,7 @@ pub mod health;
 pub mod investors;
 pub mod metrics;
 pub mod openapi;
+pub mod openapi_statuses;
 pub mod orders;
 pub mod products;
 pub mod questionnaires;

@@ -112,7 +112,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
         for (method, op) in ops {
             let Some(op) = op.as_mut() else { continue };
             let method = method.parse().unwrap_or(axum::http::Method::GET);
-            let roles = match lookup(&method, path) {
+            let access = lookup(&method, path);
+            let protected = matches!(access, Some(Access::Roles(_)));
+            super::openapi_statuses::complete(op, protected, !protected);
+            let roles = match access {
                 Some(Access::Public) if path == "/metrics" => {
                     "Access: the metrics token (`SUITABILITY_METRICS_TOKEN`), no staff token."
                         .to_string()

@@ -18,6 +18,7 @@ use crate::workflow::{WorkflowError, self_check::xlsx};
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SelfCheckQuery {
     /// Start (inclusive); default 183 days before `to`.

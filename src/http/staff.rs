@@ -54,7 +54,8 @@ pub async fn list_tokens(State(state): State<AppState>) -> Result<Json<TokenList
 /// this answer only, the store keeps its hash.
 #[utoipa::path(post, path = "/v1/tokens", tag = "staff", request_body = IssueRequest,
     responses((status = 201, body = IssuedToken), (status = 401, body = crate::error::ErrorBody),
-        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+        (status = 403, body = crate::error::ErrorBody), (status = 409, description = "the staff member is disabled (`staff_disabled`)", body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn issue_token(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -146,6 +146,7 @@ pub async fn recorded_since(
 
 /// A risk reviewer's verdict on an assessment.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = AssessmentReview)]
 pub struct Review {
     pub assessment_id: String,
     /// "accepted" or "rejected".

@@ -27,6 +27,7 @@ pub struct Satisfaction {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+#[schema(as = CallbackOutcome)]
 pub struct Outcome {
     pub id: String,
     pub callback_id: String,
@@ -150,6 +151,7 @@ pub async fn outcomes_between(
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+#[schema(as = CallbackReview)]
 pub struct Review {
     pub id: String,
     pub callback_id: String,

@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use crate::workflow::callbacks::exports;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// Start (inclusive); default 30 days ago for reports, now for the plan.
     pub from: Option<DateTime<Utc>>,

@@ -21,6 +21,7 @@ use crate::workflow::callbacks::summary::{self, Summary};
 use crate::workflow::callbacks::{self, CallbackDetail, CallbackPage, CallbackView, Query};
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     /// open, overdue, completed, failed, escalated, cancelled
     pub status: Option<String>,

@@ -70,6 +70,7 @@ pub async fn pending_reviews(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IssueQuery {
     /// open (default) or all
     pub status: Option<String>,

@@ -27,6 +27,7 @@ pub struct Counts {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = DeskSummary)]
 pub struct Summary {
     /// By kind: confirmation, periodic, special.
     pub by_kind: BTreeMap<String, Counts>,
