@@ -25,6 +25,8 @@ pub struct AuditQuery {
     pub to: Option<DateTime<Utc>>,
     /// The `seq` of the last entry of the previous page.
     pub after: Option<i64>,
+    /// At most this many entries (1..=1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 

@@ -35,6 +35,10 @@ pub struct ArchiveQuery {
     pub from: Option<DateTime<Utc>>,
     /// End (exclusive); default now.
     pub to: Option<DateTime<Utc>>,
+    /// mis_selling, suitability, service, fees, disclosure, redemption, callback, other
+    #[param(
+        pattern = "^(mis_selling|suitability|service|fees|disclosure|redemption|callback|other)$"
+    )]
     pub category: Option<String>,
 }
 

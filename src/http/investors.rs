@@ -22,6 +22,7 @@ pub use crate::workflow::investors::NewInvestor as CreateInvestorRequest;
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// At most this many items (1..=200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// The `next_after` of the previous page.
     pub after: Option<String>,
@@ -32,10 +33,12 @@ pub struct PageQuery {
 #[serde(deny_unknown_fields)]
 pub struct InvestorQuery {
     /// At most this many items (1..=200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// The `next_after` of the previous page.
     pub after: Option<String>,
     /// Only investors whose name contains this text (at most 100 characters).
+    #[param(max_length = 100)]
     pub name: Option<String>,
 }
 

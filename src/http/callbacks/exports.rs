@@ -22,6 +22,7 @@ pub struct PeriodQuery {
     /// End (exclusive); default now for reports, 30 days ahead for the plan.
     pub to: Option<DateTime<Utc>>,
     /// Plan only: csv (default) or xlsx.
+    #[param(pattern = "^(csv|xlsx)$")]
     pub format: Option<String>,
 }
 

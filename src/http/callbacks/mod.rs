@@ -24,14 +24,19 @@ use crate::workflow::callbacks::{self, CallbackDetail, CallbackPage, CallbackVie
 #[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     /// open, overdue, completed, failed, escalated, cancelled
+    #[param(value_type = Option<crate::domain::state::CallbackStatus>)]
     pub status: Option<String>,
     /// confirmation, periodic, special
+    #[param(value_type = Option<crate::domain::state::CallbackKind>)]
     pub kind: Option<String>,
     /// Only callbacks whose window opens at or before this time.
     pub due_before: Option<DateTime<Utc>>,
+    /// At most this many items (1..=500, default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub after: Option<String>,
     /// "me": only the callbacks assigned to the caller, soonest `due_by` first.
+    #[param(pattern = "^me$")]
     pub assignee: Option<String>,
 }
 

@@ -73,7 +73,10 @@ pub async fn pending_reviews(
 #[into_params(parameter_in = Query)]
 pub struct IssueQuery {
     /// open (default) or all
+    #[param(pattern = "^(open|all)$")]
     pub status: Option<String>,
+    /// At most this many items (1..=500, default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub after: Option<String>,
 }
