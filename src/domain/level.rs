@@ -36,7 +36,9 @@ macro_rules! five_grades {
         impl FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
+                // Exactly the five names: "R01" or "R+1" are no rating (the document says so).
                 s.strip_prefix($prefix)
+                    .filter(|n| n.len() == 1)
                     .and_then(|n| n.parse::<i64>().ok())
                     .and_then($name::from_number)
                     .ok_or_else(|| {
@@ -117,7 +119,7 @@ mod tests {
     fn parses_and_prints_grades() {
         assert_eq!("C3".parse::<RiskLevel>().unwrap().number(), 3);
         assert_eq!("R5".parse::<RiskRating>().unwrap().to_string(), "R5");
-        for bad in ["C0", "C6", "R3", "c3", "", "C"] {
+        for bad in ["C0", "C6", "R3", "c3", "", "C", "C03", "C+3", "C 3"] {
             assert!(bad.parse::<RiskLevel>().is_err(), "{bad}");
         }
     }

@@ -49,8 +49,16 @@ pub struct NewComplaint {
     /// The order it is about, if any.
     pub order_id: Option<String>,
     /// phone, email, letter, visit, online, regulator, other
+    #[schema(
+        pattern = "^(phone|email|letter|visit|online|regulator|other)$",
+        example = "phone"
+    )]
     pub channel: String,
     /// mis_selling, suitability, service, fees, disclosure, redemption, callback, other
+    #[schema(
+        pattern = "^(mis_selling|suitability|service|fees|disclosure|redemption|callback|other)$",
+        example = "service"
+    )]
     pub category: String,
     pub content: String,
     pub received_at: DateTime<Utc>,

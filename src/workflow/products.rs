@@ -22,8 +22,10 @@ pub struct NewProduct {
     pub code: String,
     pub name: String,
     /// lower_snake_case, e.g. "private_securities", "private_equity", "venture_capital".
+    #[schema(pattern = "^[a-z0-9_]{1,40}$", example = "private_securities")]
     pub kind: String,
     /// "R1".."R5"
+    #[schema(pattern = "^R[1-5]$", example = "R3")]
     pub risk_rating: String,
     pub min_subscription: RawAmount,
 }
@@ -33,7 +35,9 @@ pub struct NewProduct {
 #[serde(deny_unknown_fields)]
 pub struct ProductChange {
     pub name: Option<String>,
+    #[schema(pattern = "^[a-z0-9_]{1,40}$")]
     pub kind: Option<String>,
+    #[schema(pattern = "^R[1-5]$")]
     pub risk_rating: Option<String>,
     pub min_subscription: Option<RawAmount>,
 }

@@ -17,6 +17,7 @@ pub const MAX_TOKEN_DAYS: i64 = 366;
 pub struct StaffView {
     pub id: String,
     pub name: String,
+    #[schema(min_items = 1)]
     pub roles: Vec<Role>,
     pub disabled: bool,
 }
@@ -113,6 +114,7 @@ pub async fn revoke(c: &mut Conn<'_>, actor: Option<&Staff>, id: &str) -> Result
 pub struct IssueRequest {
     #[schema(example = "王销售")]
     pub name: String,
+    #[schema(min_items = 1)]
     pub roles: Vec<Role>,
     /// 1 to 366 days; 90 when absent.
     #[schema(example = 90)]

@@ -158,6 +158,9 @@ pub struct Lookup {
     pub id_number: String,
     /// The document type, as at onboarding; by default the resident identity card or, for an
     /// 18-character code that is not one, the unified social credit code.
+    #[schema(
+        pattern = "^(resident_id|unified_social_credit_code|passport|hk_macau_permit|taiwan_permit)$"
+    )]
     pub id_type: Option<String>,
 }
 
