@@ -29,6 +29,21 @@ pub fn describe(c: char) -> String {
     format!("{kind} (U+{:04X})", c as u32)
 }
 
+/// What a free text (a note, a comment, a resolution) must match: something that is not
+/// whitespace (Rust's `char::is_whitespace`, spelled out so the document's regex and the
+/// service agree everywhere) and no NUL. `free_text` enforces exactly this.
+pub const FREE_TEXT_PATTERN: &str = "^[^\\u0000]*[^\\u0000\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$";
+
+/// A free text as written: not blank, at most `max` characters as sent; returned trimmed (as
+/// stored). The document states the same rule (`FREE_TEXT_PATTERN`, `maxLength`).
+pub fn free_text(value: &str, max: usize) -> Result<&str, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() || value.chars().count() > max || value.contains('\0') {
+        return Err(format!("must be 1 to {max} characters"));
+    }
+    Ok(trimmed)
+}
+
 /// Characters that take no space: a name of only these looks empty.
 fn is_invisible(c: char) -> bool {
     c.is_whitespace()
@@ -55,6 +70,30 @@ pub fn check_name(name: &str, max: usize) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_free_text_is_not_blank_and_counted_as_sent() {
+        assert_eq!(free_text("  已处理 \n", 10), Ok("已处理"));
+        // Every whitespace the pattern names is blank here too (U+3000, U+0085, U+2028).
+        for blank in ["", " ", "\u{3000}\u{85}", "\u{2028}\t"] {
+            assert!(free_text(blank, 10).is_err(), "{blank:?}");
+        }
+        // Not whitespace to Rust, nor to the pattern: a text.
+        assert!(free_text("\u{feff}", 10).is_ok());
+        assert!(free_text("a\0", 10).is_err(), "no NUL");
+        // The length is as sent: padding counts, as the document's maxLength does.
+        assert!(free_text(" abc", 3).is_err());
+        assert!(free_text("abc", 3).is_ok());
+        for c in [
+            '\t', '\n', '\u{b}', '\u{c}', '\r', ' ', '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}',
+            '\u{200a}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}',
+        ] {
+            assert!(
+                c.is_whitespace(),
+                "the pattern's class names {c:?}: Rust must agree"
+            );
+        }
+    }
 
     #[test]
     fn refuses_controls_and_bidi_but_not_newline_tab_or_chinese() {

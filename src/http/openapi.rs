@@ -101,6 +101,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         "bearer",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
+    super::openapi_statuses::free_texts(components);
     for (path, item) in doc.paths.paths.iter_mut() {
         let ops = [
             ("GET", &mut item.get),

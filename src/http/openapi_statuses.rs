@@ -39,6 +39,90 @@ fn error_response(status: &str) -> RefOr<utoipa::openapi::Response> {
     )
 }
 
+/// The free texts of the request bodies (schema, property, most characters): they follow
+/// `text::free_text`, and the document says so with its pattern and lengths.
+const FREE_TEXTS: &[(&str, &str, usize)] = &[
+    (
+        "ResolveRequest",
+        "note",
+        crate::workflow::escalations::MAX_NOTE,
+    ),
+    (
+        "ReviewRequest",
+        "comment",
+        crate::workflow::callbacks::review::MAX_COMMENT,
+    ),
+    (
+        "Closure",
+        "resolution",
+        crate::workflow::callbacks::issues::MAX_RESOLUTION,
+    ),
+    (
+        "ReviewInput",
+        "note",
+        crate::workflow::assessment_review::MAX_NOTE,
+    ),
+    (
+        "NewComplaint",
+        "content",
+        crate::workflow::complaints::MAX_TEXT,
+    ),
+    (
+        "ResolveComplaintRequest",
+        "resolution",
+        crate::workflow::complaints::MAX_TEXT,
+    ),
+    ("NewProduct", "code", crate::workflow::products::MAX_CODE),
+    ("NewProduct", "name", crate::workflow::products::MAX_NAME),
+    ("ProductChange", "name", crate::workflow::products::MAX_NAME),
+];
+
+/// No text the service takes may hold NUL (the body reader refuses it): every string of the
+/// components says so, unless a stricter pattern is stated.
+const NO_NUL: &str = "^[^\\u0000]*$";
+
+fn no_nul(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) {
+    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(o) => {
+            let is_string = matches!(&o.schema_type, SchemaType::Type(Type::String))
+                || matches!(&o.schema_type, SchemaType::Array(ts) if ts.contains(&Type::String));
+            if is_string && o.pattern.is_none() && o.format.is_none() && o.enum_values.is_none() {
+                o.pattern = Some(NO_NUL.to_string());
+            }
+            for p in o.properties.values_mut() {
+                no_nul(p);
+            }
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                no_nul(items);
+            }
+        }
+        Schema::OneOf(x) => x.items.iter_mut().for_each(no_nul),
+        Schema::AllOf(x) => x.items.iter_mut().for_each(no_nul),
+        Schema::AnyOf(x) => x.items.iter_mut().for_each(no_nul),
+        _ => {}
+    }
+}
+
+/// States the free-text rule on each free text of the components, and that no string holds NUL.
+pub fn free_texts(components: &mut utoipa::openapi::Components) {
+    use utoipa::openapi::schema::Schema;
+    components.schemas.values_mut().for_each(no_nul);
+    for (schema, property, max) in FREE_TEXTS {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*schema) else {
+            continue;
+        };
+        if let Some(RefOr::T(Schema::Object(p))) = object.properties.get_mut(*property) {
+            p.min_length = Some(1);
+            p.max_length = Some(*max);
+            p.pattern = Some(crate::domain::text::FREE_TEXT_PATTERN.to_string());
+        }
+    }
+}
+
 /// Completes `op`: `protected` when a staff token is checked.
 pub fn complete(op: &mut Operation, protected: bool, public: bool) {
     let params = op.parameters.as_deref().unwrap_or_default();

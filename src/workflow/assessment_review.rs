@@ -15,7 +15,7 @@ use crate::store::{Conn, investors, now};
 /// The requirement a review satisfies, and the evidence kind it adds to an order.
 pub const REQUIREMENT: &str = "assessment_review";
 pub const EVIDENCE_KIND: &str = "risk_review";
-const MAX_NOTE: usize = 1000;
+pub const MAX_NOTE: usize = 1000;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -40,13 +40,8 @@ pub async fn review(
             "only risk staff review assessments",
         ));
     }
-    let note = input.note.trim();
-    if note.is_empty() || note.chars().count() > MAX_NOTE {
-        return Err(WorkflowError::Invalid(vec![FieldProblem::new(
-            "note",
-            format!("must be 1 to {MAX_NOTE} characters"),
-        )]));
-    }
+    let note = crate::domain::text::free_text(&input.note, MAX_NOTE)
+        .map_err(|problem| WorkflowError::Invalid(vec![FieldProblem::new("note", problem)]))?;
     let assessment = assessments::get(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("assessment"))?;

@@ -117,13 +117,11 @@ pub async fn record(
     let mut problems = Vec::new();
     one_of("channel", &new.channel, CHANNELS, &mut problems);
     one_of("category", &new.category, CATEGORIES, &mut problems);
-    let content = new.content.trim();
-    if content.is_empty() || content.chars().count() > MAX_TEXT {
-        problems.push(FieldProblem::new(
-            "content",
-            format!("must be 1 to {MAX_TEXT} characters"),
-        ));
-    }
+    let content =
+        crate::domain::text::free_text(&new.content, MAX_TEXT).unwrap_or_else(|problem| {
+            problems.push(FieldProblem::new("content", problem));
+            ""
+        });
     if new.received_at > t + Duration::seconds(60) {
         problems.push(FieldProblem::new(
             "received_at",
@@ -223,13 +221,8 @@ pub async fn resolve(
     id: &str,
     resolution: &str,
 ) -> Result<ResolvedComplaint> {
-    let resolution = resolution.trim();
-    if resolution.is_empty() || resolution.chars().count() > MAX_TEXT {
-        return Err(WorkflowError::field(
-            "resolution",
-            format!("must be 1 to {MAX_TEXT} characters"),
-        ));
-    }
+    let resolution = crate::domain::text::free_text(resolution, MAX_TEXT)
+        .map_err(|problem| WorkflowError::field("resolution", problem))?;
     let t = now();
     let complaint = get(c, actor, id).await?;
     if !complaints::resolve(c, id, resolution, &actor.id, t).await? {

@@ -64,13 +64,8 @@ pub async fn inbox(
 
 /// Resolves an escalation with a note; a conflict if it is resolved already.
 pub async fn resolve(c: &mut Conn<'_>, actor: &Staff, id: &str, note: &str) -> Result<Escalation> {
-    let note = note.trim();
-    if note.is_empty() || note.chars().count() > MAX_NOTE {
-        return Err(WorkflowError::field(
-            "note",
-            format!("must be 1 to {MAX_NOTE} characters"),
-        ));
-    }
+    let note = crate::domain::text::free_text(note, MAX_NOTE)
+        .map_err(|problem| WorkflowError::field("note", problem))?;
     escalations::get(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("escalation"))?;

@@ -56,14 +56,13 @@ struct Fields<'a> {
 
 impl Fields<'_> {
     fn text(&mut self, field: &str, v: &str, max: usize) -> Option<String> {
-        let t = v.trim();
-        if t.is_empty() || t.chars().count() > max {
-            self.problems.push(FieldProblem::new(
-                field,
-                format!("must be 1 to {max} characters"),
-            ));
-            return None;
-        }
+        let t = match crate::domain::text::free_text(v, max) {
+            Ok(t) => t,
+            Err(problem) => {
+                self.problems.push(FieldProblem::new(field, problem));
+                return None;
+            }
+        };
         Some(t.to_string())
     }
 

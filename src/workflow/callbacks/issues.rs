@@ -61,13 +61,8 @@ pub struct Closure {
 
 /// Closes an open issue with its resolution; 409 `already_closed` the second time.
 pub async fn close(c: &mut Conn<'_>, actor: &Staff, id: &str, req: Closure) -> Result<Issue> {
-    let resolution = req.resolution.trim();
-    if resolution.is_empty() || resolution.chars().count() > MAX_RESOLUTION {
-        return Err(WorkflowError::field(
-            "resolution",
-            format!("must be 1 to {MAX_RESOLUTION} characters"),
-        ));
-    }
+    let resolution = crate::domain::text::free_text(&req.resolution, MAX_RESOLUTION)
+        .map_err(|problem| WorkflowError::field("resolution", problem))?;
     let issue = callback_records::issue(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("issue"))?;

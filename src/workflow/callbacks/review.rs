@@ -40,13 +40,8 @@ pub async fn review(
     id: &str,
     req: ReviewRequest,
 ) -> Result<Review> {
-    let comment = req.comment.trim();
-    if comment.is_empty() || comment.chars().count() > MAX_COMMENT {
-        return Err(WorkflowError::field(
-            "comment",
-            format!("must be 1 to {MAX_COMMENT} characters"),
-        ));
-    }
+    let comment = crate::domain::text::free_text(&req.comment, MAX_COMMENT)
+        .map_err(|problem| WorkflowError::field("comment", problem))?;
     let cb = callbacks::get(c, id)
         .await?
         .ok_or(WorkflowError::NotFound("callback"))?;
