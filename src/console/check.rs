@@ -156,7 +156,7 @@ async fn check(
         return render(&Problems::default(), None, StatusCode::OK);
     };
     let decided = async {
-        let money = sale::parse_amount(&RawAmount(amount.to_string()))?;
+        let money = sale::parse_amount(&RawAmount(amount.trim().to_string()))?;
         let mut pooled = state.db.acquire().await?;
         let ctx = state.ctx();
         sale::check(

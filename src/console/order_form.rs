@@ -148,7 +148,7 @@ pub async fn prepare(
     product: &str,
     amount: &str,
 ) -> Result<Prepared, WorkflowError> {
-    let money = sale::parse_amount(&RawAmount(amount.to_string()))?;
+    let money = sale::parse_amount(&RawAmount(amount.trim().to_string()))?;
     let mut pooled = state.db.acquire().await?;
     let c = &mut pooled.conn();
     let decision = sale::check(c, &state.ctx(), &signed.staff, investor, product, money).await?;

@@ -10,6 +10,25 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Amounts carry at most this many decimal places (fen).
 pub const MAX_SCALE: u32 = 2;
 
+/// At most this many digits before the point: amounts stay below a trillion yuan, where every
+/// fen is still exact in a JSON number a client may send.
+pub const MAX_DIGITS: usize = 12;
+
+/// The one spelling of an amount the API takes as text (and the document states): digits
+/// without a sign, leading zeros, spaces or exponent, at most two decimals.
+pub const AMOUNT_PATTERN: &str = "^(0|[1-9][0-9]{0,11})(\\.[0-9]{1,2})?$";
+
+/// Whether `s` is spelled as `AMOUNT_PATTERN` says.
+fn well_formed(s: &str) -> bool {
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let int_ok = int == "0" || (digits(int) && int.len() <= MAX_DIGITS && !int.starts_with('0'));
+    int_ok && frac.is_none_or(|f| digits(f) && f.len() <= MAX_SCALE as usize)
+}
+
 /// A non-negative amount of CNY with at most two decimal places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Money(Decimal);
@@ -39,7 +58,18 @@ impl Money {
 impl FromStr for Money {
     type Err = &'static str;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let d = Decimal::from_str_exact(s.trim()).map_err(|_| "is not a decimal number")?;
+        if s.starts_with('-') {
+            return Err("must not be negative");
+        }
+        if s.split_once('.')
+            .is_some_and(|(_, f)| f.len() > MAX_SCALE as usize)
+        {
+            return Err("must have at most 2 decimal places");
+        }
+        if !well_formed(s) {
+            return Err("is not a decimal number below a trillion (digits, at most 2 decimals)");
+        }
+        let d = Decimal::from_str_exact(s).map_err(|_| "is not a decimal number")?;
         Money::new(d)
     }
 }
@@ -118,6 +148,11 @@ impl<'de> Deserialize<'de> for RawAmount {
                 .map_err(serde::de::Error::custom);
         }
         if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            // A JSON number zero may be written negative (-0, -0.0): it is zero.
+            let negative_zero = text
+                .strip_prefix('-')
+                .is_some_and(|t| t.bytes().all(|b| b == b'0' || b == b'.') && t.starts_with('0'));
+            let text = if negative_zero { "0" } else { text };
             return Ok(RawAmount(text.to_string()));
         }
         Err(serde::de::Error::custom(format!(
@@ -128,12 +163,20 @@ impl<'de> Deserialize<'de> for RawAmount {
 
 impl utoipa::PartialSchema for RawAmount {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::SchemaType::new(
-                utoipa::openapi::schema::Type::String,
-            ))
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaType, Type};
+        let text = ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .pattern(Some(AMOUNT_PATTERN));
+        let number = ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::Number))
+            .minimum(Some(0.0))
+            .maximum(Some(999_999_999_999.99))
+            .multiple_of(Some(0.01));
+        OneOfBuilder::new()
+            .item(text)
+            .item(number)
             .description(Some(
-                "amount in CNY, a JSON number or a decimal string, at most 2 decimal places",
+                "amount in CNY below a trillion, a JSON number or a decimal string, at most 2 decimal places",
             ))
             .examples([serde_json::json!("1000000.00")])
             .into()
@@ -169,6 +212,30 @@ mod tests {
         assert!("0.001".parse::<Money>().is_err());
         assert!("abc".parse::<Money>().is_err());
         assert!("1e6".parse::<Money>().is_err());
+        // Exactly the document's spelling: no sign, padding, leading zeros, separators.
+        for bad in [
+            "+1",
+            " 1",
+            "1 ",
+            "01",
+            "1_000",
+            "1.",
+            ".5",
+            "1,000",
+            "1000000000000",
+        ] {
+            assert!(bad.parse::<Money>().is_err(), "{bad}");
+        }
+        assert!("999999999999.99".parse::<Money>().is_ok());
+        assert!("0.5".parse::<Money>().is_ok());
+    }
+
+    #[test]
+    fn a_negative_zero_number_is_zero_but_a_negative_zero_text_is_refused() {
+        let raw: RawAmount = serde_json::from_str("-0.0").unwrap();
+        assert_eq!(raw.parse(), Ok(Money::ZERO));
+        let raw: RawAmount = serde_json::from_str("\"-0\"").unwrap();
+        assert!(raw.parse().is_err());
     }
 
     #[test]

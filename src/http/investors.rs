@@ -19,7 +19,6 @@ pub use crate::workflow::investors::NewInvestor as CreateInvestorRequest;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// At most this many items (1..=200, default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -30,6 +29,8 @@ pub struct PageQuery {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+// Refused, not ignored: an identity number sent as `?id_number=` would sit in every log of the
+// URL; the lookup takes it in a body.
 #[serde(deny_unknown_fields)]
 pub struct InvestorQuery {
     /// At most this many items (1..=200, default 50).

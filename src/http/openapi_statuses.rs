@@ -110,7 +110,12 @@ fn no_nul(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) 
 /// States the free-text rule on each free text of the components, and that no string holds NUL.
 pub fn free_texts(components: &mut utoipa::openapi::Components) {
     use utoipa::openapi::schema::Schema;
-    components.schemas.values_mut().for_each(no_nul);
+    // Error bodies may quote what was sent, whatever it held: they are left as they are.
+    components
+        .schemas
+        .iter_mut()
+        .filter(|(name, _)| !name.starts_with("Error") && name.as_str() != "FieldProblem")
+        .for_each(|(_, schema)| no_nul(schema));
     for (schema, property, max) in FREE_TEXTS {
         let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*schema) else {
             continue;

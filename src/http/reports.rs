@@ -19,7 +19,6 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
 pub struct SelfCheckQuery {
     /// Start (inclusive); default 183 days before `to`.
     pub from: Option<DateTime<Utc>>,

@@ -26,6 +26,15 @@ pub struct PeriodQuery {
     pub format: Option<String>,
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// Start (inclusive); default 30 days ago.
+    pub from: Option<DateTime<Utc>>,
+    /// End (exclusive); default now; at most 366 days after `from`.
+    pub to: Option<DateTime<Utc>>,
+}
+
 /// The callback plan (回访计划表) of callbacks to do (open or overdue) due in a period, as CSV or
 /// XLSX, with each one's planned method and the caller as its preparer (编制人).
 #[utoipa::path(get, path = "/v1/callbacks/plan", tag = "callbacks", params(PeriodQuery),
@@ -56,12 +65,12 @@ pub async fn export_plan(
 /// answered "no", escalations, satisfaction averages, the main opinions, open issues and review
 /// verdicts (a planner gets the counts without the investors' opinions and issues); at most
 /// 366 days.
-#[utoipa::path(get, path = "/v1/callbacks/report", tag = "callbacks", params(PeriodQuery),
+#[utoipa::path(get, path = "/v1/callbacks/report", tag = "callbacks", params(ReportQuery),
     responses((status = 200, body = Report), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn callback_report(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    ApiQuery(q): ApiQuery<PeriodQuery>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Json<Report>, ApiError> {
     let mut pooled = state.db.acquire().await?;
     Ok(Json(
