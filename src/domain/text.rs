@@ -44,6 +44,19 @@ pub fn free_text(value: &str, max: usize) -> Result<&str, String> {
     Ok(trimmed)
 }
 
+/// A free text that is also clean: no control character but newline and tab, no bidirectional
+/// control (`is_forbidden`), anywhere. `clean_text` enforces exactly this.
+pub const CLEAN_TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069\\t\\n \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$";
+
+/// `free_text` with no forbidden character anywhere in what was sent.
+pub fn clean_text(value: &str, max: usize) -> Result<&str, String> {
+    let text = free_text(value, max)?;
+    match value.chars().find(|c| is_forbidden(*c)) {
+        Some(c) => Err(format!("must not hold {}", describe(c))),
+        None => Ok(text),
+    }
+}
+
 /// Characters that take no space: a name of only these looks empty.
 fn is_invisible(c: char) -> bool {
     c.is_whitespace()

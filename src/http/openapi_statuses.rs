@@ -77,6 +77,20 @@ const FREE_TEXTS: &[(&str, &str, usize)] = &[
     ("ProductChange", "name", crate::workflow::products::MAX_NAME),
 ];
 
+/// Free texts that must also be clean (`text::clean_text`).
+const CLEAN_TEXTS: &[(&str, &str, usize)] = &[
+    (
+        "Rescission",
+        "reason",
+        crate::workflow::holdings::MAX_REASON,
+    ),
+    (
+        "Rescission",
+        "request_ref",
+        crate::workflow::holdings::MAX_REF,
+    ),
+];
+
 /// No text the service takes may hold NUL (the body reader refuses it): every string of the
 /// components says so, unless a stricter pattern is stated.
 const NO_NUL: &str = "^[^\\u0000]*$";
@@ -107,6 +121,33 @@ fn no_nul(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) 
     }
 }
 
+/// The answers of a submission: question ids to an option id or a list of them, none with NUL
+/// (the body reader refuses it in keys too).
+fn answers(components: &mut utoipa::openapi::Components) {
+    use utoipa::openapi::schema::{
+        AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+    };
+    let text = || {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .pattern(Some(NO_NUL))
+    };
+    let choice = OneOfBuilder::new()
+        .item(text())
+        .item(ArrayBuilder::new().items(text()))
+        .build();
+    let Some(RefOr::T(Schema::Object(submission))) = components.schemas.get_mut("Submission")
+    else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Object(a))) = submission.properties.get_mut("answers") {
+        a.additional_properties = Some(Box::new(AdditionalProperties::RefOr(RefOr::T(
+            Schema::OneOf(choice),
+        ))));
+        a.property_names = Some(Box::new(text().build().into()));
+    }
+}
+
 /// States the free-text rule on each free text of the components, and that no string holds NUL.
 pub fn free_texts(components: &mut utoipa::openapi::Components) {
     use utoipa::openapi::schema::Schema;
@@ -116,14 +157,21 @@ pub fn free_texts(components: &mut utoipa::openapi::Components) {
         .iter_mut()
         .filter(|(name, _)| !name.starts_with("Error") && name.as_str() != "FieldProblem")
         .for_each(|(_, schema)| no_nul(schema));
-    for (schema, property, max) in FREE_TEXTS {
-        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*schema) else {
-            continue;
-        };
-        if let Some(RefOr::T(Schema::Object(p))) = object.properties.get_mut(*property) {
-            p.min_length = Some(1);
-            p.max_length = Some(*max);
-            p.pattern = Some(crate::domain::text::FREE_TEXT_PATTERN.to_string());
+    answers(components);
+    let rules = [
+        (FREE_TEXTS, crate::domain::text::FREE_TEXT_PATTERN),
+        (CLEAN_TEXTS, crate::domain::text::CLEAN_TEXT_PATTERN),
+    ];
+    for (texts, pattern) in rules {
+        for (schema, property, max) in texts {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*schema) else {
+                continue;
+            };
+            if let Some(RefOr::T(Schema::Object(p))) = object.properties.get_mut(*property) {
+                p.min_length = Some(1);
+                p.max_length = Some(*max);
+                p.pattern = Some(pattern.to_string());
+            }
         }
     }
 }

@@ -41,8 +41,8 @@ pub struct Rescission {
     pub request_ref: String,
 }
 
-const MAX_REASON: usize = 500;
-const MAX_REF: usize = 200;
+pub const MAX_REASON: usize = 500;
+pub const MAX_REF: usize = 200;
 
 /// Rescinds an order at the investor's request, any time before a successful confirmation:
 /// the refund is due and its callbacks are cancelled. 409 `order_settled` once it is confirmed
@@ -50,19 +50,11 @@ const MAX_REF: usize = 200;
 pub async fn rescind(c: &mut Conn<'_>, actor: &Staff, id: &str, req: Rescission) -> Result<Order> {
     let mut problems = Vec::new();
     for (field, value, max) in [
-        ("reason", req.reason.trim(), MAX_REASON),
-        ("request_ref", req.request_ref.trim(), MAX_REF),
+        ("reason", req.reason.as_str(), MAX_REASON),
+        ("request_ref", req.request_ref.as_str(), MAX_REF),
     ] {
-        if value.is_empty() || value.chars().count() > max {
-            problems.push(crate::domain::FieldProblem::new(
-                field,
-                format!("must be 1 to {max} characters"),
-            ));
-        } else if let Some(c) = value.chars().find(|c| text::is_forbidden(*c)) {
-            problems.push(crate::domain::FieldProblem::new(
-                field,
-                format!("must not hold {}", text::describe(c)),
-            ));
+        if let Err(problem) = text::clean_text(value, max) {
+            problems.push(crate::domain::FieldProblem::new(field, problem));
         }
     }
     if !problems.is_empty() {
