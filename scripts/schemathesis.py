@@ -37,6 +37,8 @@ BEYOND_THE_SCHEMA = {
     "POST /v1/products/{id}/impact": "the minimum subscription's floor is a policy value of the service",
     "POST /v1/suitability/check": "an amount above zero, at least the product's minimum on a first purchase",
     "POST /v1/rulesets": "a rule set's file layout, and its rules must compile and pass their tests",
+    "POST /v1/investors": "an identity number's check digit and birth date (GB 11643, GB 32100), one "
+                          "investor per number, a name people can read, an e-mail address, proofs",
 }
 
 

@@ -77,7 +77,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "NUL characters (\\u0000) are not accepted",
         ));
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let bytes = strict_json::integral_numbers(bytes);
+    let de = &mut serde_json::Deserializer::from_slice(&bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
         Err(err) => {

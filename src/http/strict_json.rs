@@ -19,6 +19,55 @@ pub enum ShapeError {
     DuplicateKey(String),
 }
 
+/// The body with every number written as a whole number with a zero fraction (`4.0`, `-2.00`)
+/// written as that whole number: JSON Schema calls `4.0` an integer, so a field documented as
+/// one takes it. Strings are left alone; so is every other number (an amount keeps its text).
+pub fn integral_numbers(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let (mut i, mut in_string, mut escaped) = (0, false, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b'-' || b.is_ascii_digit() {
+            let end = bytes[i..]
+                .iter()
+                .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                .map_or(bytes.len(), |n| i + n);
+            let token = &bytes[i..end];
+            if let Some(dot) = token.iter().position(|c| *c == b'.') {
+                let (whole, fraction) = (&token[..dot], &token[dot + 1..]);
+                if !fraction.is_empty() && fraction.iter().all(|c| *c == b'0') {
+                    let buf = out.get_or_insert_with(|| bytes[..i].to_vec());
+                    buf.extend_from_slice(whole);
+                    i = end;
+                    continue;
+                }
+            }
+            if let Some(buf) = out.as_mut() {
+                buf.extend_from_slice(token);
+            }
+            i = end;
+            continue;
+        }
+        if let Some(buf) = out.as_mut() {
+            buf.push(b);
+        }
+        i += 1;
+    }
+    match out {
+        Some(v) => std::borrow::Cow::Owned(v),
+        None => std::borrow::Cow::Borrowed(bytes),
+    }
+}
+
 /// Checks `bytes` is one JSON object without duplicate keys.
 pub fn check(bytes: &[u8]) -> Result<(), ShapeError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
@@ -116,7 +165,22 @@ impl<'de> Visitor<'de> for Walk<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ShapeError, check};
+    use super::{ShapeError, check, integral_numbers};
+
+    #[test]
+    fn whole_numbers_lose_a_zero_fraction_and_nothing_else_changes() {
+        let body =
+            br#"{"a": 4.0, "b": -2.00, "c": 1.50, "d": "4.0", "e": [1e3, 7.000], "f": "x\"4.0"}"#;
+        let out = integral_numbers(body);
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"{"a": 4, "b": -2, "c": 1.50, "d": "4.0", "e": [1e3, 7], "f": "x\"4.0"}"#
+        );
+        assert!(matches!(
+            integral_numbers(br#"{"a": 1}"#),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn one_object_without_duplicates_at_any_depth() {

@@ -60,7 +60,7 @@ pub struct ProductFacts {
         serialize_with = "rust_decimal::serde::str::serialize",
         deserialize_with = "decimal"
     )]
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::money::RawAmount)]
     pub min_subscription: Decimal,
 }
 
@@ -72,7 +72,7 @@ pub struct OrderFacts {
         serialize_with = "rust_decimal::serde::str::serialize",
         deserialize_with = "decimal"
     )]
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::money::RawAmount)]
     pub amount: Decimal,
     pub first_purchase: bool,
 }
@@ -85,18 +85,25 @@ fn decimal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> 
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("an amount as a decimal string or an integer")
         }
+        // The API's one spelling of an amount (`Money`): not negative, below a trillion, fen.
         fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Decimal, E> {
-            Ok(Decimal::from(v))
+            self.visit_str(&v.to_string())
         }
         fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Decimal, E> {
-            Ok(Decimal::from(v))
+            self.visit_str(&v.to_string())
         }
         fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Decimal, E> {
-            // JSON numbers with a fraction arrive here; their shortest text is exact enough for fen.
-            Decimal::from_str_exact(&v.to_string()).map_err(E::custom)
+            // JSON numbers with a fraction arrive here; their shortest text is exact enough for
+            // fen. A negative zero is zero.
+            if v == 0.0 {
+                return Ok(Decimal::ZERO);
+            }
+            self.visit_str(&v.to_string())
         }
         fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Decimal, E> {
-            Decimal::from_str_exact(v.trim()).map_err(E::custom)
+            v.parse::<crate::domain::Money>()
+                .map(crate::domain::Money::value)
+                .map_err(E::custom)
         }
     }
     d.deserialize_any(V)

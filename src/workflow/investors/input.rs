@@ -21,25 +21,32 @@ use crate::workflow::{Result, WorkflowError};
 #[serde(deny_unknown_fields)]
 pub struct NewInvestor {
     /// "individual" or "institution".
+    #[schema(pattern = "^(individual|institution)$", example = "individual")]
     pub kind: String,
     /// 1 to 100 characters once trimmed.
     pub name: String,
     /// The document `id_number` comes from: "resident_id" (default for individuals),
     /// "unified_social_credit_code" (institutions), "passport", "hk_macau_permit",
     /// "taiwan_permit".
+    #[schema(
+        pattern = "^(resident_id|unified_social_credit_code|passport|hk_macau_permit|taiwan_permit)$"
+    )]
     pub id_type: Option<String>,
     /// The resident identity number (GB 11643, its birth date equal to `birth_date`), the
     /// unified social credit code (GB 32100), or the number of the document `id_type` names.
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub id_number: String,
     /// YYYY-MM-DD; individuals only.
     pub birth_date: Option<String>,
     #[validate(length(min = 5, max = 32, message = "must be 5 to 32 characters"))]
+    #[schema(min_length = 5, max_length = 32)]
     pub phone: Option<String>,
     #[validate(email(message = "is not an e-mail address"))]
     pub email: Option<String>,
     /// "ordinary" (the default, and the only type sales may create): professional status is a
     /// classification risk or compliance record (`POST /v1/investors/{id}/classification`).
+    #[schema(pattern = "^(ordinary|professional)$")]
     pub investor_type: Option<String>,
     pub financial_assets: Option<RawAmount>,
     pub avg_income_3y: Option<RawAmount>,
@@ -47,12 +54,15 @@ pub struct NewInvestor {
     pub net_assets: Option<RawAmount>,
     /// Individuals: "full" (default), "limited" or "none" (民事行为能力). Without full capacity
     /// the investor is of the lowest category whatever the questionnaire says.
+    #[schema(pattern = "^(full|limited|none)$")]
     pub civil_capacity: Option<String>,
     /// Postal address, 1 to 200 characters (personal data: sealed, masked in responses).
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub address: Option<String>,
     /// 1 to 100 characters.
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub occupation: Option<String>,
     /// The proof qualification rests on: `[{"kind": "asset_proof" | "income_proof" |
     /// "net_assets_proof", "ref": "…", "issued_at": "YYYY-MM-DD"}]`; more with
