@@ -15,6 +15,7 @@ use crate::workflow::audit::{self, AuditPage, TrailStatus};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// investor, assessment, product, order, callback, escalation, ruleset, complaint, staff
     pub entity: Option<String>,

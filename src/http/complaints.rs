@@ -30,6 +30,7 @@ pub struct ResolveComplaintRequest {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ArchiveQuery {
     /// Start (inclusive); default 1 year ago.
     pub from: Option<DateTime<Utc>>,

@@ -13,6 +13,7 @@ use crate::workflow::escalations;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct EscalationQuery {
     /// Include resolved escalations (default: open ones only).
     pub include_resolved: Option<bool>,

@@ -19,6 +19,7 @@ pub use crate::workflow::investors::NewInvestor as CreateInvestorRequest;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// At most this many items (1..=200, default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -45,6 +46,7 @@ pub struct InvestorQuery {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct RevealQuery {
     /// Show identity number, phone and e-mail in the clear (compliance and admin; audited).
     pub reveal: Option<bool>,

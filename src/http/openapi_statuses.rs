@@ -108,6 +108,24 @@ fn no_nul(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) 
             for p in o.properties.values_mut() {
                 no_nul(p);
             }
+            if let Some(extra) = o.additional_properties.as_mut()
+                && let utoipa::openapi::schema::AdditionalProperties::RefOr(values) = extra.as_mut()
+            {
+                no_nul(values);
+            }
+            // An object's keys are strings of the body too.
+            let is_object = matches!(&o.schema_type, SchemaType::Type(Type::Object));
+            if is_object && o.property_names.is_none() {
+                let keys = utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(SchemaType::new(Type::String));
+                o.property_names = Some(Box::new(keys.build().into()));
+            }
+            if let Some(keys) = o.property_names.as_mut()
+                && let Schema::Object(k) = keys.as_mut()
+                && k.pattern.is_none()
+            {
+                k.pattern = Some(NO_NUL.to_string());
+            }
         }
         Schema::Array(a) => {
             if let ArrayItems::RefOrSchema(items) = &mut a.items {

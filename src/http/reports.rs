@@ -19,6 +19,7 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct SelfCheckQuery {
     /// Start (inclusive); default 183 days before `to`.
     pub from: Option<DateTime<Utc>>,
@@ -37,7 +38,8 @@ pub fn router() -> Router<AppState> {
 /// sales by verdict, mismatch sales and signed warnings, dual recordings, callbacks, escalations
 /// and resolution times, complaints by category.
 #[utoipa::path(get, path = "/v1/reports/self-check", tag = "reports", params(SelfCheckQuery),
-    responses((status = 200, body = SelfCheck, description = "JSON, or an XLSX workbook with format=xlsx"),
+    responses((status = 200, description = "JSON, or an XLSX workbook with format=xlsx",
+            content((SelfCheck = "application/json"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn self_check_report(

@@ -16,6 +16,7 @@ use crate::workflow::callbacks::exports;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PeriodQuery {
     /// Start (inclusive); default 30 days ago for reports, now for the plan.
     pub from: Option<DateTime<Utc>>,
@@ -28,6 +29,7 @@ pub struct PeriodQuery {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// Start (inclusive); default 30 days ago.
     pub from: Option<DateTime<Utc>>,
@@ -38,7 +40,9 @@ pub struct ReportQuery {
 /// The callback plan (回访计划表) of callbacks to do (open or overdue) due in a period, as CSV or
 /// XLSX, with each one's planned method and the caller as its preparer (编制人).
 #[utoipa::path(get, path = "/v1/callbacks/plan", tag = "callbacks", params(PeriodQuery),
-    responses((status = 200, description = "text/csv or an XLSX workbook"), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "text/csv or an XLSX workbook",
+            content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn export_plan(
     State(state): State<AppState>,
     Caller(caller): Caller,

@@ -22,6 +22,7 @@ use crate::workflow::callbacks::{self, CallbackDetail, CallbackPage, CallbackVie
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct CallbackQuery {
     /// open, overdue, completed, failed, escalated, cancelled
     #[param(value_type = Option<crate::domain::state::CallbackStatus>)]

@@ -71,6 +71,7 @@ pub async fn pending_reviews(
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct IssueQuery {
     /// open (default) or all
     #[param(pattern = "^(open|all)$")]
