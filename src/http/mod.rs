@@ -102,6 +102,11 @@ pub fn router(state: AppState) -> Router {
         // The console signs its members in with sessions of its own (`console::session`) and
         // applies the same role table page by page, so it sits outside the bearer-token layer.
         .merge(crate::console::router())
+        // Swagger UI over /openapi.json, vendored (works offline); it holds no data.
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/docs")
+                .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+        )
         .fallback(|| async { ApiError::NotFound { what: "route" } })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // A rule-set upload may hold 2 MiB of files; no other body comes near.

@@ -108,6 +108,28 @@ async fn metrics_answer_their_own_token_with_routes_rules_and_the_desk(app: Test
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_is_public_and_swagger_ui_is_served_from_the_binary() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let get = |path: &str| app.client.get(format!("{}{path}", app.base)).send();
+    let doc = get("/openapi.json").await.expect("doc");
+    assert_eq!(doc.status(), StatusCode::OK, "no token needed");
+    let page = get("/docs/").await.expect("docs");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.expect("html").contains("swagger-ui"));
+    // Its script comes from the binary (vendored), pointed at this service's document.
+    let bundle = get("/docs/swagger-ui-bundle.js").await.expect("bundle");
+    assert_eq!(bundle.status(), StatusCode::OK);
+    assert!(bundle.bytes().await.expect("js").len() > 100_000);
+    let init = get("/docs/swagger-initializer.js").await.expect("init");
+    assert!(
+        init.text()
+            .await
+            .expect("js")
+            .contains("\"url\": \"/openapi.json\"")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_not_served_without_their_token() {
     let app = TestApp::spawn_with(Backend::Sqlite, |c| c.metrics_token = None).await;
     let resp = app
