@@ -70,33 +70,7 @@ impl Application {
         db.migrate_if_needed().await?;
         // First the key: everything after may write the audit trail, which it chains.
         let vault = crate::keys::open_vault(&db, &key_source(&config)).await?;
-        let active = {
-            // Seeded and recorded together, so the trail explains version 1 like any other.
-            let mut tx = db.begin().await?;
-            if rulesets::seed_first(&mut tx.conn(), &shipped).await? {
-                let change = serde_json::json!({"files": &shipped, "from": config.rules_dir});
-                crate::store::audit::append(
-                    &mut tx.conn(),
-                    &crate::store::audit::Actor::system(),
-                    "ruleset.seed",
-                    "ruleset",
-                    "1",
-                    &change,
-                )
-                .await?;
-                tracing::info!(
-                    "rule set version 1 seeded from {}",
-                    config.rules_dir.display()
-                );
-            }
-            tx.commit().await?;
-            let mut pooled = db.acquire().await?;
-            let mut c = pooled.conn();
-            let stored = rulesets::active(&mut c).await?.ok_or_else(|| {
-                StartError::Rules(vec![RuleError::file("(store)", "no active rule set")])
-            })?;
-            CompiledRuleSet::compile(stored.version, stored.files).map_err(StartError::Rules)?
-        };
+        let active = active_rules(&db, &shipped, &config.rules_dir).await?;
         {
             let mut tx = db.begin().await?;
             let sealed = investors::seal_legacy(&mut tx.conn(), &vault).await?;
@@ -120,14 +94,15 @@ impl Application {
                 );
             }
         }
+        keep_questionnaires(&db, &questionnaires).await?;
         {
-            // Every questionnaire presented is kept with its text, for the client archive.
-            let mut tx = db.begin().await?;
-            for q in questionnaires.all() {
-                let source = questionnaires.source(&q.content_hash).unwrap_or_default();
-                crate::store::questionnaires::keep(&mut tx.conn(), q, source).await?;
+            let mut pooled = db.acquire().await?;
+            let n =
+                crate::store::imports::interrupt_running(&mut pooled.conn(), crate::store::now())
+                    .await?;
+            if n > 0 {
+                tracing::warn!(jobs = n, "imports cut off by the last stop marked failed");
             }
-            tx.commit().await?;
         }
         let listener =
             TcpListener::bind(config.listen)
@@ -147,6 +122,7 @@ impl Application {
                 crate::workflow::investors::LOOKUPS_PER_MINUTE,
                 std::time::Duration::from_secs(60),
             )),
+            imports: crate::workflow::imports::jobs::gate(),
         };
         Ok(Self { listener, state })
     }
@@ -192,6 +168,49 @@ impl Application {
         self.state.db.close().await;
         served
     }
+}
+
+/// The active rule set, compiled; on an empty store version 1 is seeded from `shipped` first
+/// (seeded and recorded together, so the trail explains version 1 like any other).
+pub async fn active_rules(
+    db: &Db,
+    shipped: &RuleFiles,
+    from: &std::path::Path,
+) -> Result<CompiledRuleSet, StartError> {
+    let mut tx = db.begin().await?;
+    if rulesets::seed_first(&mut tx.conn(), shipped).await? {
+        let change = serde_json::json!({"files": shipped, "from": from});
+        crate::store::audit::append(
+            &mut tx.conn(),
+            &crate::store::audit::Actor::system(),
+            "ruleset.seed",
+            "ruleset",
+            "1",
+            &change,
+        )
+        .await?;
+        tracing::info!("rule set version 1 seeded from {}", from.display());
+    }
+    tx.commit().await?;
+    let mut pooled = db.acquire().await?;
+    let mut c = pooled.conn();
+    let stored = rulesets::active(&mut c)
+        .await?
+        .ok_or_else(|| StartError::Rules(vec![RuleError::file("(store)", "no active rule set")]))?;
+    CompiledRuleSet::compile(stored.version, stored.files).map_err(StartError::Rules)
+}
+
+/// Keeps every questionnaire presented with its text, for the client archive.
+pub async fn keep_questionnaires(
+    db: &Db,
+    questionnaires: &crate::questionnaire::QuestionnaireSet,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    for q in questionnaires.all() {
+        let source = questionnaires.source(&q.content_hash).unwrap_or_default();
+        crate::store::questionnaires::keep(&mut tx.conn(), q, source).await?;
+    }
+    tx.commit().await
 }
 
 /// Runs the overdue sweep at once and then every `every`, while the service runs.

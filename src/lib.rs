@@ -19,6 +19,7 @@ pub mod keys;
 pub mod memory;
 pub mod questionnaire;
 pub mod rules;
+pub mod sheet;
 pub mod store;
 pub mod vault;
 pub mod workflow;

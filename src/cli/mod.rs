@@ -4,6 +4,7 @@
 
 mod audit;
 mod backup;
+mod import;
 mod rules;
 mod tokens;
 
@@ -156,6 +157,42 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Bring in an existing book from a CSV (UTF-8) or XLSX file, headers named as the API's
+    /// fields or in Chinese (README, Imports); bad rows go to FILE.errors.csv beside it; the
+    /// same file twice adds nothing.
+    Import {
+        /// investors, holdings or assessments
+        #[arg(value_parser = parse_import_kind)]
+        kind: crate::workflow::imports::ImportKind,
+        /// The CSV or XLSX file.
+        file: PathBuf,
+        /// Check every row (each runs and is rolled back); write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The risk or admin staff member the import is recorded under.
+        #[arg(long = "as", value_name = "NAME", env = "SUITABILITY_IMPORT_AS")]
+        staff: String,
+        /// Investors: the sales owner (name or id) of rows without a sales_owner column.
+        #[arg(long)]
+        sales_owner: Option<String>,
+        /// Folder of questionnaire files (assessments are scored on them).
+        #[arg(
+            long,
+            env = "SUITABILITY_QUESTIONNAIRES_DIR",
+            default_value = "questionnaires"
+        )]
+        questionnaires_dir: PathBuf,
+        /// Folder of the rule set that seeds version 1 on an empty store (as `serve`).
+        #[arg(long, env = "SUITABILITY_RULES_DIR", default_value = "rules")]
+        rules_dir: PathBuf,
+        /// Months a questionnaire result stays valid (as the service is run).
+        #[arg(
+            long,
+            env = "SUITABILITY_ASSESSMENT_VALIDITY_MONTHS",
+            default_value_t = 36
+        )]
+        assessment_validity_months: u32,
+    },
     /// Rule sets, for rule authors.
     Rules {
         #[command(subcommand)]
@@ -254,7 +291,13 @@ pub enum TokenCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
+    // An import would log every row it onboards: its progress bar and report say enough.
+    let default_filter = if matches!(cli.command, Command::Import { .. }) {
+        "info,sqlx=warn,suitability::workflow=warn"
+    } else {
+        "info,sqlx=warn"
+    };
+    init_tracing(cli.log_format, default_filter);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -275,10 +318,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(format: LogFormat) {
+fn init_tracing(format: LogFormat, default_filter: &str) {
     use tracing_subscriber::EnvFilter;
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -339,6 +382,35 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Audit { command } => {
             let (db, _) = open(&cli.database_url, cli.data_key, cli.data_key_file).await?;
             let result = audit::run(&db, command).await;
+            db.close().await;
+            result
+        }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            staff,
+            sales_owner,
+            questionnaires_dir,
+            rules_dir,
+            assessment_validity_months,
+        } => {
+            let (db, vault) = open(&cli.database_url, cli.data_key, cli.data_key_file).await?;
+            let policy = crate::config::Policy {
+                assessment_validity_months,
+                ..Default::default()
+            };
+            let args = import::Args {
+                kind,
+                file,
+                dry_run,
+                staff,
+                sales_owner,
+                questionnaires_dir,
+                rules_dir,
+                policy,
+            };
+            let result = import::run(&db, &vault, args).await;
             db.close().await;
             result
         }
@@ -499,4 +571,8 @@ fn parse_public_url(raw: &str) -> Result<String, String> {
         );
     }
     Ok(raw.trim_end_matches('/').to_string())
+}
+
+fn parse_import_kind(s: &str) -> Result<crate::workflow::imports::ImportKind, String> {
+    s.parse()
 }

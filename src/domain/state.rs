@@ -183,6 +183,8 @@ text_enum! {
         Activation = "activation",
         /// A holding re-evaluated after its investor's information or classification changed.
         InvestorChange = "investor_change",
+        /// A holding from before the service, decided when it was imported.
+        Import = "import",
         /// A holding re-evaluated after a complaint of its investor was opened or resolved.
         Complaint = "complaint",
     }

@@ -126,6 +126,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET",   "/v1/complaints/{id}",              Access::Roles(&[Planner, Compliance, Admin])),
     ("POST",  "/v1/complaints/{id}/assign",       Access::Roles(&[Compliance, Admin])),
     ("POST",  "/v1/complaints/{id}/resolve",      Access::Roles(&[Compliance])),
+    // Imports of an existing book: risk and admin (workflow::imports::MAY_IMPORT).
+    ("POST",  "/v1/imports",                      Access::Roles(&[Risk, Admin])),
+    ("GET",   "/v1/imports/{id}",                 Access::Roles(&[Risk, Admin])),
 ];
 
 pub use crate::workflow::assessments::MAY_BACKDATE_ASSESSMENTS;

@@ -18,12 +18,15 @@ pub use crate::workflow::complaints::NewComplaint as CreateComplaintRequest;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"assignee_id": "01938a1e-7c00-7000-8000-000000000005"}))]
 pub struct AssignRequest {
     pub assignee_id: String,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "resolution": "已补寄 2026 年三季度报告，并向投资者说明信息披露的方式和频率"}))]
 pub struct ResolveComplaintRequest {
     pub resolution: String,
 }

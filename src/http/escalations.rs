@@ -26,6 +26,7 @@ pub struct EscalationList {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "已与投资者电话核实，订单已撤销并办理退款，相关销售人员已约谈"}))]
 pub struct ResolveRequest {
     pub note: String,
 }

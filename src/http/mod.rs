@@ -14,6 +14,7 @@ pub mod escalations;
 pub mod evidence;
 pub mod extract;
 pub mod health;
+pub mod imports;
 pub mod investors;
 pub mod metrics;
 pub mod openapi;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub vault: Arc<crate::vault::Vault>,
     /// Identity-number lookups per staff member (30 a minute).
     pub lookups: Arc<crate::workflow::ratelimit::RateLimiter>,
+    /// One import at a time on this instance.
+    pub imports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -95,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff::router())
         .merge(requirements::router())
         .merge(health::router())
+        .merge(imports::router())
         // Runs for matched routes only, so it can look the route up in the access table.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::authorize))
         // Counted by route template, refusals too (a route layer sees the matched path).

@@ -86,6 +86,8 @@ use super::access::{Access, lookup};
         super::complaints::get_complaint,
         super::complaints::assign_complaint,
         super::complaints::resolve_complaint,
+        super::imports::create_import,
+        super::imports::get_import,
         super::evidence::order_evidence,
     ),
     components(schemas(crate::error::ErrorBody)),

@@ -23,6 +23,14 @@ use crate::workflow::sale::{self, NewOrder, OrderDetail, PlacedOrder};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"investor_id": "01938a1e-7c00-7000-8000-000000000001",
+    "product_id": "01938a1e-7c00-7000-8000-000000000002", "amount": "1000000",
+    "signed_at": "2026-12-01T02:00:00Z", "paid_at": "2026-12-01T06:30:00Z",
+    "acknowledgments": ["mismatch_warning_signed", "dual_recording"],
+    "recording_ref": "双录 SL-2026-1201-0007",
+    "evidence": {"mismatch_warning_signed": [
+        {"kind": "warning_letter", "ref": "风险不匹配警示函 JS-2026-1201-0007"},
+        {"kind": "investor_confirmation", "ref": "投资者确认书 QR-2026-1201-0007"}]}}))]
 pub struct CreateOrderRequest {
     pub investor_id: String,
     pub product_id: String,

@@ -27,6 +27,11 @@ pub struct RuleSetList {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"files": {
+    "10-matching.rhai": "if investor.investor_type == \"ordinary\" && investor.level < product.rating {\n    decision.mismatch(\"above_tolerance\", `投资者 ${investor.level_name} 低于产品 ${product.rating_name}`);\n    decision.require(\"mismatch_warning_signed\");\n    decision.check(\"mismatch_warning_understood\");\n}\n",
+    "checks.toml": "[[checks]]\ncode = \"mismatch_warning_understood\"\nquestion = \"请问您是否已收到并理解《风险不匹配警示函》？\"\nsource = \"适当性办法 第二十二条\"\n\n[requirements]\nmismatch_warning_signed = [\"warning_letter\", \"investor_confirmation\"]\n",
+    "tests/matching.toml": "[[case]]\nname = \"C3 购买 R4 为不匹配\"\ninvestor = { level = 3 }\nproduct = { rating = 4 }\n[case.expect]\nverdict = \"mismatch\"\nreasons = [\"above_tolerance\"]\nrequirements = [\"mismatch_warning_signed\"]\n"},
+    "note": "普通投资者风险等级低于产品风险等级时须签署风险不匹配警示函"}))]
 pub struct CreateRuleSetRequest {
     /// The whole set: `NN-name.rhai`, `checks.toml`, `scripts.toml`, `tests/*.toml` (and optional
     /// `*.md`).

@@ -15,6 +15,8 @@ use crate::workflow::sale;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"investor_id": "01938a1e-7c00-7000-8000-000000000001",
+    "product_id": "01938a1e-7c00-7000-8000-000000000002", "amount": "1000000"}))]
 pub struct CheckRequest {
     pub investor_id: String,
     pub product_id: String,

@@ -112,6 +112,15 @@ fn decimal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> 
 /// Everything one evaluation sees.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(example = json!({
+    "investor": {"kind": "individual", "investor_type": "ordinary", "level": 3,
+        "level_name": "C3", "lowest_category": false, "assessment_valid": true,
+        "assessment_age_days": 120, "age": 45, "qualified": true, "full_civil_capacity": true,
+        "classification_valid": true, "qualification_evidence_age_days": 30,
+        "assessment_flags": [], "open_complaints": 0, "complaints_90d": 0},
+    "product": {"code": "SJA123", "kind": "private_securities", "rating": 4,
+        "rating_name": "R4", "min_subscription": "1000000"},
+    "order": {"amount": "1000000", "first_purchase": true}}))]
 pub struct Facts {
     pub investor: InvestorFacts,
     pub product: ProductFacts,

@@ -18,6 +18,7 @@ pub mod desk_gauges;
 pub mod escalations;
 pub mod holdings;
 pub mod idempotency;
+pub mod imports;
 pub mod investors;
 pub mod invitations;
 pub mod meta;

@@ -56,6 +56,17 @@ async fn sqlite_row_text(c: &mut Conn<'_>, table: &'static str) -> Result<String
     Ok(expr)
 }
 
+/// The condition finding the row whose key is `$1` (text): a text key is compared as it is, so
+/// its index finds the row (a cast on the column would read the whole table on every audited
+/// write); the one integer key (a rule set's version) is compared as text in a small table.
+fn key_is(key: &str, backend: &str) -> String {
+    match (key, backend) {
+        ("version", "sqlite") => format!("CAST(t.{key} AS TEXT) = $1"),
+        ("version", _) => format!("t.{key}::text = $1"),
+        _ => format!("t.{key} = $1"),
+    }
+}
+
 fn digest(entity: &str, id: &str, row: &str) -> String {
     hex(&Sha256::digest(
         format!("{entity}\u{1f}{id}\u{1f}{row}").as_bytes(),
@@ -71,14 +82,20 @@ pub async fn of(c: &mut Conn<'_>, entity: &str, id: &str) -> Result<Option<Strin
     let row: Option<(String,)> = match c {
         Conn::Sqlite(_) => {
             let expr = sqlite_row_text(c, table).await?;
-            let sql = format!("SELECT {expr} FROM {table} t WHERE CAST(t.{key} AS TEXT) = $1");
+            let sql = format!(
+                "SELECT {expr} FROM {table} t WHERE {}",
+                key_is(key, "sqlite")
+            );
             on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id)
                 .fetch_optional(e)
                 .await)?
         }
         Conn::Postgres(_) => {
-            let sql = format!("SELECT t::text FROM {table} t WHERE t.{key}::text = $1");
+            let sql = format!(
+                "SELECT t::text FROM {table} t WHERE {}",
+                key_is(key, "postgres")
+            );
             on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id)
                 .fetch_optional(e)

@@ -19,6 +19,8 @@ pub const MAX_NOTE: usize = 1000;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"accept": true,
+    "note": "已电话核实投资者年龄和资产情况，问卷答案与事实相符，予以认可"}))]
 pub struct ReviewInput {
     /// true: the answers stand; false: the assessment is never used.
     pub accept: bool,

@@ -75,6 +75,10 @@ pub const MAY_BACKDATE_ASSESSMENTS: &[Role] = &[Role::Risk, Role::Admin];
 /// Answers as submitted (also the body of `POST /v1/investors/{id}/assessments`).
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"questionnaire_id": "individual", "answers": {
+    "q1": "c", "q2": "d", "q3": "a", "q4": "c", "q5": "d", "q6": "b", "q7": "b",
+    "q8": "a", "q9": ["b", "c"], "q10": "b", "q11": "b", "q12": ["a", "b"], "q13": "c",
+    "q14": "b", "q15": "b", "q16": "d", "q17": "e", "q18": "a", "q19": "c", "q20": "c"}}))]
 pub struct Submission {
     pub questionnaire_id: String,
     /// Question id to option id (single choice) or option ids (multiple choice).

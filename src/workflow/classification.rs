@@ -24,6 +24,10 @@ pub const MAX_REASON: usize = 500;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"investor_type": "professional", "basis": "assets_and_experience",
+    "financial_assets": "6000000", "experience_years": 3,
+    "evidence": [{"kind": "asset_proof", "ref": "资产证明 ZC-2026-1120-0158",
+        "issued_at": "2026-11-20"}]}))]
 pub struct NewClassification {
     /// "professional", or "ordinary" for `investor_request`.
     pub investor_type: String,

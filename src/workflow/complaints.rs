@@ -44,6 +44,10 @@ pub const MAX_TEXT: usize = 8000;
 /// A complaint as received (also the body of `POST /v1/complaints`).
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"investor_id": "01938a1e-7c00-7000-8000-000000000001",
+    "order_id": "01938a1e-7c00-7000-8000-000000000004", "channel": "phone",
+    "category": "disclosure", "content": "投资者来电反映未按合同约定收到产品季度报告，要求尽快寄送",
+    "received_at": "2026-12-03T01:30:00Z"}))]
 pub struct NewComplaint {
     pub investor_id: String,
     /// The order it is about, if any.

@@ -20,6 +20,7 @@ pub const MAY_LIQUIDATE: &[Role] = &[Role::Risk, Role::Admin];
 /// A redemption request: an `amount`, or `all`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"amount": "500000"}))]
 pub struct Redeem {
     pub amount: Option<RawAmount>,
     /// true: everything held.

@@ -34,6 +34,8 @@ pub(crate) async fn void(
 /// The investor's request to rescind.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "投资者在冷静期内书面申请撤销认购并要求退款",
+    "request_ref": "撤销申请书 CX-2026-1202-0003"}))]
 pub struct Rescission {
     /// Why, in the investor's words or the staff member's summary.
     pub reason: String,

@@ -29,6 +29,7 @@ pub const MISMATCH_WARNING: &str = "mismatch_warning";
 /// The body of `POST /v1/investors/{id}/invitations`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"product_id": "01938a1e-7c00-7000-8000-000000000002"}))]
 pub struct NewInvitation {
     /// The product the investor is considering: its warning letter is signed through the link
     /// when it does not match the investor's level.

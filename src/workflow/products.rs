@@ -18,6 +18,8 @@ pub const MAX_KIND: usize = 40;
 /// A product as risk staff submit it (also the body of `POST /v1/products`).
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "SJA123", "name": "稳健增长1号私募证券投资基金",
+    "kind": "private_securities", "risk_rating": "R3", "min_subscription": "1000000"}))]
 pub struct NewProduct {
     pub code: String,
     pub name: String,
@@ -33,6 +35,7 @@ pub struct NewProduct {
 /// The fields to change; None leaves one as it is (also the body of `PATCH /v1/products/{id}`).
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"risk_rating": "R4"}))]
 pub struct ProductChange {
     pub name: Option<String>,
     #[schema(pattern = "^[a-z0-9_]{1,40}$")]

@@ -25,6 +25,8 @@ const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date")
 /// A document as a request names it; `issued_at` is YYYY-MM-DD.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "asset_proof", "ref": "资产证明 ZC-2026-1120-0158",
+    "issued_at": "2026-11-20"}))]
 pub struct DocumentInput {
     pub kind: String,
     #[serde(rename = "ref")]

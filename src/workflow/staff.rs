@@ -111,6 +111,7 @@ pub async fn revoke(c: &mut Conn<'_>, actor: Option<&Staff>, id: &str) -> Result
 /// What an admin asks for: a token for `name` (created if needed) with `roles`.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "王销售", "roles": ["sales"], "expires_in_days": 90}))]
 pub struct IssueRequest {
     #[schema(example = "王销售")]
     pub name: String,

@@ -21,6 +21,7 @@ mod ending;
 mod frequency;
 mod holdings;
 mod hostile;
+mod imports;
 mod input;
 mod investors;
 mod invitations;

@@ -19,6 +19,11 @@ const MAX_WINDOW_DAYS: i64 = 365;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"investor_id": "01938a1e-7c00-7000-8000-000000000001",
+    "order_id": "01938a1e-7c00-7000-8000-000000000004", "reason": "market_turmoil",
+    "checks": ["identity_confirmed", "loss_possibility_known"],
+    "due_from": "2026-12-14T01:00:00Z", "due_by": "2026-12-25T09:00:00Z",
+    "planned_method": "phone"}))]
 pub struct NewCallback {
     pub investor_id: String,
     /// A holding of the investor's, if the callback is about one.

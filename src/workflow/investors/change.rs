@@ -25,6 +25,8 @@ const MAX_REASON: usize = 500;
 /// What changes; an absent field stays as it is.
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "13900139000", "address": "上海市浦东新区世纪大道 100 号",
+    "financial_assets": "6000000", "reason": "客户提供新的资产证明"}))]
 pub struct InvestorChange {
     #[validate(length(min = 5, max = 32, message = "must be 5 to 32 characters"))]
     pub phone: Option<String>,

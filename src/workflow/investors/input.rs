@@ -19,6 +19,13 @@ use crate::workflow::{Result, WorkflowError};
 
 #[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "individual", "name": "张三",
+    "id_number": "11010519491231002X", "birth_date": "1949-12-31",
+    "phone": "13800138000", "email": "zhangsan@example.cn",
+    "financial_assets": "5000000", "avg_income_3y": "600000", "civil_capacity": "full",
+    "address": "北京市西城区金融大街 1 号", "occupation": "退休教师",
+    "evidence": [{"kind": "asset_proof", "ref": "资产证明 ZC-2026-1120-0158",
+        "issued_at": "2026-11-20"}]}))]
 pub struct NewInvestor {
     /// "individual" or "institution".
     #[schema(pattern = "^(individual|institution)$", example = "individual")]

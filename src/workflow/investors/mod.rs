@@ -44,7 +44,20 @@ pub async fn onboard(
     actor: &Staff,
     new: NewInvestor,
 ) -> Result<InvestorResponse> {
-    let (investor, proofs) = new.into_investor(&actor.id)?;
+    let owner = actor.id.clone();
+    onboard_owned(c, ctx, actor, &owner, new).await
+}
+
+/// As [`onboard`], with `owner_id` (checked by the caller to be an active sales person) as the
+/// sales owner: an import brings in a book whose owners are already known.
+pub async fn onboard_owned(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    owner_id: &str,
+    new: NewInvestor,
+) -> Result<InvestorResponse> {
+    let (investor, proofs) = new.into_investor(owner_id)?;
     if investor.investor_type != InvestorType::Ordinary {
         return Err(WorkflowError::Unprocessable {
             code: "classification_required",
@@ -154,6 +167,7 @@ pub async fn list(
 /// A lookup by identity number: in the body, never in a URL (URLs are logged).
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"id_number": "11010519491231002X", "id_type": "resident_id"}))]
 pub struct Lookup {
     pub id_number: String,
     /// The document type, as at onboarding; by default the resident identity card or, for an
@@ -218,6 +232,7 @@ pub async fn lookup(
 /// A new sales owner for an investor.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"staff_id": "01938a1e-7c00-7000-8000-000000000003"}))]
 pub struct NewOwner {
     pub staff_id: String,
 }
