@@ -37,6 +37,10 @@ BEYOND_THE_SCHEMA = {
     "POST /v1/products/{id}/impact": "the minimum subscription's floor is a policy value of the service",
     "POST /v1/suitability/check": "an amount above zero, at least the product's minimum on a first purchase",
     "POST /v1/rulesets": "a rule set's file layout, and its rules must compile and pass their tests",
+    "PATCH /v1/investors/{id}": "an e-mail address; net assets for institutions only and civil "
+                                "capacity for individuals only, as the investor is one or the other",
+    "POST /v1/callbacks": "checks from the active rule set's catalogue; a window within a year from now",
+    "POST /v1/imports": "the file's header row must name an import's columns; one import at a time",
     "POST /v1/investors": "an identity number's check digit and birth date (GB 11643, GB 32100), one "
                           "investor per number, a name people can read, an e-mail address, proofs",
 }

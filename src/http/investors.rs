@@ -70,7 +70,9 @@ pub fn router() -> Router<AppState> {
 /// Onboards an investor; the caller becomes the sales owner.
 #[utoipa::path(post, path = "/v1/investors", tag = "investors", request_body = CreateInvestorRequest,
     responses((status = 201, body = InvestorResponse), (status = 400, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+        (status = 409, description = "`duplicate_investor`: an investor with this identity number exists", body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody),
+        (status = 429, description = "identity-number lookups over the limit (a number owned by another sales person)", body = crate::error::ErrorBody)))]
 pub async fn create_investor(
     State(state): State<AppState>,
     Caller(caller): Caller,

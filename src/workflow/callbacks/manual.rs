@@ -29,13 +29,16 @@ pub struct NewCallback {
     /// A holding of the investor's, if the callback is about one.
     pub order_id: Option<String>,
     /// A lower_snake_case code of the caller's choice, e.g. "market_turmoil".
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub reason: String,
     /// Check codes from the active rule set's catalogue, asked in this order.
+    #[schema(min_items = 1, max_items = 50)]
     pub checks: Vec<String>,
     /// Default now.
     pub due_from: Option<DateTime<Utc>>,
     pub due_by: DateTime<Utc>,
     /// How it is to be made (回访方式); default phone.
+    #[schema(pattern = "^(phone|email|letter|visit|video)$")]
     pub planned_method: Option<String>,
 }
 

@@ -29,18 +29,23 @@ const MAX_REASON: usize = 500;
     "financial_assets": "6000000", "reason": "客户提供新的资产证明"}))]
 pub struct InvestorChange {
     #[validate(length(min = 5, max = 32, message = "must be 5 to 32 characters"))]
+    #[schema(min_length = 5, max_length = 32)]
     pub phone: Option<String>,
     #[validate(email(message = "is not an e-mail address"))]
+    #[schema(min_length = 3, max_length = 254)]
     pub email: Option<String>,
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub address: Option<String>,
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub occupation: Option<String>,
     pub financial_assets: Option<RawAmount>,
     pub avg_income_3y: Option<RawAmount>,
     /// Institutions only.
     pub net_assets: Option<RawAmount>,
     /// Individuals only: "full", "limited" or "none".
+    #[schema(pattern = "^(full|limited|none)$")]
     pub civil_capacity: Option<String>,
     /// Why (e.g. "客户提供新的资产证明"), at most 500 characters.
     pub reason: Option<String>,
