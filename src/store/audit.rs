@@ -21,7 +21,7 @@ use crate::on_conn;
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// The advisory lock that serialises appends on PostgreSQL.
-const PG_LOCK: i64 = 0x5355_4954_4142;
+pub(super) const PG_LOCK: i64 = 0x5355_4954_4142;
 
 /// Who did it: a staff member, or the service itself (`None`: the CLI, seeding, background jobs).
 #[derive(Debug, Clone, Default)]

@@ -118,6 +118,35 @@ pub async fn insert_evidence(
     Ok(())
 }
 
+/// Stores several proofs at once (new investors' proofs, in an import's batch).
+pub async fn insert_evidence_many(
+    c: &mut Conn<'_>,
+    items: &[QualificationEvidence],
+) -> Result<(), StoreError> {
+    for chunk in items.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO qualification_evidence (id, investor_id, kind, ref, issued_at, \
+             recorded_by, recorded_at) VALUES {}",
+            super::placeholders(chunk.len(), 7)
+        );
+        on_conn!(c, |e| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for x in chunk {
+                q = q
+                    .bind(&x.id)
+                    .bind(&x.investor_id)
+                    .bind(&x.kind)
+                    .bind(&x.reference)
+                    .bind(x.issued_at)
+                    .bind(&x.recorded_by)
+                    .bind(x.recorded_at);
+            }
+            q.execute(e).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
 /// The investor's qualification evidence, newest issue first.
 pub async fn evidence_for(
     c: &mut Conn<'_>,

@@ -7,6 +7,7 @@
 
 pub mod assessments;
 pub mod audit;
+pub mod audit_batch;
 pub mod audit_key;
 pub mod callback_records;
 pub mod callback_schedule;
@@ -335,6 +336,26 @@ pub async fn lock_key(c: &mut Conn<'_>, key: &str) -> Result<(), StoreError> {
             .await?;
     }
     Ok(())
+}
+
+/// `($1, …, $cols), ($cols+1, …), …` for a multi-row INSERT of `rows` rows.
+pub fn placeholders(rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for k in 0..cols {
+            if k > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(r * cols + k + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
 }
 
 /// A new time-ordered id (UUID v7), so that ordering by id follows creation time.

@@ -105,6 +105,53 @@ pub async fn of(c: &mut Conn<'_>, entity: &str, id: &str) -> Result<Option<Strin
     Ok(row.map(|(r,)| digest(entity, id, &r)))
 }
 
+/// The digests of several rows of `entity` (text keys), by id; ids without a row are absent.
+pub async fn of_many(
+    c: &mut Conn<'_>,
+    entity: &str,
+    ids: &[&str],
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut out = HashMap::new();
+    let Some((table, key)) = table_of(entity) else {
+        return Ok(out);
+    };
+    if key == "version" {
+        for id in ids {
+            if let Some(d) = of(c, entity, id).await? {
+                out.insert(id.to_string(), d);
+            }
+        }
+        return Ok(out);
+    }
+    for chunk in ids.chunks(500) {
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = match c {
+            Conn::Sqlite(_) => {
+                let expr = sqlite_row_text(c, table).await?;
+                format!("SELECT t.{key}, {expr} FROM {table} t WHERE t.{key} IN ({list})")
+            }
+            Conn::Postgres(_) => {
+                format!("SELECT t.{key}, t::text FROM {table} t WHERE t.{key} IN ({list})")
+            }
+        };
+        let rows: Vec<(String, String)> = on_conn!(c, |e| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(e).await
+        })?;
+        for (id, row) in rows {
+            let d = digest(entity, &id, &row);
+            out.insert(id, d);
+        }
+    }
+    Ok(out)
+}
+
 /// Every row of `entity`'s table with its current digest, in key order.
 pub async fn all(c: &mut Conn<'_>, entity: &str) -> Result<Vec<(String, String)>, StoreError> {
     let Some((table, key)) = table_of(entity) else {

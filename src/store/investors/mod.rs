@@ -62,7 +62,11 @@ macro_rules! columns {
     };
 }
 
+/// The columns `columns!` names, for SQL built at run time.
+const COLUMNS: &str = columns!();
+
 // After `columns!`: macros are in scope only below their definition.
+pub mod bulk;
 mod sealing;
 pub mod versions;
 mod visible;

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use self::columns::{Column, Header, Record};
-use super::{Ctx, Result, WorkflowError};
+use super::{Ctx, Result, WorkflowError, investors};
 use crate::domain::state::text_enum;
 use crate::sheet::Sheet;
 use crate::store::Db;
@@ -138,6 +138,30 @@ pub async fn run(
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (b, batch) in sheet.rows.chunks(BATCH).enumerate() {
         let mut tx = db.begin().await?;
+        if kind == ImportKind::Investors {
+            let rows = batch.iter().enumerate().map(|(i, row)| {
+                (
+                    Sheet::row_number(b * BATCH + i),
+                    Record::new(&headers, &sheet.headers, row),
+                )
+            });
+            let mut c = tx.conn();
+            investor_batch(
+                &mut c,
+                ctx,
+                actor,
+                &mut importer,
+                rows,
+                &mut seen,
+                &mut report,
+                &headers,
+                &sheet.headers,
+            )
+            .await?;
+            finish_batch(tx, opts.dry_run).await?;
+            progress(&report);
+            continue;
+        }
         for (i, row) in batch.iter().enumerate() {
             let number = Sheet::row_number(b * BATCH + i);
             let record = Record::new(&headers, &sheet.headers, row);
@@ -163,11 +187,7 @@ pub async fn run(
                 Err(e) => report.fail(number, problems_of(e, &headers, &sheet.headers)),
             }
         }
-        if opts.dry_run {
-            tx.rollback().await?;
-        } else {
-            tx.commit().await?;
-        }
+        finish_batch(tx, opts.dry_run).await?;
         progress(&report);
     }
     tracing::info!(
@@ -179,6 +199,63 @@ pub async fn run(
         "import finished"
     );
     Ok(report)
+}
+
+async fn finish_batch(tx: crate::store::Tx, dry_run: bool) -> Result<()> {
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// A batch of investors: each row read into its onboarding request, then all onboarded at once
+/// (`onboard_batch` checks each as `onboard` does and writes the good ones together).
+#[allow(clippy::too_many_arguments)]
+async fn investor_batch<'r>(
+    c: &mut crate::store::Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    importer: &mut rows::Importer,
+    rows: impl Iterator<Item = (usize, Record<'r>)>,
+    seen: &mut HashMap<String, usize>,
+    report: &mut Report,
+    headers: &[Header],
+    names: &[String],
+) -> Result<()> {
+    let mut numbers = Vec::new();
+    let mut requests = Vec::new();
+    for (number, record) in rows {
+        report.processed += 1;
+        if let Some(key) = importer.key(&record) {
+            if let Some(first) = seen.get(&key) {
+                report.fail(
+                    number,
+                    vec![(String::new(), format!("repeats row {first}"))],
+                );
+                continue;
+            }
+            seen.insert(key, number);
+        }
+        match importer.investor_request(c, &record).await {
+            Ok(request) => {
+                numbers.push(number);
+                requests.push(request);
+            }
+            Err(WorkflowError::Store(e)) => return Err(WorkflowError::Store(e)),
+            Err(e) => report.fail(number, problems_of(e, headers, names)),
+        }
+    }
+    let done = investors::onboarding::onboard_batch(c, ctx, actor, requests).await?;
+    for (number, result) in numbers.into_iter().zip(done) {
+        match result {
+            Ok(investors::onboarding::Onboarded::Created(_)) => report.imported += 1,
+            Ok(investors::onboarding::Onboarded::Exists) => report.skipped += 1,
+            Err(e) => report.fail(number, problems_of(e, headers, names)),
+        }
+    }
+    Ok(())
 }
 
 fn headers_of(

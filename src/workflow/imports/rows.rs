@@ -12,7 +12,7 @@ use crate::store::staff::{self, Staff};
 use crate::store::{Conn, imports, investors as stored_investors, truncate_micros};
 use crate::workflow::assessments::{self, Submission};
 use crate::workflow::existing_holdings::{self, ExistingHolding};
-use crate::workflow::investors::{self, NewInvestor};
+use crate::workflow::investors::NewInvestor;
 use crate::workflow::qualification::DocumentInput;
 use crate::workflow::{Ctx, Result, WorkflowError};
 
@@ -59,19 +59,21 @@ impl Importer {
         r: &Record<'_>,
     ) -> Result<Done> {
         match self.kind {
-            ImportKind::Investors => self.investor(c, ctx, actor, r).await,
+            // Investors are onboarded a batch at a time (`super::investor_batch`).
+            ImportKind::Investors => Err(WorkflowError::Internal(
+                "investors are imported in batches".into(),
+            )),
             ImportKind::Holdings => holding(c, ctx, actor, r).await,
             ImportKind::Assessments => assessment(c, ctx, actor, r).await,
         }
     }
 
-    async fn investor(
+    /// The onboarding request a row of investors makes, with its sales owner's id.
+    pub async fn investor_request(
         &mut self,
         c: &mut Conn<'_>,
-        ctx: &Ctx<'_>,
-        actor: &Staff,
         r: &Record<'_>,
-    ) -> Result<Done> {
+    ) -> Result<(String, NewInvestor)> {
         let owner = self.owner(c, r).await?;
         let amount = |f: &str| r.get(f).map(|v| RawAmount(amount_text(v)));
         let evidence = if ["evidence_kind", "evidence_ref", "evidence_issued_at"]
@@ -109,14 +111,7 @@ impl Importer {
             occupation: r.owned("occupation"),
             evidence,
         };
-        match investors::onboard_owned(c, ctx, actor, &owner, new).await {
-            Ok(_) => Ok(Done::Imported),
-            Err(WorkflowError::Conflict {
-                code: "duplicate_investor",
-                ..
-            }) => Ok(Done::Skipped),
-            Err(e) => Err(e),
-        }
+        Ok((owner, new))
     }
 
     /// The row's sales owner (or the import's): an active sales person, by name or id.

@@ -100,6 +100,18 @@ fn changed_raw(a: &Investor, b: &Investor, field: &str) -> bool {
 }
 
 /// Records version 1 of a new investor: what it was onboarded with.
+/// The first version of a new investor, as `first_version` stores it.
+pub fn first_version_of(actor: &Staff, inv: &Investor) -> versions::Version {
+    versions::Version {
+        investor_id: inv.id.clone(),
+        version: 1,
+        changes: diff(None, inv),
+        reason: None,
+        changed_by: actor.id.clone(),
+        changed_at: inv.created_at,
+    }
+}
+
 pub async fn first_version(c: &mut Conn<'_>, actor: &Staff, inv: &Investor) -> Result<()> {
     versions::append(c, &inv.id, diff(None, inv), None, &actor.id, inv.created_at).await?;
     Ok(())

@@ -6,9 +6,8 @@
 use serde::Deserialize;
 
 use super::{Ctx, Result, WorkflowError, audit, scope};
+use crate::domain::Role;
 use crate::domain::identity::{self, IdType};
-use crate::domain::investor::InvestorType;
-use crate::domain::{FieldProblem, Role};
 use crate::store::Conn;
 use crate::store::assessments;
 use crate::store::investors;
@@ -29,6 +28,7 @@ pub const MAY_REASSIGN: &[Role] = &[Role::Compliance, Role::Admin];
 pub mod activity;
 pub mod change;
 mod input;
+pub mod onboarding;
 mod view;
 
 pub use input::NewInvestor;
@@ -57,17 +57,7 @@ pub async fn onboard_owned(
     owner_id: &str,
     new: NewInvestor,
 ) -> Result<InvestorResponse> {
-    let (investor, proofs) = new.into_investor(owner_id)?;
-    if investor.investor_type != InvestorType::Ordinary {
-        return Err(WorkflowError::Unprocessable {
-            code: "classification_required",
-            problems: vec![FieldProblem::new(
-                "investor_type",
-                "investors are onboarded as ordinary; professional status is a classification \
-                 by risk or compliance (POST /v1/investors/{id}/classification)",
-            )],
-        });
-    }
+    let (investor, proofs) = onboarding::parse(new, owner_id)?;
     if let Some(existing) = investors::holder_of(c, ctx.vault, &investor.id_number).await? {
         // The answer says whether a number exists, as a lookup does: for an investor the actor
         // may not see it counts against the same limit and does not name them.
@@ -89,11 +79,10 @@ pub async fn onboard_owned(
              person: ask compliance to reassign them",
         ));
     }
-    investors::insert(c, ctx.vault, &investor).await?;
-    let full = investor_response(investor.clone(), None, ctx.policy, true);
-    audit::record(c, actor, "investor.create", "investor", &investor.id, &full).await?;
-    super::qualification::store_proofs(c, actor, &investor.id, &proofs).await?;
-    change::first_version(c, actor, &investor).await?;
+    let investor = onboarding::write_new(c, ctx, actor, vec![(investor, proofs)])
+        .await?
+        .pop()
+        .ok_or_else(|| WorkflowError::Internal("the investor was not written".into()))?;
     tracing::info!(investor = %investor.id, "investor created");
     Ok(investor_response(investor, None, ctx.policy, false))
 }
