@@ -86,7 +86,7 @@ pub async fn append_many(
         let sql = format!(
             "INSERT INTO audit_log (seq, at, actor_id, actor_roles, action, entity, entity_id, digest, \
              prev_hash, hash, keyed, row_digest) VALUES {}",
-            super::placeholders(chunk.len(), 12)
+            super::placeholders(c, chunk.len(), 12)
         );
         on_conn!(c, |e| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));

@@ -127,7 +127,7 @@ pub async fn insert_evidence_many(
         let sql = format!(
             "INSERT INTO qualification_evidence (id, investor_id, kind, ref, issued_at, \
              recorded_by, recorded_at) VALUES {}",
-            super::placeholders(chunk.len(), 7)
+            super::placeholders(c, chunk.len(), 7)
         );
         on_conn!(c, |e| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));

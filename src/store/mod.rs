@@ -338,8 +338,11 @@ pub async fn lock_key(c: &mut Conn<'_>, key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// `($1, …, $cols), ($cols+1, …), …` for a multi-row INSERT of `rows` rows.
-pub fn placeholders(rows: usize, cols: usize) -> String {
+/// The parameters of a multi-row statement: `rows` groups of `cols`, as `(…), (…)`. PostgreSQL
+/// numbers them (`$1`, `$2`, …); SQLite gets plain `?`: it takes `$1` as a *name*, and binding
+/// thousands of named parameters looks each name up among all the others.
+pub fn placeholders(c: &Conn<'_>, rows: usize, cols: usize) -> String {
+    let numbered = matches!(c, Conn::Postgres(_));
     let mut out = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -350,12 +353,22 @@ pub fn placeholders(rows: usize, cols: usize) -> String {
             if k > 0 {
                 out.push_str(", ");
             }
-            out.push('$');
-            out.push_str(&(r * cols + k + 1).to_string());
+            if numbered {
+                out.push('$');
+                out.push_str(&(r * cols + k + 1).to_string());
+            } else {
+                out.push('?');
+            }
         }
         out.push(')');
     }
     out
+}
+
+/// The parameters of an `IN (…)` list of `n` values, as [`placeholders`] writes them.
+pub fn in_list(c: &Conn<'_>, n: usize) -> String {
+    let list = placeholders(c, 1, n);
+    list[1..list.len() - 1].to_string()
 }
 
 /// A new time-ordered id (UUID v7), so that ordering by id follows creation time.

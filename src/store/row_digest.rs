@@ -124,10 +124,7 @@ pub async fn of_many(
         return Ok(out);
     }
     for chunk in ids.chunks(500) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = super::in_list(c, chunk.len());
         let sql = match c {
             Conn::Sqlite(_) => {
                 let expr = sqlite_row_text(c, table).await?;

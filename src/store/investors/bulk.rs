@@ -25,10 +25,7 @@ pub async fn existing_numbers(
     let mut found = HashSet::new();
     for chunk in numbers.chunks(CHUNK) {
         let hashes: Vec<String> = chunk.iter().map(|n| vault.blind(n)).collect();
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::store::in_list(c, chunk.len());
         let sql = format!("SELECT id_number_hash FROM investors WHERE id_number_hash IN ({list})");
         let rows: Vec<(String,)> = on_conn!(c, |e| {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
@@ -73,7 +70,7 @@ pub async fn insert_many(
         let sql = format!(
             "INSERT INTO investors ({}, id_number_hash, proof_issued_on) VALUES {}",
             super::COLUMNS,
-            placeholders(chunk.len(), 19)
+            placeholders(c, chunk.len(), 19)
         );
         let text = |m: Option<Money>| m.map(|m| m.to_string());
         on_conn!(c, |e| {
@@ -113,7 +110,7 @@ pub async fn first_versions(c: &mut Conn<'_>, versions: &[Version]) -> Result<()
     for chunk in versions.chunks(CHUNK) {
         let sql = format!(
             "INSERT INTO investor_versions (investor_id, version, changes, reason, changed_by, changed_at) VALUES {}",
-            placeholders(chunk.len(), 6)
+            placeholders(c, chunk.len(), 6)
         );
         on_conn!(c, |e| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
