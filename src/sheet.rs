@@ -113,7 +113,35 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     Ok(rows)
 }
 
+/// What a workbook may unpack to: a bomb (a few KiB that inflate to gigabytes) is refused by
+/// its directory before anything is inflated.
+pub const MAX_UNPACKED: u64 = 512 << 20;
+
+fn check_unpacked(bytes: &[u8]) -> Result<(), String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format!("not a readable XLSX workbook: {e}"))?;
+    if zip.len() > 10_000 {
+        return Err("the workbook holds too many parts".into());
+    }
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let part = zip
+            .by_index_raw(i)
+            .map_err(|e| format!("not a readable XLSX workbook: {e}"))?;
+        total = total.saturating_add(part.size());
+    }
+    if total > MAX_UNPACKED {
+        return Err(format!(
+            "the workbook unpacks to {} MiB: at most {} MiB",
+            total >> 20,
+            MAX_UNPACKED >> 20
+        ));
+    }
+    Ok(())
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    check_unpacked(bytes)?;
     let mut book: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("not a readable XLSX workbook: {e}"))?;
     let first = book
@@ -205,6 +233,25 @@ mod tests {
             ["1000000", "2024-03-01", "11010519491231002X"]
         );
         assert_eq!(sheet.rows[1][0], "1234.5");
+    }
+
+    #[test]
+    fn a_workbook_that_unpacks_too_far_is_refused_before_it_is_read() {
+        use std::io::Write;
+        let mut out = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..600 {
+            zip.write_all(&zeros).unwrap();
+        }
+        zip.finish().unwrap();
+        let bytes = out.into_inner();
+        assert!(bytes.len() < 4 << 20, "{}", bytes.len());
+        let err = read(&bytes, Format::Xlsx).unwrap_err();
+        assert!(err.contains("unpacks to 600 MiB"), "{err}");
     }
 
     #[test]

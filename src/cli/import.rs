@@ -143,8 +143,39 @@ fn write_problems(path: &Path, problems: &[RowProblem]) -> Result<(), String> {
     out.write_record(["row", "column", "problem"])
         .map_err(|e| fail(&e))?;
     for p in problems {
-        out.write_record([p.row.to_string().as_str(), &p.column, &p.problem])
-            .map_err(|e| fail(&e))?;
+        out.write_record([
+            p.row.to_string().as_str(),
+            &inert(&p.column),
+            &inert(&p.problem),
+        ])
+        .map_err(|e| fail(&e))?;
     }
     out.flush().map_err(|e| fail(&e))
+}
+
+/// A cell a spreadsheet shows as text: one starting as a formula would (`=`, `+`, `-`, `@`)
+/// gets a leading apostrophe, so a header or value echoed from the file cannot run when the
+/// report is opened.
+fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_would_be_formulas_are_shown_as_text() {
+        assert_eq!(inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(inert("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(inert("证件号码"), "证件号码");
+        assert_eq!(
+            errors_path(Path::new("/a/book.xlsx")),
+            Path::new("/a/book.errors.csv")
+        );
+    }
 }
