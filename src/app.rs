@@ -97,9 +97,13 @@ impl Application {
         keep_questionnaires(&db, &questionnaires).await?;
         {
             let mut pooled = db.acquire().await?;
-            let n =
-                crate::store::imports::interrupt_running(&mut pooled.conn(), crate::store::now())
-                    .await?;
+            let t = crate::store::now();
+            let n = crate::store::imports::interrupt_stale(
+                &mut pooled.conn(),
+                t - crate::workflow::imports::jobs::STALE,
+                t,
+            )
+            .await?;
             if n > 0 {
                 tracing::warn!(jobs = n, "imports cut off by the last stop marked failed");
             }

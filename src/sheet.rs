@@ -11,6 +11,8 @@ use calamine::{Data, Reader, Xlsx};
 pub const MAX_ROWS: usize = 1_000_000;
 /// Characters a cell may hold.
 pub const MAX_CELL: usize = 2_000;
+/// Columns a sheet may have (an import has at most a few dozen).
+pub const MAX_COLUMNS: usize = 256;
 
 /// The file's format, from its name or content type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +107,12 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
             }
             _ => format!("line {}: {e}", i + 1),
         })?;
+        if record.len() > MAX_COLUMNS {
+            return Err(format!(
+                "line {}: a sheet has at most {MAX_COLUMNS} columns",
+                i + 1
+            ));
+        }
         rows.push(record.iter().map(str::to_string).collect());
         if rows.len() > MAX_ROWS + 1 {
             break;
@@ -149,16 +157,41 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
         .first()
         .cloned()
         .ok_or("the workbook has no worksheet")?;
-    let range = book
-        .worksheet_range(&first)
+    // Cell by cell, never as one grid: a grid spans the top-left to the bottom-right cell, so
+    // two cells far apart (A1 and XFD1048576) in a file of 2 KiB would ask for gigabytes.
+    let mut cells = book
+        .worksheet_cells_reader(&first)
         .map_err(|e| format!("worksheet '{first}': {e}"))?;
-    if range.height() > MAX_ROWS + 1 {
-        return Err(format!("the file has more than {MAX_ROWS} rows"));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| format!("worksheet '{first}': {e}"))?
+    {
+        let (r, col) = cell.get_position();
+        let (r, col) = (r as usize, col as usize);
+        if r > MAX_ROWS {
+            return Err(format!("the file has more than {MAX_ROWS} rows"));
+        }
+        if col >= MAX_COLUMNS {
+            return Err(format!(
+                "row {}: a sheet has at most {MAX_COLUMNS} columns",
+                r + 1
+            ));
+        }
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        if rows.len() <= r {
+            rows.resize_with(r + 1, Vec::new);
+        }
+        let row = &mut rows[r];
+        if row.len() <= col {
+            row.resize(col + 1, String::new());
+        }
+        row[col] = text;
     }
-    Ok(range
-        .rows()
-        .map(|r| r.iter().map(cell_text).collect())
-        .collect())
+    Ok(rows)
 }
 
 /// A cell as a person reads it.
@@ -252,6 +285,26 @@ mod tests {
         assert!(bytes.len() < 4 << 20, "{}", bytes.len());
         let err = read(&bytes, Format::Xlsx).unwrap_err();
         assert!(err.contains("unpacks to 600 MiB"), "{err}");
+    }
+
+    #[test]
+    fn cells_far_apart_are_refused_without_a_grid_between_them() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        ws.write_string(0, 0, "姓名").unwrap();
+        ws.write_string(1_048_575, 16_383, "x").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let err = read(&bytes, Format::Xlsx).unwrap_err();
+        assert!(
+            err.contains("more than") || err.contains("columns"),
+            "{err}"
+        );
+        let wide = format!("{}\n", ",".repeat(MAX_COLUMNS));
+        assert!(
+            read(wide.as_bytes(), Format::Csv)
+                .unwrap_err()
+                .contains("columns")
+        );
     }
 
     #[test]

@@ -77,13 +77,13 @@ pub async fn create_import(
         Some(XLSX) => Format::Xlsx,
         _ => return Err(ApiError::UnsupportedMediaType),
     };
+    let permit = jobs::admit(&state.imports, &caller)?;
     let sheet = sheet::read(&body, format).map_err(|e| ApiError::field("body", e))?;
     let opts = Options {
         dry_run: q.dry_run,
         sales_owner: q.sales_owner,
     };
-    let (job, permit) =
-        jobs::start(&state.db, &state.imports, &caller, kind, &sheet, &opts).await?;
+    let job = jobs::start(&state.db, &caller, kind, &sheet, &opts).await?;
     let sheet = Arc::new(sheet);
     let started = job.clone();
     tokio::spawn(async move {

@@ -149,12 +149,19 @@ pub async fn get_job(c: &mut Conn<'_>, id: &str) -> Result<Option<ImportJob>, St
         .await)?)
 }
 
-/// Jobs still marked running when the service starts were cut off by its stop.
-pub async fn interrupt_running(c: &mut Conn<'_>, t: DateTime<Utc>) -> Result<u64, StoreError> {
-    let sql = "UPDATE import_jobs SET status = 'failed', updated_at = $1, \
-               error = 'interrupted: the service stopped; upload the file again (rows already imported are skipped)' \
-               WHERE status = 'running'";
+/// Jobs marked running whose progress stopped before `stale_before` were cut off (a running
+/// job records progress every batch, every few seconds): marked failed. Another instance's live
+/// job is never among them.
+pub async fn interrupt_stale(
+    c: &mut Conn<'_>,
+    stale_before: DateTime<Utc>,
+    t: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let sql = "UPDATE import_jobs SET status = 'failed', updated_at = $2, \
+               error = 'interrupted: the import stopped making progress (the service stopped?); upload the file again (rows already imported are skipped)' \
+               WHERE status = 'running' AND updated_at < $1";
     Ok(on_conn!(c, |e| sqlx::query(sql)
+        .bind(stale_before)
         .bind(t)
         .execute(e)
         .await

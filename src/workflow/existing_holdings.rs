@@ -36,7 +36,7 @@ pub struct ExistingHolding {
 /// No holding of this service's book predates it by more than this (a typing error).
 const EARLIEST: DateTime<Utc> = DateTime::from_timestamp_nanos(946_684_800_000_000_000);
 
-fn check(h: &ExistingHolding, t: DateTime<Utc>) -> Result<()> {
+fn check(h: &ExistingHolding, t: DateTime<Utc>, cooling_off_hours: u32) -> Result<()> {
     let mut problems = Vec::new();
     if h.amount == Money::ZERO {
         problems.push(FieldProblem::new("amount", "must be greater than zero"));
@@ -53,10 +53,21 @@ fn check(h: &ExistingHolding, t: DateTime<Utc>) -> Result<()> {
             problems.push(FieldProblem::new(field, "must not be before 2000-01-01"));
         }
     }
+    // A holding whose cooling-off (投资冷静期) had not ended by its confirmation is a sale still
+    // in its course: it is placed as an order, with its confirmation callback, not imported.
+    let cooled = h.signed_at.max(paid) + Duration::hours(i64::from(cooling_off_hours));
     if h.confirmed_at < h.signed_at.max(paid) {
         problems.push(FieldProblem::new(
             "confirmed_at",
             "must not be before the signing and payment dates",
+        ));
+    } else if h.confirmed_at < cooled {
+        problems.push(FieldProblem::new(
+            "confirmed_at",
+            format!(
+                "falls within the {cooling_off_hours}-hour cooling-off after signing and payment: \
+                 a sale still in its course is placed as an order (POST /v1/orders), not imported"
+            ),
         ));
     }
     if h.recording_ref
@@ -105,7 +116,7 @@ pub async fn import(
         ));
     }
     let t = now();
-    check(&h, t)?;
+    check(&h, t, ctx.policy.callbacks.cooling_off_hours)?;
     let signed_at = truncate_micros(h.signed_at);
     if imports::holding_exists(c, &h.investor_id, &h.product_id, signed_at, h.amount).await? {
         return Ok(None);

@@ -12,7 +12,10 @@ use crate::common::{TestApp, assert_error, cli, days_ago, resident_id};
 use crate::on_both;
 use crate::suitability::product;
 
-on_both!(a_book_is_imported_through_the_api_once_and_bad_rows_are_named);
+on_both!(
+    a_book_is_imported_through_the_api_once_and_bad_rows_are_named,
+    two_imports_of_the_same_people_at_once_onboard_each_once
+);
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -40,6 +43,18 @@ async fn import(app: &TestApp, query: &str, ct: &str, body: Vec<u8>) -> Value {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("the import did not finish");
+}
+
+/// The problems the job names at `row`, `column`, joined.
+fn problems_at(job: &Value, row: i64, column: &str) -> String {
+    job["problems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["row"] == row && p["column"] == column)
+        .filter_map(|p| p["problem"].as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn counts(job: &Value) -> [i64; 3] {
@@ -214,7 +229,8 @@ async fn a_book_is_imported_through_the_api_once_and_bad_rows_are_named(app: Tes
         "证件号码,产品代码,认购金额,签约日期,确认日期\n\
          {a},OLD-R3,1000000,2024-03-01,2024-03-08\n\
          {b},NO-SUCH,1000000,2024-03-01,2024-03-08\n\
-         {b},OLD-R3,1000000,2024-03-09,2024-03-08\n"
+         {b},OLD-R3,1000000,2024-03-09,2024-03-08\n\
+         {b},OLD-R3,2000000,2024-05-06,2024-05-06\n"
     );
     let job = import(
         &app,
@@ -223,7 +239,12 @@ async fn a_book_is_imported_through_the_api_once_and_bad_rows_are_named(app: Tes
         holdings.clone().into_bytes(),
     )
     .await;
-    assert_eq!(counts(&job), [1, 0, 2], "{job}");
+    assert_eq!(counts(&job), [1, 0, 3], "{job}");
+    // Confirmed within the cooling-off: a sale still in its course, not a holding to import.
+    assert!(
+        problems_at(&job, 5, "确认日期").contains("cooling-off"),
+        "{job}"
+    );
     let problems = job["problems"].as_array().expect("problems");
     assert!(
         problems
@@ -239,7 +260,7 @@ async fn a_book_is_imported_through_the_api_once_and_bad_rows_are_named(app: Tes
     );
     assert_eq!(
         counts(&import(&app, "kind=holdings", "text/csv", holdings.into_bytes()).await),
-        [0, 1, 2]
+        [0, 1, 3]
     );
     let held = holdings_of(&app, &first).await;
     assert_eq!(held.len(), 1, "{held:?}");
@@ -331,4 +352,51 @@ async fn the_cli_imports_a_csv_reports_bad_rows_beside_it_and_adds_nothing_twice
         &["import", "investors", path, "--as", "sales"],
     );
     assert!(!ok && out.contains("only risk and admin"), "{out}");
+}
+
+/// Two batches of the same people written at once (two instances importing one file) onboard
+/// each person once: the batch takes the lock a single onboarding takes on each number.
+async fn two_imports_of_the_same_people_at_once_onboard_each_once(app: TestApp) {
+    use suitability::workflow::investors::{NewInvestor, onboarding};
+    let numbers: Vec<String> = (0..40).map(|_| resident_id("1966-06-06")).collect();
+    let batch = || -> Vec<(String, NewInvestor)> {
+        numbers
+            .iter()
+            .map(|n| {
+                let body = json!({"kind": "individual", "name": "并发", "id_number": n,
+                    "birth_date": "1966-06-06", "financial_assets": "5000000"});
+                let new: NewInvestor = serde_json::from_value(body).expect("request");
+                (app.actor("sales").id.clone(), new)
+            })
+            .collect()
+    };
+    let run = |items: Vec<(String, NewInvestor)>| {
+        let state = app.state.clone();
+        let actor = app.actor("admin").clone();
+        tokio::spawn(async move {
+            let ctx = state.ctx();
+            let mut tx = state.db.begin().await.expect("tx");
+            let done = onboarding::onboard_batch(&mut tx.conn(), &ctx, &actor, items)
+                .await
+                .expect("batch");
+            tx.commit().await.expect("commit");
+            done
+        })
+    };
+    let (a, b) = (run(batch()), run(batch()));
+    let (a, b) = (a.await.expect("task"), b.await.expect("task"));
+    let created = a
+        .iter()
+        .chain(&b)
+        .filter(|r| matches!(r, Ok(onboarding::Onboarded::Created(_))))
+        .count();
+    assert_eq!(created, numbers.len());
+    let (_, list) = app
+        .get("/v1/investors?name=%E5%B9%B6%E5%8F%91&limit=200", "admin")
+        .await;
+    assert_eq!(
+        list["items"].as_array().map(Vec::len),
+        Some(numbers.len()),
+        "{list}"
+    );
 }

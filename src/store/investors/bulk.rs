@@ -23,6 +23,18 @@ pub async fn existing_numbers(
     numbers: &[&str],
 ) -> Result<HashSet<String>, StoreError> {
     let mut found = HashSet::new();
+    if let Conn::Postgres(pg) = c {
+        // The lock `holder_of` takes on each number, until the transaction ends: two imports,
+        // or an import and an onboarding, of the same person cannot both find them new. In
+        // sorted order, so that two batches never wait on each other crosswise.
+        let mut hashes: Vec<String> = numbers.iter().map(|n| vault.blind(n)).collect();
+        hashes.sort();
+        hashes.dedup();
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext(h)) FROM unnest($1::text[]) AS h")
+            .bind(&hashes)
+            .execute(&mut **pg)
+            .await?;
+    }
     for chunk in numbers.chunks(CHUNK) {
         let hashes: Vec<String> = chunk.iter().map(|n| vault.blind(n)).collect();
         let list = crate::store::in_list(c, chunk.len());

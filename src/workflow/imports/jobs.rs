@@ -17,35 +17,42 @@ use crate::store::staff::Staff;
 use crate::store::{Conn, Db, new_id, now};
 use crate::workflow::{Ctx, Result, WorkflowError};
 
+/// A running job records progress after every batch (seconds apart); one silent this long
+/// was cut off.
+pub const STALE: chrono::Duration = chrono::Duration::minutes(10);
+
 /// One import at a time per instance: each holds SQLite's write lock a batch at a time, and two
 /// would only take turns.
 pub fn gate() -> Arc<Semaphore> {
     Arc::new(Semaphore::new(1))
 }
 
-/// Checks the actor and the file's header, records the job and returns it with the permit of
-/// `gate` that keeps other imports out while it runs.
-pub async fn start(
-    db: &Db,
-    gate: &Arc<Semaphore>,
-    actor: &Staff,
-    kind: ImportKind,
-    sheet: &Sheet,
-    opts: &Options,
-) -> Result<(ImportJob, OwnedSemaphorePermit)> {
+/// The permit of `gate` that keeps other imports of this instance out while one is read and
+/// runs (taken before the upload is parsed: parsing is the costly part of a refused upload).
+pub fn admit(gate: &Arc<Semaphore>, actor: &Staff) -> Result<OwnedSemaphorePermit> {
     if !actor.has_any(MAY_IMPORT) {
         return Err(WorkflowError::forbidden(
             "forbidden",
             "only risk and admin staff import records",
         ));
     }
-    super::check_headers(kind, sheet)?;
-    let permit = gate.clone().try_acquire_owned().map_err(|_| {
+    gate.clone().try_acquire_owned().map_err(|_| {
         WorkflowError::conflict(
             "import_running",
-            "another import is running: wait for it to finish (GET /v1/imports/{id})",
+            "another import is running on this instance: wait for it to finish (GET /v1/imports/{id})",
         )
-    })?;
+    })
+}
+
+/// Checks the file's header and records the job.
+pub async fn start(
+    db: &Db,
+    actor: &Staff,
+    kind: ImportKind,
+    sheet: &Sheet,
+    opts: &Options,
+) -> Result<ImportJob> {
+    super::check_headers(kind, sheet)?;
     let t = now();
     let job = ImportJob {
         id: new_id(),
@@ -65,7 +72,7 @@ pub async fn start(
     };
     let mut pooled = db.acquire().await?;
     imports::insert_job(&mut pooled.conn(), &job).await?;
-    Ok((job, permit))
+    Ok(job)
 }
 
 fn apply(job: &mut ImportJob, r: &Report) {
@@ -144,7 +151,15 @@ pub async fn get(c: &mut Conn<'_>, actor: &Staff, id: &str) -> Result<ImportJob>
             "only risk and admin staff see imports",
         ));
     }
-    imports::get_job(c, id)
+    let job = imports::get_job(c, id)
         .await?
-        .ok_or(WorkflowError::NotFound("import"))
+        .ok_or(WorkflowError::NotFound("import"))?;
+    let t = now();
+    if job.status == JobStatus::Running && job.updated_at < t - STALE {
+        imports::interrupt_stale(c, t - STALE, t).await?;
+        return imports::get_job(c, id)
+            .await?
+            .ok_or(WorkflowError::NotFound("import"));
+    }
+    Ok(job)
 }
