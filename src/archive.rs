@@ -37,6 +37,7 @@ pub const TABLES: &[&str] = &[
     "products",
     "rulesets",
     "ruleset_jobs",
+    "import_jobs",
     "decisions",
     "orders",
     "redemptions",
