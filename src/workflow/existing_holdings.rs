@@ -11,7 +11,6 @@ use super::{Ctx, Result, WorkflowError, audit, sale};
 use crate::callbacks::planner;
 use crate::domain::state::{DecisionPurpose, OrderStatus};
 use crate::domain::{FieldProblem, Money, Role};
-use crate::store::decisions::{self, StoredDecision};
 use crate::store::orders::{self, Evidence, Order};
 use crate::store::staff::Staff;
 use crate::store::{Conn, imports, new_id, now, truncate_micros};
@@ -122,19 +121,15 @@ pub async fn import(
         return Ok(None);
     }
     let view = sale::decide(c, ctx, &h.investor_id, &h.product_id, h.amount, t).await?;
-    let decision = StoredDecision {
-        id: new_id(),
-        investor_id: h.investor_id.clone(),
-        product_id: h.product_id.clone(),
-        purpose: DecisionPurpose::Import,
-        ruleset_version: view.outcome.ruleset_version,
-        facts: view.facts.clone(),
-        outcome: view.outcome.clone(),
-        created_by: Some(actor.id.clone()),
-        created_at: t,
-        assessment_id: view.investor.assessment_id.clone(),
-    };
-    decisions::insert(c, &decision).await?;
+    let decision = sale::store_decision(
+        c,
+        &view,
+        (&h.investor_id, &h.product_id),
+        DecisionPurpose::Import,
+        Some(actor),
+        t,
+    )
+    .await?;
     let paid_at = truncate_micros(h.paid_at.unwrap_or(h.signed_at));
     let policy = &ctx.policy.callbacks;
     let order = Order {

@@ -340,19 +340,15 @@ pub async fn place_order(
             }],
         );
     }
-    let decision = StoredDecision {
-        id: new_id(),
-        investor_id: new.investor_id.clone(),
-        product_id: new.product_id.clone(),
-        purpose: DecisionPurpose::Order,
-        ruleset_version: view.outcome.ruleset_version,
-        facts: view.facts.clone(),
-        outcome: view.outcome.clone(),
-        created_by: Some(actor.id.clone()),
-        created_at: t,
-        assessment_id: view.investor.assessment_id.clone(),
-    };
-    decisions::insert(c, &decision).await?;
+    let decision = store_decision(
+        c,
+        &view,
+        (&new.investor_id, &new.product_id),
+        DecisionPurpose::Order,
+        Some(actor),
+        t,
+    )
+    .await?;
     let signed_at = truncate_micros(new.signed_at);
     let paid_at = truncate_micros(new.paid_at);
     let policy = &ctx.policy.callbacks;
@@ -443,17 +439,38 @@ pub async fn reevaluate_holding(
         now(),
     )
     .await?;
+    store_decision(
+        c,
+        &view,
+        (&order.investor_id, &order.product_id),
+        purpose,
+        actor,
+        now(),
+    )
+    .await
+}
+
+/// Stores the decision `view` for an investor and a product, taken for `purpose` by `actor`
+/// (None: the service itself) at `t`, with the facts it saw and the assessment it rests on.
+pub(crate) async fn store_decision(
+    c: &mut Conn<'_>,
+    view: &DecisionView,
+    (investor_id, product_id): (&str, &str),
+    purpose: DecisionPurpose,
+    actor: Option<&Staff>,
+    t: DateTime<Utc>,
+) -> Result<StoredDecision> {
     let stored = StoredDecision {
         id: new_id(),
-        investor_id: order.investor_id.clone(),
-        product_id: order.product_id.clone(),
+        investor_id: investor_id.to_string(),
+        product_id: product_id.to_string(),
         purpose,
         ruleset_version: view.outcome.ruleset_version,
-        facts: view.facts,
-        outcome: view.outcome,
+        facts: view.facts.clone(),
+        outcome: view.outcome.clone(),
         created_by: actor.map(|a| a.id.clone()),
-        created_at: now(),
-        assessment_id: view.investor.assessment_id,
+        created_at: t,
+        assessment_id: view.investor.assessment_id.clone(),
     };
     decisions::insert(c, &stored).await?;
     Ok(stored)

@@ -148,56 +148,6 @@ pub(super) fn seal(vault: &Vault, id: &str, column: &str, v: &str) -> Result<Str
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// Stores the investor with identity number, phone and e-mail sealed, and the identity number's
-/// lookup hash.
-pub async fn insert(c: &mut Conn<'_>, vault: &Vault, inv: &Investor) -> Result<(), StoreError> {
-    let id_number = seal(vault, &inv.id, "id_number", &inv.id_number)?;
-    let phone = inv
-        .phone
-        .as_deref()
-        .map(|p| seal(vault, &inv.id, "phone", p))
-        .transpose()?;
-    let email = inv
-        .email
-        .as_deref()
-        .map(|e| seal(vault, &inv.id, "email", e))
-        .transpose()?;
-    let address = inv
-        .address
-        .as_deref()
-        .map(|a| seal(vault, &inv.id, "address", a))
-        .transpose()?;
-    let sql = concat!(
-        "INSERT INTO investors (",
-        columns!(),
-        ", id_number_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
-    );
-    let text = |m: Option<Money>| m.map(|m| m.to_string());
-    on_conn!(c, |e| sqlx::query(sql)
-        .bind(&inv.id)
-        .bind(inv.kind.as_str())
-        .bind(inv.investor_type.as_str())
-        .bind(&inv.name)
-        .bind(&id_number)
-        .bind(inv.birth_date)
-        .bind(&phone)
-        .bind(&email)
-        .bind(text(inv.wealth.financial_assets))
-        .bind(text(inv.wealth.avg_income_3y))
-        .bind(text(inv.wealth.net_assets))
-        .bind(&inv.sales_owner_id)
-        .bind(inv.created_at)
-        .bind(inv.id_type.as_str())
-        .bind(inv.civil_capacity.as_str())
-        .bind(&address)
-        .bind(&inv.occupation)
-        .bind(vault.blind(&inv.id_number))
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
 pub async fn get(
     c: &mut Conn<'_>,
     vault: &Vault,

@@ -100,7 +100,7 @@ fn changed_raw(a: &Investor, b: &Investor, field: &str) -> bool {
 }
 
 /// Records version 1 of a new investor: what it was onboarded with.
-/// The first version of a new investor, as `first_version` stores it.
+/// The first version of a new investor (written with it by `onboarding::write_new`).
 pub fn first_version_of(actor: &Staff, inv: &Investor) -> versions::Version {
     versions::Version {
         investor_id: inv.id.clone(),
@@ -110,11 +110,6 @@ pub fn first_version_of(actor: &Staff, inv: &Investor) -> versions::Version {
         changed_by: actor.id.clone(),
         changed_at: inv.created_at,
     }
-}
-
-pub async fn first_version(c: &mut Conn<'_>, actor: &Staff, inv: &Investor) -> Result<()> {
-    versions::append(c, &inv.id, diff(None, inv), None, &actor.id, inv.created_at).await?;
-    Ok(())
 }
 
 /// Applies `change` to the investor the actor may see.
