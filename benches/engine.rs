@@ -1,8 +1,9 @@
-//! Decisions per second on one core: the shipped rule set in rhai against the same rules written
-//! natively in Rust, over a realistic mix of facts, both producing the same `Outcome`.
+//! Decisions per second on one core: the shipped rule set compiled (the default), the same set
+//! in the interpreter, and the same rules written natively in Rust, over a realistic mix of
+//! facts, all producing the same `Outcome`.
 //!
-//! `cargo bench --bench engine` (criterion; results in target/criterion). The ratio of the two is
-//! the figure to report: absolute numbers move with the machine.
+//! `cargo bench --bench engine` (criterion; results in target/criterion). The ratios are the
+//! figures to report: absolute numbers move with the machine.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -12,75 +13,7 @@ use rust_decimal::Decimal;
 use suitability::rules::decision::{
     CheckItem, Outcome, Reason, SpecialCallback, TraceEffect, TraceEntry,
 };
-use suitability::rules::{
-    CompiledRuleSet, Facts, Frequency, InvestorFacts, OrderFacts, ProductFacts, Verdict,
-};
-
-/// A deterministic mix: mostly ordinary qualified individuals with valid assessments, with the
-/// minority cases (professionals, the lowest category, expired assessments, the elderly,
-/// complaints, large and too-small amounts) at plausible rates.
-fn mix(n: usize) -> Vec<Facts> {
-    let mut seed: u64 = 0x5eed_1234_abcd_9876;
-    let mut next = move |m: u64| {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 33) % m
-    };
-    (0..n)
-        .map(|_| {
-            let professional = next(10) == 0;
-            let level = if next(50) == 0 { 0 } else { 1 + next(5) as i64 };
-            let valid = level > 0 && next(20) != 0;
-            let age = 25 + next(55) as i64;
-            let rating = 1 + next(5) as i64;
-            let amount = match next(20) {
-                0 => Decimal::from(999_999),
-                1 => Decimal::from(12_000_000),
-                _ => Decimal::from(1_000_000 + 100_000 * next(40) as i64),
-            };
-            let mut facts = Facts {
-                investor: InvestorFacts {
-                    investor_type: if professional {
-                        "professional"
-                    } else {
-                        "ordinary"
-                    }
-                    .into(),
-                    level,
-                    lowest_category: level == 1 && next(3) == 0,
-                    assessment_valid: valid,
-                    assessment_age_days: if valid { next(1000) as i64 } else { 1200 },
-                    age,
-                    qualified: next(20) != 0,
-                    classification_valid: !professional || next(20) != 0,
-                    qualification_evidence_age_days: match next(40) {
-                        0 => -1,
-                        1 => 200,
-                        _ => next(180) as i64,
-                    },
-                    assessment_flags: if next(25) == 0 {
-                        vec!["answers_contradict_facts".into()]
-                    } else {
-                        Vec::new()
-                    },
-                    open_complaints: i64::from(next(30) == 0),
-                    ..Default::default()
-                },
-                product: ProductFacts {
-                    rating,
-                    ..Default::default()
-                },
-                order: OrderFacts {
-                    amount,
-                    first_purchase: next(4) != 0,
-                },
-            };
-            facts.normalise_names();
-            facts
-        })
-        .collect()
-}
+use suitability::rules::{CompiledRuleSet, Facts, Frequency, Verdict, identity::mix};
 
 const CONFIRMATION: [&str; 11] = [
     "identity_confirmed",
@@ -376,20 +309,37 @@ fn engine(c: &mut Criterion) {
     let native = Native::new(&set);
     let facts = mix(4096);
     // The comparison is only fair if both do the same work: check they agree on every case.
+    assert!(set.fully_compiled(), "{:?}", set.compile_report());
     for f in &facts {
+        let outcome = set.evaluate(f).expect("evaluates");
         assert_eq!(
-            set.evaluate(f).expect("evaluates"),
+            outcome,
             native.decide(f, 1),
             "native and rhai differ on {f:?}"
+        );
+        assert_eq!(
+            Ok(outcome),
+            set.evaluate_interpreted(f),
+            "compiled and interpreted differ"
         );
     }
     let mut group = c.benchmark_group("decision");
     group.throughput(Throughput::Elements(1));
     let mut i = 0;
-    group.bench_function("rhai_shipped_rules", |b| {
+    group.bench_function("compiled_shipped_rules", |b| {
         b.iter(|| {
             i = (i + 1) % facts.len();
             black_box(set.evaluate(black_box(&facts[i])).expect("evaluates"))
+        })
+    });
+    let mut i = 0;
+    group.bench_function("interpreted_shipped_rules", |b| {
+        b.iter(|| {
+            i = (i + 1) % facts.len();
+            black_box(
+                set.evaluate_interpreted(black_box(&facts[i]))
+                    .expect("evaluates"),
+            )
         })
     });
     let mut i = 0;
@@ -400,7 +350,7 @@ fn engine(c: &mut Criterion) {
         })
     });
     let mut i = 0;
-    group.bench_function("rhai_with_result_cache", |b| {
+    group.bench_function("compiled_with_result_cache", |b| {
         b.iter(|| {
             i = (i + 1) % facts.len();
             black_box(

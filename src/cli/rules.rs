@@ -19,6 +19,12 @@ pub fn rules_test(dir: &std::path::Path) -> Result<ExitCode, String> {
             Ok(ExitCode::FAILURE)
         }
         Ok(report) => {
+            for m in &report.modes {
+                match &m.because {
+                    None => println!("{:<12} {}", m.mode, m.file),
+                    Some(why) => println!("{:<12} {} (because: {why})", m.mode, m.file),
+                }
+            }
             for f in &report.failures {
                 println!("FAIL {}: {}", f.file, f.case);
                 for p in &f.problems {

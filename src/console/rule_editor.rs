@@ -270,6 +270,7 @@ fn outcome(verdict: &Verdict, files: &BTreeMap<String, String>) -> Markup {
             div.notice.ok role="status" data-field="tests_passed" {
                 "编译通过，全部 " (r.passed) " 个测试用例通过。可以保存为草稿。"
             }
+            (run_modes(r))
         },
         Verdict::Refused(p) => p.banner(),
         Verdict::Invalid(errors) => html! {
@@ -295,6 +296,23 @@ fn outcome(verdict: &Verdict, files: &BTreeMap<String, String>) -> Markup {
                 tbody { @for f in &r.failures { (failure_rows(f)) } }
             }
         },
+    }
+}
+
+/// How each rule file will run: compiled to native code, or interpreted and why.
+fn run_modes(r: &TestReport) -> Markup {
+    html! {
+        ul.summary data-field="run_modes" {
+            @for m in &r.modes {
+                li data-file=(m.file) data-mode=(m.mode) {
+                    code { (m.file) } " "
+                    @match &m.because {
+                        None => "已编译为原生代码",
+                        Some(why) => { "解释执行（原因：" (why) "）" }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -16,20 +16,8 @@ pub use super::outcome::{
 /// Most calls on `decision` one evaluation may make (a decision is stored and shown whole).
 pub const MAX_EFFECTS: usize = 256;
 
-/// Longest a special callback may be deferred.
-pub const MAX_DUE_IN_DAYS: INT = 366;
-
-#[derive(Debug, Clone, PartialEq)]
-enum Effect {
-    Reject(ImmutableString, ImmutableString),
-    Mismatch(ImmutableString, ImmutableString),
-    Require(ImmutableString),
-    Check(u16),
-    CheckGroup(ImmutableString),
-    Periodic(Frequency),
-    Special(ImmutableString, INT, Vec<u16>),
-    Note(ImmutableString),
-}
+use super::effect::Effect;
+pub use super::effect::{MAX_DUE_IN_DAYS, MAX_TEXT_CHARS};
 
 thread_local! {
     /// The index of the rule file running on this thread, set by the engine between files so
@@ -55,33 +43,6 @@ fn fail(message: String) -> Box<EvalAltResult> {
     Box::new(EvalAltResult::ErrorRuntime(message.into(), Position::NONE))
 }
 
-/// Longest reason message or note, in characters: shown to sales, stored with every decision.
-pub const MAX_TEXT_CHARS: usize = 500;
-
-/// A text shown to people (a reason's message, a note): at most `MAX_TEXT_CHARS`, no control
-/// or bidirectional characters.
-fn plain(method: &str, text: &str) -> CallResult {
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(fail(format!(
-            "{method}: the text is longer than {MAX_TEXT_CHARS} characters"
-        )));
-    }
-    match text.chars().find(|c| crate::domain::text::is_forbidden(*c)) {
-        None => Ok(()),
-        Some(c) => Err(fail(format!(
-            "{method}: the text holds {}",
-            crate::domain::text::describe(c)
-        ))),
-    }
-}
-
-fn code_like(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
 impl Decision {
     pub fn new(catalogue: Arc<Catalogue>) -> Self {
         Decision {
@@ -91,72 +52,60 @@ impl Decision {
         }
     }
 
-    fn push(&mut self, e: Effect) -> CallResult {
+    /// The verdict so far (`decision.verdict`).
+    pub(crate) fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+
+    pub(crate) fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// Records a checked call of the running rule file: the one place the verdict moves and the
+    /// number of calls is bounded, for interpreted and compiled rules alike.
+    pub(crate) fn record(&mut self, e: Effect) -> Result<(), String> {
         if self.effects.len() >= MAX_EFFECTS {
-            return Err(fail(format!(
+            return Err(format!(
                 "more than {MAX_EFFECTS} calls on decision in one evaluation"
-            )));
+            ));
+        }
+        match e {
+            Effect::Reject(..) => self.verdict = Verdict::Reject,
+            Effect::Mismatch(..) => self.verdict = self.verdict.max(Verdict::Mismatch),
+            _ => {}
         }
         self.effects.push((CURRENT_RULE.with(|c| c.get()), e));
         Ok(())
     }
 
+    fn call(&mut self, e: Result<Effect, String>) -> CallResult {
+        self.record(e.map_err(fail)?).map_err(fail)
+    }
+
     fn reject(&mut self, code: ImmutableString, message: ImmutableString) -> CallResult {
-        if !code_like(&code) {
-            return Err(fail(format!(
-                "reject: code '{code}' must be lower_snake_case"
-            )));
-        }
-        plain("reject", &message)?;
-        self.verdict = Verdict::Reject;
-        self.push(Effect::Reject(code, message))
+        self.call(Effect::reject(code, message))
     }
 
     fn mismatch(&mut self, code: ImmutableString, message: ImmutableString) -> CallResult {
-        if !code_like(&code) {
-            return Err(fail(format!(
-                "mismatch: code '{code}' must be lower_snake_case"
-            )));
-        }
-        plain("mismatch", &message)?;
-        self.verdict = self.verdict.max(Verdict::Mismatch);
-        self.push(Effect::Mismatch(code, message))
+        self.call(Effect::mismatch(code, message))
     }
 
     fn require(&mut self, item: ImmutableString) -> CallResult {
-        if !code_like(&item) {
-            return Err(fail(format!(
-                "require: item '{item}' must be lower_snake_case"
-            )));
-        }
-        self.push(Effect::Require(item))
-    }
-
-    fn check_index(&self, code: &str) -> Result<u16, Box<EvalAltResult>> {
-        self.catalogue.index_of(code).ok_or_else(|| {
-            fail(format!(
-                "unknown check code '{code}': it is not in checks.toml"
-            ))
-        })
+        self.call(Effect::require(item))
     }
 
     fn check(&mut self, code: ImmutableString) -> CallResult {
-        let i = self.check_index(&code)?;
-        self.push(Effect::Check(i))
+        let e = Effect::check(&self.catalogue, &code);
+        self.call(e)
     }
 
     fn check_group(&mut self, name: ImmutableString) -> CallResult {
-        if self.catalogue.group(&name).is_none() {
-            return Err(fail(format!(
-                "unknown check group '{name}': it is not in checks.toml [groups]"
-            )));
-        }
-        self.push(Effect::CheckGroup(name))
+        let e = Effect::check_group(&self.catalogue, name);
+        self.call(e)
     }
 
     fn periodic(&mut self, frequency: ImmutableString) -> CallResult {
-        let f = frequency.parse::<Frequency>().map_err(fail)?;
-        self.push(Effect::Periodic(f))
+        self.call(Effect::periodic(&frequency))
     }
 
     fn special_callback(
@@ -165,31 +114,13 @@ impl Decision {
         due_in_days: INT,
         checks: Array,
     ) -> CallResult {
-        if !code_like(&reason) {
-            return Err(fail(format!(
-                "special_callback: reason '{reason}' must be lower_snake_case"
-            )));
-        }
-        if !(0..=MAX_DUE_IN_DAYS).contains(&due_in_days) {
-            return Err(fail(format!(
-                "special_callback: due_in_days must be 0..={MAX_DUE_IN_DAYS}, got {due_in_days}"
-            )));
-        }
-        let mut indices = Vec::with_capacity(checks.len());
-        for c in checks {
-            let code = c.into_immutable_string().map_err(|t| {
-                fail(format!(
-                    "special_callback: check codes must be strings, got {t}"
-                ))
-            })?;
-            indices.push(self.check_index(&code)?);
-        }
-        self.push(Effect::Special(reason, due_in_days, indices))
+        let codes = checks.into_iter().map(|c| c.into_immutable_string());
+        let e = Effect::special(&self.catalogue, reason, due_in_days, codes);
+        self.call(e)
     }
 
     fn note(&mut self, text: ImmutableString) -> CallResult {
-        plain("note", &text)?;
-        self.push(Effect::Note(text))
+        self.call(Effect::note(text))
     }
 
     /// Builds the outcome; `rules` names the rule files by index. Strings are shared, not
@@ -250,8 +181,8 @@ impl Decision {
                     add_check(i);
                     TraceEffect::Check(cat.shared(i).0.clone())
                 }
-                Effect::CheckGroup(group) => {
-                    for &i in cat.group(&group).unwrap_or(&[]) {
+                Effect::CheckGroup(group, members) => {
+                    for &i in members.iter() {
                         add_check(i);
                     }
                     TraceEffect::CheckGroup(group)

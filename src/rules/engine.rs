@@ -12,7 +12,8 @@ use std::sync::Arc;
 use rhai::{AST, Engine, ImmutableString, Scope};
 
 use super::catalogue::Catalogue;
-use super::decision::{Decision, Outcome};
+use super::compile::{self, FileMode, FileReport, types::Local};
+use super::decision::{Decision, Outcome, set_current_rule};
 use super::facts::Facts;
 pub use super::files::{RuleError, RuleFiles};
 use super::sandbox::{DeadlineGuard, engine, limits, runtime_message};
@@ -33,10 +34,25 @@ pub struct CompiledRuleSet {
     engine: Arc<Engine>,
     names: Vec<ImmutableString>,
     asts: Vec<AST>,
+    /// Per file: its compiled program, or why it is interpreted.
+    modes: Vec<FileMode>,
     catalogue: Arc<Catalogue>,
     scripts: Arc<Scripts>,
     pub files: RuleFiles,
     cache: std::sync::RwLock<(Memo, usize)>,
+}
+
+/// The facts as the interpreter's constants `investor`, `product` and `order`.
+fn fact_scope(facts: &Facts) -> Scope<'static> {
+    let mut scope = Scope::with_capacity(8);
+    scope.push_constant("investor", facts.investor.clone());
+    scope.push_constant("product", facts.product.clone());
+    scope.push_constant("order", facts.order.clone());
+    scope
+}
+
+fn replaced() -> RuleError {
+    RuleError::file("(rule set)", "`decision` was replaced")
 }
 
 impl fmt::Debug for CompiledRuleSet {
@@ -121,12 +137,18 @@ impl CompiledRuleSet {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let catalogue = Arc::new(catalogue);
+        let modes = asts
+            .iter()
+            .map(|ast| compile::compile_file(ast, &catalogue))
+            .collect();
         Ok(CompiledRuleSet {
             version,
             engine,
             names,
             asts,
-            catalogue: Arc::new(catalogue),
+            modes,
+            catalogue,
             scripts: Arc::new(scripts),
             files,
             cache: Default::default(),
@@ -152,30 +174,120 @@ impl CompiledRuleSet {
         &self.names
     }
 
-    /// Runs every rule on `facts` and returns the raw decision.
+    /// Whether every file is compiled.
+    pub fn fully_compiled(&self) -> bool {
+        self.modes
+            .iter()
+            .all(|m| matches!(m, FileMode::Compiled(_)))
+    }
+
+    /// Whether every file runs in the interpreter.
+    pub fn fully_interpreted(&self) -> bool {
+        self.modes
+            .iter()
+            .all(|m| matches!(m, FileMode::Interpreted(_)))
+    }
+
+    /// How each rule file runs: compiled, or interpreted and why.
+    pub fn compile_report(&self) -> Vec<(String, FileReport)> {
+        self.names
+            .iter()
+            .zip(&self.modes)
+            .map(|(n, m)| (format!("{n}.rhai"), m.report()))
+            .collect()
+    }
+
+    /// Runs every rule on `facts` and returns the raw decision: compiled files as closures,
+    /// the others in the interpreter. Where compiled code meets something it does not follow
+    /// exactly, the whole evaluation runs again in the interpreter.
     pub fn decide(&self, facts: &Facts) -> Result<Decision, RuleError> {
-        let _deadline = DeadlineGuard::start(limits::WALL_CLOCK);
-        let mut scope = Scope::with_capacity(8);
-        scope.push_constant("investor", facts.investor.clone());
-        scope.push_constant("product", facts.product.clone());
-        scope.push_constant("order", facts.order.clone());
-        scope.push_constant("decision", Decision::new(self.catalogue.clone()));
-        let base = scope.len();
-        for (i, (name, ast)) in self.names.iter().zip(&self.asts).enumerate() {
-            super::decision::set_current_rule(i as u16);
-            if let Err(e) = self.engine.run_ast_with_scope(&mut scope, ast) {
-                let file = format!("{name}.rhai");
+        if !compile::facts_fit(facts) {
+            return self.decide_interpreted(facts);
+        }
+        let interpreted = self
+            .modes
+            .iter()
+            .any(|m| matches!(m, FileMode::Interpreted(_)));
+        // The deadline covers any rerun too, so one evaluation never takes two budgets.
+        let deadline = interpreted.then(|| DeadlineGuard::start(limits::WALL_CLOCK));
+        match self.decide_modes(facts) {
+            Ok(result) => result,
+            Err(compile::types::Bail) => {
+                let _deadline =
+                    deadline.unwrap_or_else(|| DeadlineGuard::start(limits::WALL_CLOCK));
+                self.decide_with_deadline(facts)
+            }
+        }
+    }
+
+    /// Compiled files run on the decision directly; an interpreted file gets it as `decision`
+    /// in a scope holding the facts, built at the first such file.
+    fn decide_modes(&self, facts: &Facts) -> compile::types::R<Result<Decision, RuleError>> {
+        let mut decision = Decision::new(self.catalogue.clone());
+        let mut locals: Vec<Local> = Vec::new();
+        let mut scope: Option<Scope> = None;
+        for (i, mode) in self.modes.iter().enumerate() {
+            set_current_rule(i as u16);
+            match mode {
+                FileMode::Compiled(program) => program.run(facts, &mut decision, &mut locals)?,
+                FileMode::Interpreted(_) => {
+                    let scope = scope.get_or_insert_with(|| fact_scope(facts));
+                    let base = scope.len();
+                    scope.push_constant("decision", decision);
+                    let run = self.run_file(scope, i);
+                    let back = scope.remove::<Decision>("decision");
+                    scope.rewind(base);
+                    if let Err(e) = run {
+                        return Ok(Err(e));
+                    }
+                    decision = match back {
+                        Some(d) => d,
+                        None => return Ok(Err(replaced())),
+                    };
+                }
+            }
+        }
+        Ok(Ok(decision))
+    }
+
+    /// Runs one rule file in the interpreter; a failure names the file and position.
+    fn run_file(&self, scope: &mut Scope, i: usize) -> Result<(), RuleError> {
+        self.engine
+            .run_ast_with_scope(scope, &self.asts[i])
+            .map_err(|e| {
+                let file = format!("{}.rhai", self.names[i]);
                 let err = RuleError::at(&file, e.position(), runtime_message(&e));
                 // `?`: the message may come from the rule (`throw`), so it is written escaped.
                 tracing::warn!(rule = %file, error = ?err.to_string(), "rule failed");
-                return Err(err);
-            }
+                err
+            })
+    }
+
+    /// Every rule file in the interpreter: the reference the compiled code is held to.
+    pub fn decide_interpreted(&self, facts: &Facts) -> Result<Decision, RuleError> {
+        let _deadline = DeadlineGuard::start(limits::WALL_CLOCK);
+        self.decide_with_deadline(facts)
+    }
+
+    fn decide_with_deadline(&self, facts: &Facts) -> Result<Decision, RuleError> {
+        let mut scope = fact_scope(facts);
+        scope.push_constant("decision", Decision::new(self.catalogue.clone()));
+        let base = scope.len();
+        for i in 0..self.asts.len() {
+            set_current_rule(i as u16);
+            self.run_file(&mut scope, i)?;
             // Variables a rule declares do not leak into the next rule.
             scope.rewind(base);
         }
-        scope
-            .remove::<Decision>("decision")
-            .ok_or_else(|| RuleError::file("(rule set)", "`decision` was replaced"))
+        scope.remove::<Decision>("decision").ok_or_else(replaced)
+    }
+
+    /// Like `evaluate`, every file in the interpreter (identity tests, benchmarks).
+    #[doc(hidden)]
+    pub fn evaluate_interpreted(&self, facts: &Facts) -> Result<Outcome, RuleError> {
+        Ok(self
+            .decide_interpreted(facts)?
+            .finish(&self.names, self.version))
     }
 
     /// Runs every rule on `facts` and returns the outcome.

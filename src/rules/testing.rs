@@ -85,6 +85,39 @@ pub struct TestReport {
     pub passed: usize,
     pub failed: usize,
     pub failures: Vec<TestFailure>,
+    /// How each rule file runs: compiled to native code, or in the interpreter and why.
+    pub modes: Vec<RunMode>,
+}
+
+/// How one rule file runs.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RunMode {
+    pub file: String,
+    /// "compiled" | "interpreted"
+    pub mode: &'static str,
+    /// For an interpreted file: the first construct outside the compiled subset, and where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub because: Option<String>,
+}
+
+fn modes(rules: &CompiledRuleSet) -> Vec<RunMode> {
+    use super::compile::FileReport;
+    rules
+        .compile_report()
+        .into_iter()
+        .map(|(file, r)| match r {
+            FileReport::Compiled => RunMode {
+                file,
+                mode: "compiled",
+                because: None,
+            },
+            FileReport::Interpreted(why) => RunMode {
+                file,
+                mode: "interpreted",
+                because: Some(why.to_string()),
+            },
+        })
+        .collect()
 }
 
 impl TestReport {
@@ -290,7 +323,10 @@ pub fn run_within(
     budget: Budget,
     started: Instant,
 ) -> Result<TestReport, String> {
-    let mut report = TestReport::default();
+    let mut report = TestReport {
+        modes: modes(rules),
+        ..TestReport::default()
+    };
     let mut rules_with_effects: BTreeSet<String> = BTreeSet::new();
     let mut any_file = false;
     let mut parsed_files = Vec::new();
@@ -329,6 +365,10 @@ pub fn run_within(
                     continue;
                 }
             };
+            if let Some(d) = super::identity::difference(rules, &facts) {
+                report.fail(file, &case.name, vec![d]);
+                continue;
+            }
             let problems = match (rules.evaluate(&facts), &case.expect.error) {
                 (Ok(outcome), None) => {
                     for t in &outcome.trace {
@@ -353,6 +393,10 @@ pub fn run_within(
                 report.fail(file, &case.name, problems);
             }
         }
+    }
+    // A rule set whose compiled form differs from the interpreter is refused, never run.
+    if let Some(d) = super::identity::difference_on_mix(rules) {
+        report.fail("(rule set)", "(compiled = interpreted)", vec![d]);
     }
     if !any_file {
         report.fail(

@@ -11,6 +11,7 @@ mod capacity;
 mod changes;
 mod classification;
 mod cli;
+mod compiler;
 mod complaints;
 mod console;
 mod console_back_office;
