@@ -31,6 +31,7 @@ pub mod rulesets;
 pub mod self_check;
 pub mod sessions;
 pub mod staff;
+pub mod write_gate;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -39,6 +40,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+/// How long a SQLite writer waits for its turn before it fails.
+const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -90,9 +94,10 @@ pub enum Pooled {
     Postgres(PoolConnection<Postgres>),
 }
 
-/// An open transaction of either backend; dropped without `commit`, it rolls back.
+/// An open transaction of either backend; dropped without `commit`, it rolls back. On SQLite it
+/// holds this process's write turn for its database until it ends.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, write_gate::Turn),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -121,7 +126,7 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(std::time::Duration::from_secs(10));
+                .busy_timeout(SQLITE_BUSY_TIMEOUT);
             if let Some(parent) = opts
                 .get_filename()
                 .parent()
@@ -235,9 +240,17 @@ impl Db {
     /// Opens a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
     /// a deferred transaction that reads and then writes fails with SQLITE_BUSY when another
     /// writer got in between, instead of waiting its turn.
+    /// Writers of this process queue first, in arrival order (see `write_gate`).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p) => {
+                let queue = write_gate::queue(p.connect_options().get_filename().to_path_buf());
+                // As long as SQLite's own busy timeout would have let it wait.
+                let turn = tokio::time::timeout(SQLITE_BUSY_TIMEOUT, queue.lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -272,14 +285,15 @@ impl Pooled {
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Sqlite(t, _) => Conn::Sqlite(t),
             Tx::Postgres(t) => Conn::Postgres(t),
         }
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            // The turn passes on once the commit is done.
+            Tx::Sqlite(t, _turn) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -288,7 +302,7 @@ impl Tx {
     /// Undoes everything done in the transaction (a preview made by the real workflow).
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Sqlite(t, _turn) => t.rollback().await?,
             Tx::Postgres(t) => t.rollback().await?,
         }
         Ok(())
