@@ -26,6 +26,10 @@ use super::source;
 const CACHE_CAPACITY: usize = 65_536;
 const CACHE_TEXT_BYTES: usize = 64 << 20;
 
+/// Most compiled nodes a rule set may have for its evaluations to run inline (the shipped set
+/// has about 300).
+const INLINE_NODES: u32 = 5_000;
+
 type Memo = std::collections::HashMap<Facts, Result<Arc<Outcome>, RuleError>>;
 
 /// A rule-set version, compiled and ready to evaluate.
@@ -179,6 +183,19 @@ impl CompiledRuleSet {
         self.modes
             .iter()
             .all(|m| matches!(m, FileMode::Compiled(_)))
+    }
+
+    /// Whether an evaluation is cheap enough for any thread: every file compiled and small, so
+    /// that even a rerun in the interpreter (after a bail) takes well under a millisecond.
+    pub fn runs_inline(&self) -> bool {
+        let mut nodes = 0u32;
+        self.modes.iter().all(|m| match m {
+            FileMode::Compiled(p) => {
+                nodes = nodes.saturating_add(p.nodes);
+                nodes <= INLINE_NODES
+            }
+            FileMode::Interpreted(_) => false,
+        })
     }
 
     /// Whether every file runs in the interpreter.

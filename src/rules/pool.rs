@@ -70,19 +70,26 @@ impl Pool {
         set: Arc<CompiledRuleSet>,
         facts: Facts,
     ) -> Result<(Facts, Result<Outcome, RuleError>), PoolError> {
-        self.run(move || {
-            let started = std::time::Instant::now();
-            let outcome = set.evaluate(&facts);
-            let result = match &outcome {
-                Ok(o) => o.verdict.as_str(),
-                Err(_) => "error",
-            };
-            let seconds = started.elapsed().as_secs_f64();
-            crate::http::metrics::rule_evaluated(set.version, result, seconds);
-            (facts, outcome)
-        })
-        .await
+        // A small fully compiled set decides in microseconds and cannot run away (no loops):
+        // handing it to a blocking thread would cost more than the evaluation.
+        if set.runs_inline() {
+            return Ok(evaluate_now(&set, facts));
+        }
+        self.run(move || evaluate_now(&set, facts)).await
     }
+}
+
+/// Evaluates and records the evaluation's metrics.
+fn evaluate_now(set: &CompiledRuleSet, facts: Facts) -> (Facts, Result<Outcome, RuleError>) {
+    let started = std::time::Instant::now();
+    let outcome = set.evaluate(&facts);
+    let result = match &outcome {
+        Ok(o) => o.verdict.as_str(),
+        Err(_) => "error",
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    crate::http::metrics::rule_evaluated(set.version, result, seconds);
+    (facts, outcome)
 }
 
 #[cfg(test)]

@@ -221,6 +221,8 @@ pub async fn authenticate(
 ) -> Result<Option<(Staff, DateTime<Utc>)>, StoreError> {
     let mut pooled = db.acquire().await?;
     let mut c = pooled.conn();
+    // One statement for the token, its staff member and their roles (a row per role): this
+    // runs on every request, and each statement is a round trip to the database.
     type Row = (
         String,
         String,
@@ -228,24 +230,52 @@ pub async fn authenticate(
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
+        String,
+        Option<DateTime<Utc>>,
+        Option<String>,
     );
-    let row: Option<Row> = on_conn!(&mut c, |e| {
+    let rows: Vec<Row> = on_conn!(&mut c, |e| {
         sqlx::query_as(
-        "SELECT id, staff_id, created_at, expires_at, revoked_at, last_used_at FROM tokens WHERE token_hash = $1"
-    )
-    .bind(token_hash)
-    .fetch_optional(e)
-    .await
+            "SELECT t.id, t.staff_id, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, \
+                    s.name, s.disabled_at, r.role \
+             FROM tokens t JOIN staff s ON s.id = t.staff_id \
+             LEFT JOIN staff_roles r ON r.staff_id = s.id \
+             WHERE t.token_hash = $1 ORDER BY r.role",
+        )
+        .bind(token_hash)
+        .fetch_all(e)
+        .await
     })?;
-    let Some((token_id, staff_id, created_at, expires_at, revoked_at, last_used)) = row else {
+    let Some((
+        token_id,
+        staff_id,
+        created_at,
+        expires_at,
+        revoked_at,
+        last_used,
+        name,
+        disabled_at,
+        _,
+    )) = rows.first().cloned()
+    else {
         return Ok(None);
+    };
+    let roles = rows
+        .into_iter()
+        .filter_map(|r| r.8)
+        .map(|r| r.parse::<Role>().map_err(StoreError::Corrupt))
+        .collect::<Result<Vec<_>, _>>()?;
+    let staff = Staff {
+        id: staff_id,
+        name,
+        roles,
+        disabled: disabled_at.is_some(),
     };
     let t = now();
     let expires = expires_at.unwrap_or(created_at + chrono::Duration::days(DEFAULT_TOKEN_DAYS));
     if revoked_at.is_some() || expires <= t {
         return Ok(None);
     }
-    let staff = load_staff(&mut c, &staff_id).await?;
     if staff.disabled {
         return Ok(None);
     }

@@ -37,6 +37,9 @@ const MAX_NODES: u32 = (limits::MAX_OPERATIONS / 4) as u32;
 pub(crate) struct Program {
     body: Vec<Exec>,
     slots: usize,
+    /// Statements and expressions compiled: a bound on the work of one run, here or (after a
+    /// bail) in the interpreter.
+    pub(crate) nodes: u32,
 }
 
 impl Program {
@@ -127,6 +130,7 @@ pub(crate) fn compile_file(ast: &AST, catalogue: &Arc<Catalogue>) -> FileMode {
     FileMode::Compiled(Program {
         body,
         slots: ctx.slots,
+        nodes: ctx.nodes,
     })
 }
 
