@@ -112,6 +112,13 @@ async fn rules_are_edited_tested_and_activated_by_two_officers(
     b.fill("note", "R4 持仓改为每季度回访").await;
     b.submit("form.editor").await;
     assert!(b.exists("[data-field=tests_passed]").await);
+    // Each file says how it will run: the shipped rules are all compiled.
+    assert!(
+        b.exists("[data-field=run_modes] li[data-file=\"50-callbacks.rhai\"][data-mode=compiled]")
+            .await
+    );
+    assert!(!b.exists("[data-field=run_modes] li[data-mode=interpreted]").await);
+    b.screenshot("rule-editor-tests-passed").await;
     b.follow("form.editor button[value=save]").await;
     assert_eq!(b.h1().await, "规则版本 v2");
     assert!(b.exists("[data-field=status] [data-status=draft]").await);
