@@ -10,9 +10,8 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rust_decimal::Decimal;
-use suitability::rules::decision::{
-    CheckItem, Outcome, Reason, SpecialCallback, TraceEffect, TraceEntry,
-};
+use suitability::rules::catalogue::Catalogue;
+use suitability::rules::decision::{Outcome, Reason, SpecialCallback, TraceEffect, TraceEntry};
 use suitability::rules::{CompiledRuleSet, Facts, Frequency, Verdict, identity::mix};
 
 const CONFIRMATION: [&str; 11] = [
@@ -30,22 +29,30 @@ const CONFIRMATION: [&str; 11] = [
 ];
 
 /// The shipped rules, by hand, producing the same outcome (messages included).
+/// Like the engine, it shares each distinct list of checks (built once, from its own copy of
+/// the catalogue).
 struct Native {
     rules: Vec<rhai::ImmutableString>,
-    questions: std::collections::HashMap<String, rhai::ImmutableString>,
+    index: std::collections::HashMap<&'static str, u16>,
+    catalogue: Catalogue,
 }
 
 impl Native {
     fn new(set: &CompiledRuleSet) -> Self {
-        let questions = set
-            .catalogue()
-            .all()
-            .iter()
-            .map(|c| (c.code.clone(), c.question.as_str().into()))
+        let catalogue = set.catalogue().clone();
+        let codes = CONFIRMATION.iter().chain(&[
+            "mismatch_warning_understood",
+            "mismatch_insisted",
+            "elderly_risk_understood",
+            "large_subscription_confirmed",
+        ]);
+        let index = codes
+            .map(|&c| (c, catalogue.index_of(c).expect("a shipped check")))
             .collect();
         Native {
             rules: set.rule_names().to_vec(),
-            questions,
+            index,
+            catalogue,
         }
     }
 
@@ -55,7 +62,7 @@ impl Native {
             verdict: Verdict::Match,
             reasons: Vec::new(),
             requirements: Vec::new(),
-            checks: Vec::new(),
+            checks: Default::default(),
             periodic: None,
             special_callbacks: Vec::new(),
             notes: Vec::new(),
@@ -292,13 +299,8 @@ impl Native {
                 &["large_subscription_confirmed"],
             );
         }
-        out.checks = checks
-            .into_iter()
-            .map(|c| CheckItem {
-                code: c.into(),
-                question: self.questions.get(c).cloned().unwrap_or_default(),
-            })
-            .collect();
+        let indices: Vec<u16> = checks.iter().map(|c| self.index[c]).collect();
+        out.checks = self.catalogue.check_list(&indices);
         out
     }
 }

@@ -46,7 +46,8 @@ fn outcome() -> Outcome {
         checks: vec![CheckItem {
             code: "identity_confirmed".into(),
             question: "您是否本人？".into(),
-        }],
+        }]
+        .into(),
         periodic: Some(Frequency::Quarterly),
         special_callbacks: vec![SpecialCallback {
             reason: "mismatch".into(),

@@ -40,6 +40,22 @@ pub struct Catalogue {
     index: HashMap<String, u16>,
     groups: HashMap<String, Vec<u16>>,
     requirements: std::collections::BTreeMap<String, Vec<String>>,
+    lists: CheckLists,
+}
+
+/// The check lists outcomes have asked, built once and shared (a decision's list is then one
+/// reference count, not two per check). Bounded: cleared when full.
+#[derive(Debug, Default)]
+struct CheckLists(
+    std::sync::RwLock<HashMap<Vec<u16>, std::sync::Arc<[super::outcome::CheckItem]>>>,
+);
+
+const MAX_CHECK_LISTS: usize = 4_096;
+
+impl Clone for CheckLists {
+    fn clone(&self) -> Self {
+        CheckLists::default()
+    }
 }
 
 impl Catalogue {
@@ -110,7 +126,34 @@ impl Catalogue {
             index,
             groups,
             requirements: file.requirements,
+            lists: CheckLists::default(),
         })
+    }
+
+    /// The checks `indices` name, in that order, as a shared list.
+    pub fn check_list(&self, indices: &[u16]) -> std::sync::Arc<[super::outcome::CheckItem]> {
+        if let Ok(lists) = self.lists.0.read()
+            && let Some(list) = lists.get(indices)
+        {
+            return list.clone();
+        }
+        let list: std::sync::Arc<[super::outcome::CheckItem]> = indices
+            .iter()
+            .map(|&i| {
+                let (code, question) = self.shared(i);
+                super::outcome::CheckItem {
+                    code: code.clone(),
+                    question: question.clone(),
+                }
+            })
+            .collect();
+        if let Ok(mut lists) = self.lists.0.write() {
+            if lists.len() >= MAX_CHECK_LISTS {
+                lists.clear();
+            }
+            lists.insert(indices.to_vec(), list.clone());
+        }
+        list
     }
 
     pub fn index_of(&self, code: &str) -> Option<u16> {

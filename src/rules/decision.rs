@@ -131,7 +131,7 @@ impl Decision {
             verdict: self.verdict,
             reasons: Vec::new(),
             requirements: Vec::new(),
-            checks: Vec::new(),
+            checks: Default::default(),
             periodic: None,
             special_callbacks: Vec::new(),
             notes: Vec::new(),
@@ -214,16 +214,7 @@ impl Decision {
                 entry.effects.push(trace);
             }
         }
-        out.checks = checks
-            .into_iter()
-            .map(|i| {
-                let (code, question) = cat.shared(i);
-                CheckItem {
-                    code: code.clone(),
-                    question: question.clone(),
-                }
-            })
-            .collect();
+        out.checks = cat.check_list(&checks);
         out
     }
 }

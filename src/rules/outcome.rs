@@ -216,7 +216,9 @@ pub struct Outcome {
     pub reasons: Vec<Reason>,
     #[schema(value_type = Vec<String>)]
     pub requirements: Vec<ImmutableString>,
-    pub checks: Vec<CheckItem>,
+    // Shared: most decisions ask one of a few lists of checks, each built once per rule set.
+    #[schema(value_type = Vec<CheckItem>)]
+    pub checks: std::sync::Arc<[CheckItem]>,
     pub periodic: Option<Frequency>,
     pub special_callbacks: Vec<SpecialCallback>,
     pub notes: Vec<NoteEntry>,

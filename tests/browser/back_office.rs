@@ -117,7 +117,10 @@ async fn rules_are_edited_tested_and_activated_by_two_officers(
         b.exists("[data-field=run_modes] li[data-file=\"50-callbacks.rhai\"][data-mode=compiled]")
             .await
     );
-    assert!(!b.exists("[data-field=run_modes] li[data-mode=interpreted]").await);
+    assert!(
+        !b.exists("[data-field=run_modes] li[data-mode=interpreted]")
+            .await
+    );
     b.screenshot("rule-editor-tests-passed").await;
     b.follow("form.editor button[value=save]").await;
     assert_eq!(b.h1().await, "规则版本 v2");
