@@ -61,6 +61,16 @@ impl Decision {
         &self.catalogue
     }
 
+    /// Where the decision stands, to go back to (`rewind`).
+    pub(crate) fn mark(&self) -> (usize, Verdict) {
+        (self.effects.len(), self.verdict)
+    }
+
+    pub(crate) fn rewind(&mut self, (effects, verdict): (usize, Verdict)) {
+        self.effects.truncate(effects);
+        self.verdict = verdict;
+    }
+
     /// Records a checked call of the running rule file: the one place the verdict moves and the
     /// number of calls is bounded, for interpreted and compiled rules alike.
     pub(crate) fn record(&mut self, e: Effect) -> Result<(), String> {

@@ -26,10 +26,6 @@ use super::source;
 const CACHE_CAPACITY: usize = 65_536;
 const CACHE_TEXT_BYTES: usize = 64 << 20;
 
-/// Most compiled nodes a rule set may have for its evaluations to run inline (the shipped set
-/// has about 300).
-const INLINE_NODES: u32 = 5_000;
-
 type Memo = std::collections::HashMap<Facts, Result<Arc<Outcome>, RuleError>>;
 
 /// A rule-set version, compiled and ready to evaluate.
@@ -142,10 +138,11 @@ impl CompiledRuleSet {
             return Err(errors);
         }
         let catalogue = Arc::new(catalogue);
-        let modes = asts
+        let mut modes: Vec<FileMode> = asts
             .iter()
             .map(|ast| compile::compile_file(ast, &catalogue))
             .collect();
+        compile::within_budget(&mut modes);
         Ok(CompiledRuleSet {
             version,
             engine,
@@ -188,14 +185,13 @@ impl CompiledRuleSet {
     /// Whether an evaluation is cheap enough for any thread: every file compiled and small, so
     /// that even a rerun in the interpreter (after a bail) takes well under a millisecond.
     pub fn runs_inline(&self) -> bool {
-        let mut nodes = 0u32;
-        self.modes.iter().all(|m| match m {
-            FileMode::Compiled(p) => {
-                nodes = nodes.saturating_add(p.nodes);
-                nodes <= INLINE_NODES
-            }
-            FileMode::Interpreted(_) => false,
-        })
+        self.fully_compiled() && compile::compiled_cost(&self.modes) <= compile::INLINE_COST
+    }
+
+    /// The worst-case cost of the compiled files, in units of about 10 ns.
+    #[doc(hidden)]
+    pub fn compiled_cost(&self) -> u64 {
+        compile::compiled_cost(&self.modes)
     }
 
     /// Whether every file runs in the interpreter.
@@ -214,57 +210,62 @@ impl CompiledRuleSet {
             .collect()
     }
 
-    /// Runs every rule on `facts` and returns the raw decision: compiled files as closures,
-    /// the others in the interpreter. Where compiled code meets something it does not follow
-    /// exactly, the whole evaluation runs again in the interpreter.
+    /// Runs every rule on `facts` and returns the raw decision: compiled files as closures, the
+    /// others in the interpreter. Where compiled code meets something it does not follow exactly
+    /// (it bails), the decision goes back to where it was before that file, and the interpreter
+    /// runs from that file on, as if it had run every file: the result is the interpreter's.
     pub fn decide(&self, facts: &Facts) -> Result<Decision, RuleError> {
         if !compile::facts_fit(facts) {
             return self.decide_interpreted(facts);
         }
-        let interpreted = self
-            .modes
-            .iter()
-            .any(|m| matches!(m, FileMode::Interpreted(_)));
-        // The deadline covers any rerun too, so one evaluation never takes two budgets.
-        let deadline = interpreted.then(|| DeadlineGuard::start(limits::WALL_CLOCK));
-        match self.decide_modes(facts) {
-            Ok(result) => result,
-            Err(compile::types::Bail) => {
-                let _deadline =
-                    deadline.unwrap_or_else(|| DeadlineGuard::start(limits::WALL_CLOCK));
-                self.decide_with_deadline(facts)
-            }
-        }
-    }
-
-    /// Compiled files run on the decision directly; an interpreted file gets it as `decision`
-    /// in a scope holding the facts, built at the first such file.
-    fn decide_modes(&self, facts: &Facts) -> compile::types::R<Result<Decision, RuleError>> {
+        // One deadline for the whole evaluation, however much of it is interpreted.
+        let mut deadline =
+            (!self.fully_compiled()).then(|| DeadlineGuard::start(limits::WALL_CLOCK));
         let mut decision = Decision::new(self.catalogue.clone());
         let mut locals: Vec<Local> = Vec::new();
         let mut scope: Option<Scope> = None;
+        let mut bailed = false;
+        for (i, mode) in self.modes.iter().enumerate() {
+            set_current_rule(i as u16);
+            if let (false, FileMode::Compiled(program)) = (bailed, mode) {
+                let mark = decision.mark();
+                if program.run(facts, &mut decision, &mut locals).is_ok() {
+                    continue;
+                }
+                decision.rewind(mark);
+                bailed = true;
+                deadline.get_or_insert_with(|| DeadlineGuard::start(limits::WALL_CLOCK));
+            }
+            let scope = scope.get_or_insert_with(|| fact_scope(facts));
+            let base = scope.len();
+            scope.push_constant("decision", decision);
+            let run = self.run_file(scope, i);
+            let back = scope.remove::<Decision>("decision");
+            scope.rewind(base);
+            run?;
+            decision = back.ok_or_else(replaced)?;
+        }
+        Ok(decision)
+    }
+
+    /// The outcome when every file is compiled and runs through without bailing; `None` when
+    /// the interpreter is needed (for the evaluation pool, where its clock and threads are).
+    pub fn evaluate_compiled(&self, facts: &Facts) -> Option<Outcome> {
+        if !self.fully_compiled() || !compile::facts_fit(facts) {
+            return None;
+        }
+        let mut decision = Decision::new(self.catalogue.clone());
+        let mut locals: Vec<Local> = Vec::new();
         for (i, mode) in self.modes.iter().enumerate() {
             set_current_rule(i as u16);
             match mode {
-                FileMode::Compiled(program) => program.run(facts, &mut decision, &mut locals)?,
-                FileMode::Interpreted(_) => {
-                    let scope = scope.get_or_insert_with(|| fact_scope(facts));
-                    let base = scope.len();
-                    scope.push_constant("decision", decision);
-                    let run = self.run_file(scope, i);
-                    let back = scope.remove::<Decision>("decision");
-                    scope.rewind(base);
-                    if let Err(e) = run {
-                        return Ok(Err(e));
-                    }
-                    decision = match back {
-                        Some(d) => d,
-                        None => return Ok(Err(replaced())),
-                    };
+                FileMode::Compiled(program) => {
+                    program.run(facts, &mut decision, &mut locals).ok()?
                 }
+                FileMode::Interpreted(_) => return None,
             }
         }
-        Ok(Ok(decision))
+        Some(decision.finish(&self.names, self.version))
     }
 
     /// Runs one rule file in the interpreter; a failure names the file and position.

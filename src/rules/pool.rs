@@ -70,10 +70,20 @@ impl Pool {
         set: Arc<CompiledRuleSet>,
         facts: Facts,
     ) -> Result<(Facts, Result<Outcome, RuleError>), PoolError> {
-        // A small fully compiled set decides in microseconds and cannot run away (no loops):
-        // handing it to a blocking thread would cost more than the evaluation.
+        // A small fully compiled set decides in microseconds and cannot run away (no loops; its
+        // worst case is bounded when it compiles): handing it to a blocking thread would cost
+        // more than the evaluation. If it bails, the interpreter finishes it in the pool.
         if set.runs_inline() {
-            return Ok(evaluate_now(&set, facts));
+            let started = std::time::Instant::now();
+            if let Some(outcome) = set.evaluate_compiled(&facts) {
+                let seconds = started.elapsed().as_secs_f64();
+                crate::http::metrics::rule_evaluated(
+                    set.version,
+                    outcome.verdict.as_str(),
+                    seconds,
+                );
+                return Ok((facts, Ok(outcome)));
+            }
         }
         self.run(move || evaluate_now(&set, facts)).await
     }

@@ -92,6 +92,10 @@ fn build_engine() -> Engine {
     // `let decision = #{ reject: … }` would replace the decision (or a fact) for the rest of the
     // file: no variable may shadow another, the facts and the decision included.
     engine.set_allow_shadowing(false);
+    // No folding of constants when a file compiles: the optimizer joins constant texts with no
+    // size limit (`const B = `${A}${A}…``, nested, asked for gigabytes at upload); unfolded, the
+    // same text is built when the rule runs, under the string and memory limits.
+    engine.set_optimization_level(rhai::OptimizationLevel::None);
     engine.on_progress(|ops| {
         if MEMORY.with(|m| m.get().is_some_and(|m| m.held() > MAX_MEMORY)) {
             return Some(Dynamic::from(OVER_MEMORY));

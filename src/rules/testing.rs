@@ -353,10 +353,7 @@ pub fn run_within(
     for (file, parsed) in parsed_files {
         for case in parsed.case {
             if started.elapsed() > budget.time {
-                return Err(format!(
-                    "compiling and testing took longer than {} s",
-                    budget.time.as_secs()
-                ));
+                return Err(too_long(budget));
             }
             let facts = match facts_of(&case) {
                 Ok(f) => f,
@@ -395,8 +392,11 @@ pub fn run_within(
         }
     }
     // A rule set whose compiled form differs from the interpreter is refused, never run.
-    if let Some(d) = super::identity::difference_on_mix(rules) {
-        report.fail("(rule set)", "(compiled = interpreted)", vec![d]);
+    let over_budget = || started.elapsed() > budget.time;
+    match super::identity::difference_on_mix(rules, over_budget) {
+        Ok(None) => {}
+        Ok(Some(d)) => report.fail("(rule set)", "(compiled = interpreted)", vec![d]),
+        Err(super::identity::OverBudget) => return Err(too_long(budget)),
     }
     if !any_file {
         report.fail(
@@ -415,6 +415,13 @@ pub fn run_within(
         }
     }
     Ok(report)
+}
+
+fn too_long(budget: Budget) -> String {
+    format!(
+        "compiling and testing took longer than {} s",
+        budget.time.as_secs()
+    )
 }
 
 /// Compile errors, an exceeded budget or a test report, as `suitability rules test` and

@@ -44,6 +44,9 @@ fn probes() -> Vec<Facts> {
     f.investor.level_name = "C".repeat(5_000).into();
     out.push(f);
     let mut f = Facts::default();
+    f.investor.age = 99;
+    out.push(f);
+    let mut f = Facts::default();
     f.investor.assessment_flags = (0..300).map(|i| format!("flag{i}").into()).collect();
     out.push(f);
     out
@@ -155,6 +158,12 @@ fn a_file_outside_the_subset_is_interpreted_and_says_why() {
             1,
         ),
         ("let m = #{a: 1};", "map", 1),
+        // The sandbox forbids shadowing, whatever the text check before compiling sees.
+        (
+            "if investor.age == 99 { let /**/ order = 1; decision.note(\"x\"); }",
+            "second `let order`",
+            1,
+        ),
     ];
     for (source, construct, line) in cases {
         let set = with_rule(source);
@@ -184,6 +193,10 @@ fn interpreted_files_run_between_compiled_ones() {
         "36-after.rhai".into(),
         "if investor.age > 150 { decision.note(`${n}`); }".into(),
     );
+    files.0.insert(
+        "37-fail.rhai".into(),
+        "if investor.age == 99 { decision.check(\"no_such_check\"); }".into(),
+    );
     let set = CompiledRuleSet::compile(7, files).expect("compiles");
     assert!(!set.fully_compiled() && !set.fully_interpreted());
     assert_identical(&set);
@@ -196,6 +209,75 @@ fn interpreted_files_run_between_compiled_ones() {
     let err = set.evaluate(&f).expect_err("`n` does not leak");
     assert_eq!(err.file, "36-after.rhai", "{err}");
     assert_eq!(Err(err), set.evaluate_interpreted(&f));
+    // A compiled file that bails after an interpreted one: the interpreter takes over from it.
+    f.investor.age = 99;
+    let err = set.evaluate(&f).expect_err("an unknown check");
+    assert_eq!(err.file, "37-fail.rhai", "{err}");
+    assert_eq!(Err(err), set.evaluate_interpreted(&f));
+}
+
+/// Compiled code has no clock: a file whose worst case (work on long texts) could take long
+/// is interpreted under the sandbox's, and only a small set runs without the evaluation pool.
+#[test]
+fn costly_text_work_is_left_to_the_interpreter() {
+    let shipped_set = CompiledRuleSet::compile(1, shipped()).expect("compiles");
+    assert!(shipped_set.runs_inline(), "{}", shipped_set.compiled_cost());
+    let s = "a".repeat(4_000);
+    let t = format!("{}b", "a".repeat(1_999));
+    let source = format!(
+        "let s = \"{s}\";\nlet t = \"{t}\";\ndecision.note(\"x\");\nif investor.complaints_90d == 7 {{\n{}}}",
+        "t in s;\n".repeat(3_000)
+    );
+    let set = with_rule(&source);
+    let FileReport::Interpreted(why) = report_of(&set, "70-extra.rhai") else {
+        panic!("compiled");
+    };
+    assert!(why.to_string().contains("long texts"), "{why}");
+    assert!(!set.runs_inline());
+    assert_identical(&set);
+}
+
+/// Text grows piece by piece under the limit, as in rhai: a long interpolation stops at the
+/// first piece past it instead of building the whole text first.
+#[test]
+fn a_long_interpolation_stops_at_the_limit() {
+    let source = format!(
+        "let s = \"{}\";\nif investor.complaints_90d == 7 {{ decision.note(`{}`); }}",
+        "a".repeat(4_000),
+        "${s}".repeat(2_000)
+    );
+    let set = with_rule(&source);
+    assert_eq!(report_of(&set, "70-extra.rhai"), FileReport::Compiled);
+    let mut f = Facts::default();
+    f.investor.complaints_90d = 7;
+    let mark = suitability::memory::Mark::now();
+    let compiled = set.evaluate(&f);
+    assert!(mark.peak() < 4 << 20, "held {} bytes", mark.peak());
+    assert!(compiled.is_err());
+    assert_eq!(compiled, set.evaluate_interpreted(&f));
+}
+
+/// Constants are not folded when a file compiles: nested constant texts cannot ask for
+/// gigabytes at upload; they are built when the rule runs, under the limits.
+#[test]
+fn nested_constant_texts_are_not_folded_at_compile_time() {
+    let source = format!(
+        "const A = \"{}\";\nconst B = `{}`;\nconst C = `{}`;\nconst D = `{}`;\ndecision.note(D);",
+        "a".repeat(4_000),
+        "${A}".repeat(16),
+        "${B}".repeat(16),
+        "${C}".repeat(16)
+    );
+    let mark = suitability::memory::Mark::now();
+    let set = with_rule(&source);
+    assert!(
+        mark.peak() < 16 << 20,
+        "held {} bytes compiling",
+        mark.peak()
+    );
+    let err = set.evaluate(&Facts::default()).expect_err("too long");
+    assert!(err.message.contains("too large"), "{err}");
+    assert_eq!(Err(err), set.evaluate_interpreted(&Facts::default()));
 }
 
 /// A stride through the boundary grid in every run; the whole grid (1,036,800 cases) with

@@ -45,6 +45,10 @@ impl Ctx<'_> {
             ));
         }
         let constant = call.args.iter().all(literal);
+        if !constant {
+            // Computed texts are checked when the call runs (length, characters, codes).
+            self.cost += super::TEXT_COST * call.args.len() as u64;
+        }
         let mut args = Vec::with_capacity(shape.len());
         for (a, want) in call.args.iter().zip(shape) {
             args.push(match (self.expr(a)?, *want) {

@@ -9,11 +9,11 @@ use rhai::Position;
 use rhai::{Expr, FnCallExpr};
 
 use super::super::sandbox::limits;
-use super::Ctx;
 use super::fields;
 use super::ops::{self, Arith, Cmp};
 use super::report::{C, NotCompiled};
 use super::types::{Bail, F, Kind, Local, StrSrc, Typed};
+use super::{Ctx, TEXT_COST};
 
 impl Ctx<'_> {
     pub(crate) fn expr(&mut self, expr: &Expr) -> C<Typed> {
@@ -49,6 +49,17 @@ impl Ctx<'_> {
                 }
             }
             Expr::InterpolatedString(parts, pos) => self.interpolated(parts, *pos)?,
+            // A list of text literals, as `special_callback` takes its checks.
+            Expr::Array(items, pos) => {
+                let mut list = Vec::with_capacity(items.len());
+                for item in items.iter() {
+                    match item {
+                        Expr::StringConstant(s, _) => list.push(s.clone()),
+                        _ => return Err(NotCompiled::at("an array with computed items", *pos)),
+                    }
+                }
+                Typed::List(super::types::ListSrc::Lit(list))
+            }
             Expr::Variable(x, _, pos) => self.variable(&x.1, *pos)?,
             Expr::Dot(bin, flags, pos) => {
                 if flags.contains(rhai::ASTFlags::NEGATED) {
@@ -67,6 +78,17 @@ impl Ctx<'_> {
                 }
             }
             Expr::FnCall(call, pos) => self.call(call, *pos)?,
+            // `${expr}` inside backticks is a block holding the one expression.
+            Expr::Stmt(block) => match block.statements() {
+                [rhai::Stmt::Expr(e)] => self.expr(e)?,
+                [rhai::Stmt::FnCall(call, pos)] => self.call(call, *pos)?,
+                _ => {
+                    return Err(NotCompiled::at(
+                        "a block used as a value",
+                        expr.start_position(),
+                    ));
+                }
+            },
             Expr::And(parts, _) | Expr::Or(parts, _) => {
                 let and = matches!(expr, Expr::And(..));
                 let mut fs = Vec::with_capacity(parts.len());
@@ -87,7 +109,7 @@ impl Ctx<'_> {
         })
     }
 
-    fn variable(&self, name: &str, pos: Position) -> C<Typed> {
+    fn variable(&mut self, name: &str, pos: Position) -> C<Typed> {
         let Some((slot, kind)) = self.lookup(name) else {
             return Err(NotCompiled::at(
                 format!("variable `{name}` used as a value"),
@@ -107,10 +129,13 @@ impl Ctx<'_> {
                 Local::Dec(d) => Ok(d),
                 _ => Err(Bail),
             })),
-            Kind::Str => Typed::Str(StrSrc::Built(Box::new(move |e| match &e.locals[slot] {
-                Local::Str(s) => Ok(s.clone()),
-                _ => Err(Bail),
-            }))),
+            Kind::Str => {
+                self.cost += TEXT_COST;
+                Typed::Str(StrSrc::Built(Box::new(move |e| match &e.locals[slot] {
+                    Local::Str(s) => Ok(s.clone()),
+                    _ => Err(Bail),
+                })))
+            }
         })
     }
 
@@ -122,6 +147,14 @@ impl Ctx<'_> {
         let mut args = Vec::with_capacity(call.args.len());
         for a in call.args.iter() {
             args.push(self.expr(a)?);
+        }
+        // Comparing or searching texts costs up to their length; a list, up to all its items.
+        for a in &args {
+            self.cost += match a {
+                Typed::Str(_) => TEXT_COST,
+                Typed::List(_) => 16 * TEXT_COST,
+                _ => 0,
+            };
         }
         match (name, args.len()) {
             ("!", 1) => ops::not(args.remove(0), pos),
@@ -157,6 +190,8 @@ impl Ctx<'_> {
             Bool(F<bool>),
         }
         let mut pieces = Vec::with_capacity(parts.len());
+        // Each piece may copy up to a text's limit.
+        self.cost += TEXT_COST * parts.len() as u64;
         for p in parts {
             pieces.push(match self.expr(p)? {
                 Typed::Str(s) => Piece::Str(s),
@@ -180,11 +215,10 @@ impl Ctx<'_> {
                     Piece::Dec(f) => write!(s, "{}", f(e)?).map_err(|_| Bail)?,
                     Piece::Bool(f) => write!(s, "{}", f(e)?).map_err(|_| Bail)?,
                 }
-            }
-            // rhai fails once the text passes its limit; text only grows, so checking the end
-            // finds the same evaluations.
-            if s.len() > limits::MAX_STRING_SIZE {
-                return Err(Bail);
+                // After each piece, as rhai checks it: the text never grows past the limit.
+                if s.len() > limits::MAX_STRING_SIZE {
+                    return Err(Bail);
+                }
             }
             Ok(s.into())
         });

@@ -33,13 +33,24 @@ use types::{Env, Exec, Kind, Local, R};
 /// one operation per node, so a file under this cannot reach the operation limit either.
 const MAX_NODES: u32 = (limits::MAX_OPERATIONS / 4) as u32;
 
+/// What a node of compiled code may cost at worst, in units of about 10 ns: 1 for most, and
+/// `TEXT_COST` for one that reads, compares or copies a text of up to `MAX_STRING_SIZE` bytes.
+/// Compiled code has no loops, so a file's cost bounds its run; the engine interprets (under the
+/// sandbox's clock) whatever would cost more than `SET_COST` in all, and runs a set inline
+/// (without a hand-off to the evaluation pool) only under `INLINE_COST`.
+pub(crate) const TEXT_COST: u64 = 1_000;
+/// About 50 ms at worst, half the interpreter's budget for a whole set.
+pub(crate) const SET_COST: u64 = 5_000_000;
+/// About 2 ms at worst, were every text of the facts and rules 4 KiB long (the shipped set
+/// costs about 90,000 so; with its real texts it decides in about a microsecond).
+pub(crate) const INLINE_COST: u64 = 200_000;
+
 /// A compiled rule file.
 pub(crate) struct Program {
     body: Vec<Exec>,
     slots: usize,
-    /// Statements and expressions compiled: a bound on the work of one run, here or (after a
-    /// bail) in the interpreter.
-    pub(crate) nodes: u32,
+    /// The worst-case cost of one run (see `TEXT_COST`).
+    pub(crate) cost: u64,
 }
 
 impl Program {
@@ -67,6 +78,41 @@ pub(crate) enum FileMode {
     Interpreted(NotCompiled),
 }
 
+/// Interprets the costliest compiled files until the compiled ones cost at most `SET_COST`.
+pub(crate) fn within_budget(modes: &mut [FileMode]) {
+    loop {
+        let cost = |m: &FileMode| match m {
+            FileMode::Compiled(p) => p.cost,
+            FileMode::Interpreted(_) => 0,
+        };
+        let total: u64 = modes.iter().map(cost).sum();
+        if total <= SET_COST {
+            return;
+        }
+        let Some(worst) = modes.iter_mut().max_by_key(|m| cost(m)) else {
+            return;
+        };
+        let us = cost(worst) / 100;
+        *worst = FileMode::Interpreted(NotCompiled::at(
+            format!(
+                "work on long texts (up to about {us} µs compiled), left to the interpreter's clock"
+            ),
+            Position::NONE,
+        ));
+    }
+}
+
+/// The worst-case cost of the compiled files.
+pub(crate) fn compiled_cost(modes: &[FileMode]) -> u64 {
+    modes
+        .iter()
+        .map(|m| match m {
+            FileMode::Compiled(p) => p.cost,
+            FileMode::Interpreted(_) => 0,
+        })
+        .sum()
+}
+
 impl FileMode {
     pub(crate) fn report(&self) -> FileReport {
         match self {
@@ -83,6 +129,7 @@ pub(crate) struct Ctx<'a> {
     scopes: Vec<Vec<(ImmutableString, usize, Kind)>>,
     slots: usize,
     nodes: u32,
+    cost: u64,
 }
 
 impl Ctx<'_> {
@@ -109,6 +156,7 @@ pub(crate) fn compile_file(ast: &AST, catalogue: &Arc<Catalogue>) -> FileMode {
         scopes: Vec::new(),
         slots: 0,
         nodes: 0,
+        cost: 0,
     };
     let body = match ctx.block(ast.statements()) {
         Ok(body) => body,
@@ -130,7 +178,7 @@ pub(crate) fn compile_file(ast: &AST, catalogue: &Arc<Catalogue>) -> FileMode {
     FileMode::Compiled(Program {
         body,
         slots: ctx.slots,
-        nodes: ctx.nodes,
+        cost: ctx.cost + u64::from(ctx.nodes),
     })
 }
 

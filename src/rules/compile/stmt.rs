@@ -6,6 +6,9 @@
 use rhai::{ASTFlags, Expr, Stmt};
 
 use super::Ctx;
+
+/// The names the interpreter's scope holds before a rule runs.
+const RESERVED: [&str; 4] = ["investor", "product", "order", "decision"];
 use super::report::{C, NotCompiled};
 use super::types::{Exec, Kind, Local, Typed};
 
@@ -45,6 +48,13 @@ impl Ctx<'_> {
             Stmt::Var(x, flags, pos) => {
                 if flags.contains(ASTFlags::EXPORTED) {
                     return Err(NotCompiled::at("`export`", *pos));
+                }
+                // Shadowing is off in the sandbox: rhai fails on a `let` of a name already
+                // defined (a fact, `decision`, or an outer variable), which the compiled code
+                // leaves to the interpreter.
+                let name = x.0.name.as_str();
+                if RESERVED.contains(&name) || self.lookup(name).is_some() {
+                    return Err(NotCompiled::at(format!("a second `let {name}`"), *pos));
                 }
                 let value = self.expr(&x.1)?;
                 let kind = match &value {

@@ -5,8 +5,6 @@
 //! rhai does on every operation is decided once, here, and a closure returns a plain `bool`,
 //! `i64` or `Decimal`.
 
-use std::borrow::Cow;
-
 use rhai::{INT, ImmutableString};
 use rust_decimal::Decimal;
 
@@ -51,13 +49,35 @@ pub(crate) enum StrSrc {
     Built(F<ImmutableString>),
 }
 
+/// A text read for a moment: borrowed, or a shared one held (never copied).
+pub(crate) enum Text<'a> {
+    Borrowed(&'a str),
+    Held(ImmutableString),
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Held(s) => s.as_str(),
+        }
+    }
+}
+
+impl AsRef<str> for Text<'_> {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
 impl StrSrc {
-    pub fn get<'a>(&'a self, e: &'a Env<'_>) -> R<Cow<'a, str>> {
+    pub fn get<'a>(&'a self, e: &'a Env<'_>) -> R<Text<'a>> {
         Ok(match self {
-            StrSrc::Lit(s) => Cow::Borrowed(s.as_str()),
-            StrSrc::Field(f) => Cow::Borrowed(f(e.facts).as_str()),
-            StrSrc::Verdict => Cow::Borrowed(e.decision.verdict().as_str()),
-            StrSrc::Built(f) => Cow::Owned(f(e)?.to_string()),
+            StrSrc::Lit(s) => Text::Borrowed(s.as_str()),
+            StrSrc::Field(f) => Text::Borrowed(f(e.facts).as_str()),
+            StrSrc::Verdict => Text::Borrowed(e.decision.verdict().as_str()),
+            StrSrc::Built(f) => Text::Held(f(e)?),
         })
     }
 
