@@ -21,6 +21,7 @@ fn literal(e: &Expr) -> bool {
     match e {
         Expr::StringConstant(..) | Expr::IntegerConstant(..) => true,
         Expr::DynamicConstant(d, _) => d.is_array(),
+        Expr::Array(items, _) => items.iter().all(|i| matches!(i, Expr::StringConstant(..))),
         _ => false,
     }
 }

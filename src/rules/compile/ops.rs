@@ -77,7 +77,23 @@ fn strings(op: Cmp, a: StrSrc, b: StrSrc) -> F<bool> {
         Cmp::Gt => |x, y| x > y,
         Cmp::Ge => |x, y| x >= y,
     };
-    Box::new(move |e| Ok(test(&a.get(e)?, &b.get(e)?)))
+    // The common case, a fact against a literal (`investor.kind == "individual"`), reads the
+    // fact in place and compares with the literal's bytes.
+    match (a, b) {
+        (StrSrc::Field(f), StrSrc::Lit(l)) => {
+            let l: Box<str> = l.as_str().into();
+            Box::new(move |e| Ok(test(f(e.facts).as_str(), &l)))
+        }
+        (StrSrc::Lit(l), StrSrc::Field(f)) => {
+            let l: Box<str> = l.as_str().into();
+            Box::new(move |e| Ok(test(&l, f(e.facts).as_str())))
+        }
+        (StrSrc::Verdict, StrSrc::Lit(l)) => {
+            let l: Box<str> = l.as_str().into();
+            Box::new(move |e| Ok(test(e.decision.verdict().as_str(), &l)))
+        }
+        (a, b) => Box::new(move |e| Ok(test(&a.get(e)?, &b.get(e)?))),
+    }
 }
 
 /// An integer read as a decimal, as rhai widens one beside a decimal.
