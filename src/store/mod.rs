@@ -137,6 +137,9 @@ impl Db {
             create_private(opts.get_filename())?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                // A connection to a local file does not go stale: pinging it on every checkout
+                // (sqlx's default) was one more round trip to SQLite's thread per request.
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
             Ok(Db::Sqlite(pool))
