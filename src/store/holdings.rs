@@ -12,6 +12,8 @@ use crate::on_conn;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InvestorSources {
     pub investor_id: String,
+    /// Who sells to the investor: lets a sale's decision check who may see it without asking.
+    pub sales_owner_id: String,
     pub kind: String,
     pub investor_type: String,
     pub birth_date: Option<NaiveDate>,
@@ -76,7 +78,7 @@ pub struct HoldingRow {
 macro_rules! investor_columns {
     ($evidence:expr, $since:literal) => {
         concat!(
-            "i.id AS investor_id, i.kind, i.investor_type, i.birth_date, i.civil_capacity, i.financial_assets, \
+            "i.id AS investor_id, i.sales_owner_id, i.kind, i.investor_type, i.birth_date, i.civil_capacity, i.financial_assets, \
              i.avg_income_3y, i.net_assets, a.id AS assessment_id, a.level, a.flags, a.assessed_at, a.valid_until, \
              (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.status = 'open') AS open_complaints, \
              (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= ",

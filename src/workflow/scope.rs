@@ -24,6 +24,16 @@ pub fn visible(actor: &Staff) -> Visible<'_> {
     }
 }
 
+/// Whether `actor` may see an investor sold to by `owner`, when the owner alone decides it
+/// (`None`: it needs the store, as for a planner's callbacks, or there is no owner to go by).
+pub fn sees_by_owner(actor: &Staff, owner: Option<&str>) -> Option<bool> {
+    match (visible(actor), owner) {
+        (Visible::All, _) => Some(true),
+        (Visible::OwnedBy(me), Some(owner)) => Some(me == owner),
+        _ => None,
+    }
+}
+
 /// Ok if `actor` may see the investor `id`; else not found, as if there were none.
 pub async fn investor(c: &mut Conn<'_>, actor: &Staff, id: &str) -> Result<()> {
     if investors::is_visible(c, visible(actor), id).await? {

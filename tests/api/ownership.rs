@@ -82,6 +82,17 @@ async fn another_sales_persons_investor_is_not_found_and_cannot_be_acted_on(app:
     );
     let check = json!({"investor_id": investor, "product_id": r5, "amount": 1000000});
     not_found(&app.post("/v1/suitability/check", "sales2", check).await);
+    // With a product that does not exist, the answer must not tell that the investor does.
+    let check = json!({"investor_id": investor, "product_id": "01938a1e-7c00-7000-8000-00000000dead", "amount": 1000000});
+    let (status, body) = app
+        .post("/v1/suitability/check", "sales2", check.clone())
+        .await;
+    assert_eq!(status, 404);
+    let (_, own) = app.post("/v1/suitability/check", "sales", check).await;
+    assert_ne!(
+        body["error"]["message"], own["error"]["message"],
+        "{body} {own}"
+    );
     let t = ago(Duration::hours(1));
     not_found(
         &app.post(
