@@ -89,8 +89,8 @@ pub fn mix(n: usize) -> Vec<Facts> {
                 1 => Decimal::from(12_000_000),
                 _ => Decimal::from(1_000_000 + 100_000 * next(40) as i64),
             };
-            let mut facts = Facts {
-                investor: InvestorFacts {
+            facts_of(
+                InvestorFacts {
                     investor_type: if professional {
                         "professional"
                     } else {
@@ -117,17 +117,10 @@ pub fn mix(n: usize) -> Vec<Facts> {
                     open_complaints: i64::from(next(30) == 0),
                     ..Default::default()
                 },
-                product: ProductFacts {
-                    rating,
-                    ..Default::default()
-                },
-                order: OrderFacts {
-                    amount,
-                    first_purchase: next(4) != 0,
-                },
-            };
-            facts.normalise_names();
-            facts
+                rating,
+                amount,
+                next(4) != 0,
+            )
         })
         .collect()
 }
@@ -188,8 +181,8 @@ pub fn grid() -> impl Iterator<Item = Facts> {
             }
             rest.into_iter().map(
                 move |(qualified, classified, e, f, complaints, rating, amount, first)| {
-                    let mut facts = Facts {
-                        investor: InvestorFacts {
+                    facts_of(
+                        InvestorFacts {
                             kind: kind.into(),
                             investor_type: t.into(),
                             level,
@@ -204,18 +197,28 @@ pub fn grid() -> impl Iterator<Item = Facts> {
                             open_complaints: complaints,
                             ..Default::default()
                         },
-                        product: ProductFacts {
-                            rating,
-                            ..Default::default()
-                        },
-                        order: OrderFacts {
-                            amount,
-                            first_purchase: first,
-                        },
-                    };
-                    facts.normalise_names();
-                    facts
+                        rating,
+                        amount,
+                        first,
+                    )
                 },
             )
         })
+}
+
+/// The facts of one case: the investor as generated, a product of `rating`, an order of `amount`.
+fn facts_of(investor: InvestorFacts, rating: i64, amount: Decimal, first_purchase: bool) -> Facts {
+    let mut facts = Facts {
+        investor,
+        product: ProductFacts {
+            rating,
+            ..Default::default()
+        },
+        order: OrderFacts {
+            amount,
+            first_purchase,
+        },
+    };
+    facts.normalise_names();
+    facts
 }
