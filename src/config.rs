@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, Months, NaiveDate, Utc};
 
 use crate::domain::investor::QualificationThresholds;
 
@@ -20,6 +20,15 @@ pub fn business_offset() -> FixedOffset {
 
 pub fn business_today() -> NaiveDate {
     Utc::now().with_timezone(&business_offset()).date_naive()
+}
+
+/// `t` plus `months` calendar months as counted in China: an assessment made at 01:00 on 31
+/// January (17:00 on the 30th in UTC) is valid until 28 February, China time, not 1 March.
+/// Clamped at month end, as chrono does; `None` past the representable range.
+pub fn add_business_months(t: DateTime<Utc>, months: u32) -> Option<DateTime<Utc>> {
+    t.with_timezone(&business_offset())
+        .checked_add_months(Months::new(months))
+        .map(|local| local.with_timezone(&Utc))
 }
 
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 //! callback carries the decision's checks; each special callback of the decision is due within
 //! its `due_in_days` of the end of cooling-off; the first periodic one falls one period after it.
 
-use chrono::{DateTime, Duration, Months, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::config::CallbackPolicy;
 use crate::domain::state::{CallbackKind, CallbackStatus};
@@ -113,8 +113,9 @@ fn codes_to_checks(
         .collect()
 }
 
+/// `t` plus `months` calendar months, counted in China time (see `config::add_business_months`).
 pub fn add_months(t: DateTime<Utc>, months: u32) -> DateTime<Utc> {
-    t.checked_add_months(Months::new(months)).unwrap_or(t)
+    crate::config::add_business_months(t, months).unwrap_or(t)
 }
 
 /// The callbacks a new order creates.

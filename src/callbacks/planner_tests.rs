@@ -164,3 +164,28 @@ fn months_are_added_on_the_calendar_and_clamped_at_month_end() {
         .expect("t");
     assert_eq!(add_months(jan31, 1), feb28);
 }
+
+#[test]
+fn months_are_counted_on_the_china_calendar() {
+    // 01:00 on 31 January in China is 17:00 on the 30th in UTC: a month later is 28 February in
+    // China (17:00 on the 27th in UTC), where counting in UTC would give 1 March in China.
+    let t = Utc
+        .with_ymd_and_hms(2026, 1, 30, 17, 0, 0)
+        .single()
+        .expect("t");
+    let feb28_china = Utc
+        .with_ymd_and_hms(2026, 2, 27, 17, 0, 0)
+        .single()
+        .expect("t");
+    assert_eq!(add_months(t, 1), feb28_china);
+    // Twelve months from 29 February lands on 28 February, China time.
+    let leap = Utc
+        .with_ymd_and_hms(2028, 2, 28, 16, 30, 0)
+        .single()
+        .expect("t");
+    let next = Utc
+        .with_ymd_and_hms(2029, 2, 27, 16, 30, 0)
+        .single()
+        .expect("t");
+    assert_eq!(add_months(leap, 12), next);
+}

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Months, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Ctx, Result, WorkflowError, audit, events, scope};
+use crate::config::add_business_months;
 use crate::domain::RiskLevel;
 use crate::domain::Role;
 use crate::domain::investor::CivilCapacity;
@@ -218,9 +219,7 @@ pub async fn assess_submitted(
             }
         }
     }
-    let months = Months::new(ctx.policy.assessment_validity_months);
-    let valid_until = assessed_at
-        .checked_add_months(months)
+    let valid_until = add_business_months(assessed_at, ctx.policy.assessment_validity_months)
         .ok_or_else(|| WorkflowError::field("assessed_at", "is out of range"))?;
     let assessment = Assessment {
         id: new_id(),

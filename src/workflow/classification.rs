@@ -3,12 +3,12 @@
 //! own sales owner. Every decision is kept, refusals of an application too, and a professional
 //! classification lapses (`valid_until`).
 
-use chrono::{DateTime, Duration, Months, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::qualification::{DocumentInput, PROOF_KINDS, parse_documents, store_proofs};
 use super::{Ctx, Result, WorkflowError, audit, events, scope};
-use crate::config::business_today;
+use crate::config::{add_business_months, business_today};
 use crate::domain::classification::{Basis, Figures, resulting_type, unmet};
 use crate::domain::investor::InvestorType;
 use crate::domain::money::RawAmount;
@@ -207,8 +207,7 @@ pub async fn classify(
 }
 
 fn valid_until(t: DateTime<Utc>, months: u32) -> DateTime<Utc> {
-    t.checked_add_months(Months::new(months))
-        .unwrap_or(t + Duration::days(365))
+    add_business_months(t, months).unwrap_or(t + Duration::days(365))
 }
 
 /// What is missing or stale among the documents a basis rests on.
