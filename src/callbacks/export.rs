@@ -65,6 +65,8 @@ fn special_zh(reason: &str) -> &str {
         "large_subscription" => "大额认购",
         "product_rerated" => "产品风险等级调整",
         "level_lowered" => "投资者风险等级下调",
+        "investor_info_changed" => "投资者信息变更",
+        "imported_unsuitable" => "存量持仓不匹配",
         "complaint_followup" => "投诉处理后回访",
         other => other,
     }

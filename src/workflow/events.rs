@@ -27,6 +27,8 @@ use crate::store::{Conn, now};
 pub const PRODUCT_RERATED: &str = "product_rerated";
 pub const LEVEL_LOWERED: &str = "level_lowered";
 pub const INVESTOR_INFO_CHANGED: &str = "investor_info_changed";
+/// A holding from before the service that the active rules would not sell today.
+pub const IMPORTED_UNSUITABLE: &str = "imported_unsuitable";
 
 /// Re-evaluates a holding and plans the event's special callback on it, when `wanted` says the
 /// re-evaluated decision calls for one. Returns whether a callback was planned.

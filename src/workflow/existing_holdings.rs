@@ -2,15 +2,18 @@
 //! cooling-off, confirmation or first-purchase callbacks are planned for them; the active rules
 //! decide them as they stand today (the decision is stored, purpose `import`), and their
 //! periodic callbacks keep the cadence of their confirmation: the next one falls on the first
-//! period boundary after today, counted from the confirmation date.
+//! period boundary after today, counted from the confirmation date. A holding the rules would not
+//! sell today gets an `imported_unsuitable` special callback: the investor is told.
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::callbacks::cooling;
-use super::{Ctx, Result, WorkflowError, audit, sale};
+use super::{Ctx, Result, WorkflowError, audit, events, sale};
 use crate::callbacks::planner;
 use crate::domain::state::{DecisionPurpose, OrderStatus};
 use crate::domain::{FieldProblem, Money, Role};
+use crate::rules::Verdict;
+use crate::store::callbacks::Callback;
 use crate::store::orders::{self, Evidence, Order};
 use crate::store::staff::Staff;
 use crate::store::{Conn, imports, new_id, now, truncate_micros};
@@ -167,12 +170,29 @@ pub async fn import(
             policy,
             t,
         );
-        let cb = cooling::plan(c, cb, t).await?;
-        let change =
-            serde_json::json!({"order_id": order.id, "kind": cb.kind, "reason": cb.reason});
-        audit::record(c, actor, "callback.plan", "callback", &cb.id, &change).await?;
+        plan(c, actor, cb, t).await?;
+    }
+    // A holding the rules would not sell today is re-matched (regulation.md §2, re-rating): the
+    // investor is told, and a failed or unanswered callback escalates to compliance.
+    if view.outcome.verdict != Verdict::Match {
+        let cb = planner::for_event(
+            &order,
+            events::IMPORTED_UNSUITABLE,
+            ctx.rules.catalogue(),
+            Some(&decision.id),
+            policy,
+            t,
+        );
+        plan(c, actor, cb, t).await?;
     }
     Ok(Some(order))
+}
+
+async fn plan(c: &mut Conn<'_>, actor: &Staff, cb: Callback, t: DateTime<Utc>) -> Result<()> {
+    let cb = cooling::plan(c, cb, t).await?;
+    let change = serde_json::json!({"order_id": cb.order_id, "kind": cb.kind, "reason": cb.reason});
+    audit::record(c, actor, "callback.plan", "callback", &cb.id, &change).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -286,6 +286,63 @@ async fn a_book_is_imported_through_the_api_once_and_bad_rows_are_named(app: Tes
         "08 00:00"
     );
 
+    // A holding the rules would not sell today (C4 holding R5): imported as it stands, and the
+    // investor is told in a special callback due within the event window.
+    product(&app, "OLD-R5", "R5").await;
+    let job = import(
+        &app,
+        "kind=holdings",
+        "text/csv",
+        format!("证件号码,产品代码,认购金额,签约日期,确认日期\n{a},OLD-R5,1000000,2024-06-03,2024-06-10\n")
+            .into_bytes(),
+    )
+    .await;
+    assert_eq!(counts(&job), [1, 0, 0], "{job}");
+    let held = holdings_of(&app, &first).await;
+    let r5 = held
+        .iter()
+        .find(|h| h["product_id"] != p.as_str())
+        .expect("the R5 holding");
+    let order = r5["id"].as_str().expect("id");
+    let (_, detail) = app.get(&format!("/v1/orders/{order}"), "risk").await;
+    let callbacks = detail["callbacks"].as_array().expect("callbacks");
+    let told: Vec<&Value> = callbacks
+        .iter()
+        .filter(|c| c["reason"] == "imported_unsuitable")
+        .collect();
+    assert_eq!(told.len(), 1, "{detail}");
+    assert_eq!(told[0]["kind"], "special");
+    let checks: Vec<&str> = told[0]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter_map(|c| c["code"].as_str())
+        .collect();
+    assert!(
+        checks.contains(&"existing_holding_mismatch_informed"),
+        "{checks:?}"
+    );
+    // The matching holding imported earlier was not flagged.
+    let (_, detail) = app
+        .get(
+            &format!(
+                "/v1/orders/{}",
+                held.iter()
+                    .find(|h| h["product_id"] == p.as_str())
+                    .expect("R3")["id"]
+                    .as_str()
+                    .expect("id")
+            ),
+            "risk",
+        )
+        .await;
+    assert!(
+        !detail["callbacks"]
+            .to_string()
+            .contains("imported_unsuitable"),
+        "{detail}"
+    );
+
     // Every row written is explained by its audit entry.
     let mut pooled = app.db.acquire().await.expect("conn");
     let unexplained = suitability::store::audit::verify_rows(&mut pooled.conn())
