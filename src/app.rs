@@ -94,6 +94,7 @@ impl Application {
                 );
             }
         }
+        reseal_after_migrations(&db).await?;
         keep_questionnaires(&db, &questionnaires).await?;
         {
             let mut pooled = db.acquire().await?;
@@ -289,5 +290,23 @@ pub async fn sync_active_rules(state: &AppState) -> Result<(), String> {
         })?;
     state.rules.set(set);
     tracing::info!(version = stored.version, "switched to the active rule set");
+    Ok(())
+}
+
+/// Re-seals the rows a migration added columns to (`store::reseal`), in one transaction.
+async fn reseal_after_migrations(db: &Db) -> Result<(), StartError> {
+    let mut tx = db.begin().await?;
+    let done = crate::store::reseal::after_migrations(&mut tx.conn()).await?;
+    tx.commit().await?;
+    for r in done {
+        tracing::info!(table = r.table, added = ?r.added, rows = r.rows, "rows re-sealed after a schema change");
+        if r.left > 0 {
+            tracing::warn!(
+                table = r.table,
+                rows = r.left,
+                "rows that did not match their audit entry before the schema change stay flagged"
+            );
+        }
+    }
     Ok(())
 }

@@ -325,18 +325,7 @@ pub struct Unexplained {
 pub async fn verify_rows(c: &mut Conn<'_>) -> Result<Vec<Unexplained>, StoreError> {
     let mut found = Vec::new();
     for (entity, _, _) in super::row_digest::TABLES {
-        let recorded: Vec<(String, i64, String)> = on_conn!(c, |e| {
-            sqlx::query_as(
-            "SELECT entity_id, seq, row_digest FROM audit_log WHERE entity = $1 AND row_digest IS NOT NULL ORDER BY seq"
-        )
-        .bind(*entity)
-        .fetch_all(e)
-        .await
-        })?;
-        let latest: std::collections::HashMap<String, (i64, String)> = recorded
-            .into_iter()
-            .map(|(id, seq, d)| (id, (seq, d)))
-            .collect();
+        let latest = latest_row_digests(c, entity).await?;
         for (id, digest) in super::row_digest::all(c, entity).await? {
             let reason = match latest.get(&id) {
                 None => "no audit entry records it".to_string(),
@@ -349,4 +338,23 @@ pub async fn verify_rows(c: &mut Conn<'_>) -> Result<Vec<Unexplained>, StoreErro
         }
     }
     Ok(found)
+}
+
+/// The row digest of the latest entry about each row of `entity`, with that entry's number.
+pub async fn latest_row_digests(
+    c: &mut Conn<'_>,
+    entity: &str,
+) -> Result<std::collections::HashMap<String, (i64, String)>, StoreError> {
+    let recorded: Vec<(String, i64, String)> = on_conn!(c, |e| {
+        sqlx::query_as(
+            "SELECT entity_id, seq, row_digest FROM audit_log WHERE entity = $1 AND row_digest IS NOT NULL ORDER BY seq"
+        )
+        .bind(entity)
+        .fetch_all(e)
+        .await
+    })?;
+    Ok(recorded
+        .into_iter()
+        .map(|(id, seq, d)| (id, (seq, d)))
+        .collect())
 }

@@ -26,6 +26,7 @@ pub mod meta;
 pub mod orders;
 pub mod products;
 pub mod questionnaires;
+pub mod reseal;
 pub mod row_digest;
 pub mod rulesets;
 pub mod self_check;

@@ -32,24 +32,59 @@ fn table_of(entity: &str) -> Option<(&'static str, &'static str)> {
         .map(|(_, t, k)| (*t, *k))
 }
 
-/// The SQLite expression of a table's row as text (its columns never change at run time).
-async fn sqlite_row_text(c: &mut Conn<'_>, table: &'static str) -> Result<String, StoreError> {
+/// A table's columns in table order, as the database lists them now.
+pub async fn columns(c: &mut Conn<'_>, table: &str) -> Result<Vec<String>, StoreError> {
+    let sql = match c {
+        Conn::Sqlite(_) => "SELECT name FROM pragma_table_info($1) ORDER BY cid",
+        Conn::Postgres(_) => {
+            "SELECT column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+        }
+    };
+    let cols: Vec<(String,)> = on_conn!(c, |e| sqlx::query_as(sql).bind(table).fetch_all(e).await)?;
+    Ok(cols.into_iter().map(|(n,)| n).collect())
+}
+
+/// The expression of a row as text over `cols`: what the digest covers. With every column in
+/// table order it is the row's text (`t::text` on PostgreSQL is the same as `ROW(every column)`).
+fn text_over(c: &Conn<'_>, cols: &[String]) -> String {
+    match c {
+        Conn::Sqlite(_) => cols
+            .iter()
+            .map(|n| format!("quote(t.\"{n}\")"))
+            .collect::<Vec<_>>()
+            .join(" || ',' || "),
+        Conn::Postgres(_) => format!(
+            "ROW({})::text",
+            cols.iter()
+                .map(|n| format!("t.\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn expressions() -> &'static RwLock<HashMap<&'static str, String>> {
     static EXPRS: OnceLock<RwLock<HashMap<&'static str, String>>> = OnceLock::new();
-    let cache = EXPRS.get_or_init(Default::default);
+    EXPRS.get_or_init(Default::default)
+}
+
+/// Forgets the row expressions read so far: after a schema change in this process.
+pub fn forget_columns() {
+    if let Ok(mut m) = expressions().write() {
+        m.clear();
+    }
+}
+
+/// The SQLite expression of a table's row as text (read once: columns change only by a
+/// migration, before the service writes anything).
+async fn sqlite_row_text(c: &mut Conn<'_>, table: &'static str) -> Result<String, StoreError> {
+    let cache = expressions();
     if let Some(e) = cache.read().ok().and_then(|m| m.get(table).cloned()) {
         return Ok(e);
     }
-    let cols: Vec<(String,)> = on_conn!(c, |e| sqlx::query_as(
-        "SELECT name FROM pragma_table_info($1) ORDER BY cid"
-    )
-    .bind(table)
-    .fetch_all(e)
-    .await)?;
-    let expr = cols
-        .iter()
-        .map(|(n,)| format!("quote(t.\"{n}\")"))
-        .collect::<Vec<_>>()
-        .join(" || ',' || ");
+    let cols = columns(c, table).await?;
+    let expr = text_over(c, &cols);
     if let Ok(mut m) = cache.write() {
         m.insert(table, expr.clone());
     }
@@ -151,12 +186,26 @@ pub async fn of_many(
 
 /// Every row of `entity`'s table with its current digest, in key order.
 pub async fn all(c: &mut Conn<'_>, entity: &str) -> Result<Vec<(String, String)>, StoreError> {
+    all_over(c, entity, None).await
+}
+
+/// Every row of `entity`'s table with its digest over `cols` (all columns when None), in key
+/// order: over an earlier list of columns, the digest its rows were sealed with before a
+/// migration added the rest (`reseal`).
+pub async fn all_over(
+    c: &mut Conn<'_>,
+    entity: &str,
+    cols: Option<&[String]>,
+) -> Result<Vec<(String, String)>, StoreError> {
     let Some((table, key)) = table_of(entity) else {
         return Ok(Vec::new());
     };
     let rows: Vec<(String, String)> = match c {
         Conn::Sqlite(_) => {
-            let expr = sqlite_row_text(c, table).await?;
+            let expr = match cols {
+                Some(cols) => text_over(c, cols),
+                None => sqlite_row_text(c, table).await?,
+            };
             let sql =
                 format!("SELECT CAST(t.{key} AS TEXT), {expr} FROM {table} t ORDER BY t.{key}");
             on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -164,7 +213,11 @@ pub async fn all(c: &mut Conn<'_>, entity: &str) -> Result<Vec<(String, String)>
                 .await)?
         }
         Conn::Postgres(_) => {
-            let sql = format!("SELECT t.{key}::text, t::text FROM {table} t ORDER BY t.{key}");
+            let expr = match cols {
+                Some(cols) => text_over(c, cols),
+                None => "t::text".to_string(),
+            };
+            let sql = format!("SELECT t.{key}::text, {expr} FROM {table} t ORDER BY t.{key}");
             on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .fetch_all(e)
                 .await)?

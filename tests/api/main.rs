@@ -38,6 +38,7 @@ mod qualification;
 mod questionnaires;
 mod records;
 mod requirements;
+mod reseal;
 mod retention;
 mod roles;
 mod rules;
