@@ -77,16 +77,43 @@ pub struct HoldingRow {
 /// proof was issued (the column kept on the investor, or a subquery as of a past signing).
 macro_rules! investor_columns {
     ($evidence:expr, $since:literal) => {
+        investor_columns!($evidence, $since, "i.investor_type, i.classified_until")
+    };
+    ($evidence:expr, $since:literal, $classification:expr) => {
         concat!(
-            "i.id AS investor_id, i.sales_owner_id, i.kind, i.investor_type, i.birth_date, i.civil_capacity, i.financial_assets, \
+            "i.id AS investor_id, i.sales_owner_id, i.kind, ",
+            $classification,
+            ", i.birth_date, i.civil_capacity, i.financial_assets, \
              i.avg_income_3y, i.net_assets, a.id AS assessment_id, a.level, a.flags, a.assessed_at, a.valid_until, \
              (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.status = 'open') AS open_complaints, \
              (SELECT COUNT(*) FROM complaints k WHERE k.investor_id = i.id AND k.received_at >= ",
             $since,
             ") AS complaints_90d, ",
             $evidence,
-            " AS evidence_issued_on, i.classified_until"
+            " AS evidence_issued_on"
         )
+    };
+}
+
+/// The investor's type and classification as of `$4` (a signing), from the latest classification
+/// granted by then (`k`, joined by `classification_as_of!`): ordinary before the first one (sales
+/// onboard ordinary investors only). An investor with no classification at all keeps the type
+/// stored on it (records from before classifications were kept).
+macro_rules! classification_columns_as_of {
+    () => {
+        "CASE WHEN k.id IS NOT NULL THEN k.investor_type \
+              WHEN EXISTS (SELECT 1 FROM classifications k3 WHERE k3.investor_id = i.id AND k3.outcome = 'granted') THEN 'ordinary' \
+              ELSE i.investor_type END AS investor_type, \
+         CASE WHEN k.id IS NOT NULL THEN k.valid_until \
+              WHEN EXISTS (SELECT 1 FROM classifications k3 WHERE k3.investor_id = i.id AND k3.outcome = 'granted') THEN NULL \
+              ELSE i.classified_until END AS classified_until"
+    };
+}
+
+macro_rules! classification_as_of {
+    () => {
+        " LEFT JOIN classifications k ON k.id = (SELECT k2.id FROM classifications k2 WHERE k2.investor_id = i.id \
+         AND k2.outcome = 'granted' AND k2.decided_at <= $4 ORDER BY k2.decided_at DESC, k2.id DESC LIMIT 1)"
     };
 }
 
@@ -168,8 +195,9 @@ macro_rules! latest_assessment_lateral {
     };
 }
 
-/// The facts' sources for a sale as of `as_of` (the assessment is the latest taken by then), in
-/// one round trip; None if the investor or the product does not exist.
+/// The facts' sources for a sale as of `as_of` (the assessment is the latest taken by then, the
+/// classification the latest granted by then, the proof the newest issued by then), in one
+/// round trip; None if the investor or the product does not exist.
 pub async fn sale_facts(
     c: &mut Conn<'_>,
     investor_id: &str,
@@ -179,13 +207,14 @@ pub async fn sale_facts(
 ) -> Result<Option<FactRow>, StoreError> {
     let sql = concat!(
         "SELECT ",
-        investor_columns!(evidence_as_of!(), "$3"),
+        investor_columns!(evidence_as_of!(), "$3", classification_columns_as_of!()),
         ", ",
         product_columns!(),
         ", ",
         holds_product!("p.id"),
         " AS holds_product FROM investors i JOIN products p ON p.id = $2",
         assessment_as_of!(),
+        classification_as_of!(),
         " WHERE i.id = $1"
     );
     Ok(on_conn!(c, |e| sqlx::query_as(sql)

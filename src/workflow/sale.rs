@@ -60,8 +60,9 @@ async fn missing(c: &mut Conn<'_>, investor_id: &str) -> WorkflowError {
 }
 
 /// Loads what the rules need for this sale and evaluates the active rule set, as of `as_of`:
-/// the assessment is the latest taken by then, and its validity and the investor's age are
-/// those of that moment (complaints are counted as of now).
+/// the assessment is the latest taken by then, the investor is of the type its latest
+/// classification by then made it, and validity and age are those of that moment (complaints
+/// are counted as of now).
 pub async fn decide(
     c: &mut Conn<'_>,
     ctx: &Ctx<'_>,

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use crate::common::{Backend, TestApp, assert_error, credit_code, days_ago, resident_id};
 use crate::on_both;
-use crate::suitability::{check, product};
+use crate::orders::order_body;
+use crate::suitability::{check, investor_at, product};
 
 on_both!(
     sales_cannot_onboard_a_professional,
@@ -16,6 +17,7 @@ on_both!(
     the_sales_owner_never_classifies_their_own_investor,
     conversion_goes_both_ways_and_refusals_are_kept,
     organisations_are_held_to_their_own_criteria,
+    a_classification_granted_after_signing_does_not_count_for_that_sale,
 );
 
 /// An ordinary individual with proof of assets and no assessment.
@@ -331,4 +333,45 @@ mod a_lapsed_classification {
     async fn postgres() {
         super::a_lapsed_classification_is_not_professional(crate::common::Backend::Postgres).await
     }
+}
+
+/// A sale is decided as of its signing: a professional classification granted since does not
+/// make an ordinary investor's earlier purchase suitable; one signed after it does count.
+async fn a_classification_granted_after_signing_does_not_count_for_that_sale(app: TestApp) {
+    let assessed = (chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339();
+    let investor = investor_at(&app, "C2", "1980-01-01", Some(&assessed)).await;
+    let r5 = product(&app, "R5LATE", "R5").await;
+    let signed = (chrono::Utc::now() - chrono::Duration::hours(30)).to_rfc3339();
+    let (status, k) = classify(&app, "risk", &investor, by_assets("5000000", 2)).await;
+    assert_eq!(status, StatusCode::CREATED, "{k}");
+    // Now: a professional, who may buy R5.
+    let (_, now) = check(&app, &investor, &r5, json!(1000000)).await;
+    assert_eq!(now["verdict"], "match", "{now}");
+    // Signed 30 hours ago, before the classification: the C2 ordinary investor it was then.
+    let got = app
+        .post(
+            "/v1/orders",
+            "sales",
+            order_body(&investor, &r5, &signed, &signed, json!([])),
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", got.1);
+    let decision = &got.1["error"]["decision"];
+    assert_eq!(
+        decision["facts"]["investor"]["investor_type"], "ordinary",
+        "{}",
+        got.1
+    );
+    assert_ne!(decision["verdict"], "match", "{}", got.1);
+    // Signed now: the classification stands.
+    let t = chrono::Utc::now().to_rfc3339();
+    let (status, placed) = app
+        .post(
+            "/v1/orders",
+            "sales",
+            order_body(&investor, &r5, &t, &t, json!([])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{placed}");
+    assert_eq!(placed["decision"]["verdict"], "match", "{placed}");
 }
