@@ -1,10 +1,34 @@
 //! `suitability audit verify [--checkpoint FILE] | checkpoint --out FILE`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::AuditCommand;
 use crate::checkpoint;
 use crate::store::{Db, audit_key};
+
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// Walk the keyed chain end to end; exits non-zero, naming the first bad entry, if any entry
+    /// was altered, removed or reordered, or the trail no longer extends `--checkpoint`.
+    Verify {
+        /// A checkpoint file (`audit checkpoint`, or the service's data/checkpoints/).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// Also report every order, investor, callback, product and rule set whose current
+        /// content no audit entry explains (edited in the database, or written without one).
+        #[arg(long)]
+        rows: bool,
+    },
+    /// Once, after upgrading a database whose trail predates keyed chains: accept (signed) the
+    /// entries there are now as the unkeyed ones; never raised afterwards.
+    AcceptUnkeyed,
+    /// Verify the trail and write a signed checkpoint (entries, head hash, time) to keep
+    /// outside the database.
+    Checkpoint {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
 
 pub async fn run(db: &Db, command: AuditCommand) -> Result<ExitCode, String> {
     match command {

@@ -1,6 +1,32 @@
 //! `suitability rules test | publish`, for rule authors.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+#[derive(clap::Subcommand)]
+pub enum RulesCommand {
+    /// Compile a rule folder and run its tests (`tests/*.toml`); exits non-zero on any failure.
+    Test {
+        /// The rule folder.
+        #[arg(default_value = "rules")]
+        dir: PathBuf,
+    },
+    /// Upload a rule folder as a new draft version (compiled and tested by the service too).
+    Publish {
+        /// The rule folder.
+        #[arg(default_value = "rules")]
+        dir: PathBuf,
+        /// The service, e.g. http://127.0.0.1:8080
+        #[arg(long, env = "SUITABILITY_URL", default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// A risk or admin token.
+        #[arg(long, env = "SUITABILITY_TOKEN", hide_env_values = true)]
+        token: String,
+        /// What changed and why.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
 
 /// Prints compile errors or each failing case, then the summary line; stdout is the report.
 pub fn rules_test(dir: &std::path::Path) -> Result<ExitCode, String> {

@@ -3,10 +3,28 @@
 
 use std::process::ExitCode;
 
-use super::TokenCommand;
 use crate::domain::Role;
 use crate::store::Db;
 use crate::workflow::staff;
+
+#[derive(clap::Subcommand)]
+pub enum TokenCommand {
+    /// Create the staff member if needed and print a new token alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: sales, risk, planner, compliance, admin.
+        #[arg(long = "role", value_name = "ROLE[,ROLE…]")]
+        roles: String,
+        /// Days until the token expires.
+        #[arg(long, default_value_t = crate::store::staff::DEFAULT_TOKEN_DAYS)]
+        expires_in_days: i64,
+    },
+    /// Every token: id, staff member, created, expires, last used, revoked (never the token).
+    List,
+    /// Revoke a token by id: it gets 401 within a second on every instance.
+    Revoke { id: String },
+}
 
 pub async fn run(db: &Db, command: TokenCommand) -> Result<ExitCode, String> {
     match command {
