@@ -48,6 +48,9 @@ pub struct Outcome {
     pub satisfaction: Option<Json<Satisfaction>>,
     /// 意见建议
     pub opinions: String,
+    /// The script read on this call, as rendered then (none on records from before it was kept).
+    #[schema(value_type = Option<crate::rules::scripts::Script>)]
+    pub script: Option<Json<crate::rules::scripts::Script>>,
 }
 
 macro_rules! outcome_columns {
@@ -80,7 +83,9 @@ macro_rules! outcome_columns {
             $p,
             "satisfaction, ",
             $p,
-            "opinions"
+            "opinions, ",
+            $p,
+            "script"
         )
     };
 }
@@ -89,7 +94,7 @@ pub async fn insert_outcome(c: &mut Conn<'_>, o: &Outcome) -> Result<(), StoreEr
     let sql = concat!(
         "INSERT INTO callback_outcomes (",
         outcome_columns!(""),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     );
     on_conn!(c, |e| sqlx::query(sql)
         .bind(&o.id)
@@ -106,6 +111,7 @@ pub async fn insert_outcome(c: &mut Conn<'_>, o: &Outcome) -> Result<(), StoreEr
         .bind(&o.respondent_title)
         .bind(o.satisfaction)
         .bind(&o.opinions)
+        .bind(&o.script)
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;

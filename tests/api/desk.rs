@@ -438,6 +438,7 @@ async fn scripts_come_from_the_rule_set(app: TestApp) {
     assert!(opening.contains(&format!("{name}先生/女士")), "{opening}");
     assert!(opening.contains(detail["product"]["name"].as_str().expect("product")));
     assert!(opening.contains("投资冷静期后回访确认"), "{opening}");
+    let first_opening = opening.to_string();
     assert!(
         detail["script"]["closing"]
             .as_str()
@@ -450,6 +451,17 @@ async fn scripts_come_from_the_rule_set(app: TestApp) {
         opening.contains("职务") && opening.contains("您的投资"),
         "{opening}"
     );
+
+    // An attempt keeps the script it was made with.
+    assert_eq!(claim(&app, &cb, "planner").await.0, StatusCode::OK);
+    let (status, body) = outcome(
+        &app,
+        &cb,
+        "planner",
+        json!({"method": "phone", "reached": false}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 
     // A broken script is refused at upload, at its file; a new one reaches the desk on activation.
     let mut files = crate::rulesets::shipped_files();
@@ -488,5 +500,12 @@ async fn scripts_come_from_the_rule_set(app: TestApp) {
     assert_eq!(
         detail["script"]["opening"],
         format!("{name}您好，甲资管回访。")
+    );
+    // The record of the earlier attempt still says what was read then.
+    let kept = &detail["outcomes"][0]["script"];
+    assert_eq!(kept["opening"], first_opening.as_str(), "{detail}");
+    assert!(
+        kept["closing"].as_str().is_some_and(|c| c.contains("感谢")),
+        "{detail}"
     );
 }

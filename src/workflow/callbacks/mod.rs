@@ -23,8 +23,9 @@ pub use view::{CallbackDetail, CallbackView, callback_view, load_view};
 
 use super::{Ctx, Result, WorkflowError, audit, duties};
 use crate::domain::Role;
+use crate::domain::investor::InvestorKind;
 use crate::domain::state::{CallbackKind, CallbackStatus};
-use crate::rules::scripts::Vars;
+use crate::rules::scripts::{Script, Vars};
 use crate::store::callback_records;
 use crate::store::callbacks::{self, Filter};
 use crate::store::staff::Staff;
@@ -130,16 +131,12 @@ pub async fn detail(
         .ok_or(WorkflowError::NotFound("investor"))?
         .kind;
     let callback = load_view(c, ctx.vault, cb).await?;
-    let purpose = crate::callbacks::export::purpose(callback.kind, &callback.reason);
-    let vars = Vars {
-        investor: &callback.investor.name,
-        product: callback
-            .product
-            .as_ref()
-            .map_or("您的投资", |p| p.name.as_str()),
-        purpose: &purpose,
-    };
-    let script = ctx.rules.scripts().render(kind, &vars);
+    let script = script_for(
+        ctx,
+        (kind, &callback.investor.name),
+        callback.product.as_ref().map(|p| p.name.as_str()),
+        (callback.kind, &callback.reason),
+    );
     Ok(CallbackDetail {
         callback,
         outcomes,
@@ -191,4 +188,22 @@ pub async fn claim(
     )
     .await?;
     Ok(v)
+}
+
+/// The script of a call (opening and closing) from the active rule set, for this investor's
+/// kind, naming the investor, the product (or 您的投资) and why we call. The detail shows it; the
+/// outcome keeps it as it was read.
+pub(crate) fn script_for(
+    ctx: &Ctx<'_>,
+    (kind, investor): (InvestorKind, &str),
+    product: Option<&str>,
+    (callback_kind, reason): (CallbackKind, &str),
+) -> Script {
+    let purpose = crate::callbacks::export::purpose(callback_kind, reason);
+    let vars = Vars {
+        investor,
+        product: product.unwrap_or("您的投资"),
+        purpose: &purpose,
+    };
+    ctx.rules.scripts().render(kind, &vars)
 }

@@ -15,7 +15,7 @@ use crate::store::callbacks::{self, Callback};
 use crate::store::escalations::Escalation;
 use crate::store::orders;
 use crate::store::staff::Staff;
-use crate::store::{Conn, investors, new_id, now};
+use crate::store::{Conn, investors, new_id, now, products};
 use crate::workflow::{Ctx, Result, WorkflowError, audit, duties, events};
 
 pub use super::form::{MAX_NOTES, METHODS, Report};
@@ -218,6 +218,17 @@ pub async fn record(
         }
         _ => None,
     };
+    // What the agent read, kept as read: the rule set's scripts may change, the record may not.
+    let product = match &cb.product_id {
+        Some(pid) => products::get(c, pid).await?.map(|p| p.name),
+        None => None,
+    };
+    let script = super::script_for(
+        ctx,
+        (investor.kind, &investor.name),
+        product.as_deref(),
+        (cb.kind, &cb.reason),
+    );
     let outcome = Outcome {
         id: new_id(),
         callback_id: id.to_string(),
@@ -233,6 +244,7 @@ pub async fn record(
         respondent_title: report.respondent_title.map(|r| r.trim().to_string()),
         satisfaction: report.satisfaction.map(sqlx::types::Json),
         opinions: report.opinions,
+        script: Some(sqlx::types::Json(script)),
     };
     callback_records::insert_outcome(c, &outcome).await?;
     let mut open_issues = Vec::new();
