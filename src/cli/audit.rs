@@ -1,4 +1,4 @@
-//! `suitability audit verify [--checkpoint FILE] | checkpoint --out FILE`.
+//! `suitability audit verify [--checkpoint FILE] [--rows] | reseal | checkpoint --out FILE`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +22,10 @@ pub enum AuditCommand {
     /// Once, after upgrading a database whose trail predates keyed chains: accept (signed) the
     /// entries there are now as the unkeyed ones; never raised afterwards.
     AcceptUnkeyed,
+    /// Re-seal rows after a migration added columns (the service does it at every start): each
+    /// row whose digest over the earlier columns still matches its latest entry gets a
+    /// `row.reseal` entry; an edited row stays flagged.
+    Reseal,
     /// Verify the trail and write a signed checkpoint (entries, head hash, time) to keep
     /// outside the database.
     Checkpoint {
@@ -43,6 +47,26 @@ pub async fn run(db: &Db, command: AuditCommand) -> Result<ExitCode, String> {
             match n {
                 Some(n) => println!("{n} unkeyed entries from before keyed chains accepted"),
                 None => println!("the unkeyed entries were accepted before; nothing changed"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Reseal => {
+            let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+            let done = crate::store::reseal::after_migrations(&mut tx.conn())
+                .await
+                .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())?;
+            for r in &done {
+                println!(
+                    "{}: columns added {}; {} rows re-sealed, {} left as they were",
+                    r.table,
+                    r.added.join(", "),
+                    r.rows,
+                    r.left
+                );
+            }
+            if done.is_empty() {
+                println!("no table changed since its rows were sealed");
             }
             Ok(ExitCode::SUCCESS)
         }

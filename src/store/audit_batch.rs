@@ -15,6 +15,8 @@ pub struct Pending {
     pub entity: &'static str,
     pub entity_id: String,
     pub change: Value,
+    /// The row's digest when the caller read it with the row (None: read it now).
+    pub row_digest: Option<String>,
 }
 
 /// Entries per INSERT (12 parameters each; SQLite takes 32,766 at most).
@@ -41,7 +43,7 @@ pub async fn append_many(
     for entity in ["investor", "order", "callback", "product", "ruleset"] {
         let ids: Vec<&str> = pending
             .iter()
-            .filter(|p| p.entity == entity)
+            .filter(|p| p.entity == entity && p.row_digest.is_none())
             .map(|p| p.entity_id.as_str())
             .collect();
         if !ids.is_empty() {
@@ -63,7 +65,10 @@ pub async fn append_many(
     let mut entries = Vec::with_capacity(pending.len());
     for p in pending {
         seq += 1;
-        let row_digest = digests.get(&(p.entity, p.entity_id.clone())).cloned();
+        let row_digest = p
+            .row_digest
+            .clone()
+            .or_else(|| digests.get(&(p.entity, p.entity_id.clone())).cloned());
         let mut entry = Entry {
             seq,
             at,

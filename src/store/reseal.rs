@@ -1,12 +1,18 @@
 //! Row digests across a schema change. A row's digest covers every column (`row_digest`), so a
 //! migration that adds a column changes the digest of every existing row, and `audit verify
 //! --rows` would flag each as changed behind the service's back. The columns each table's seals
-//! cover are kept in `meta`; when a start finds more, every row whose digest over the recorded
-//! columns still matches its latest audit entry is re-sealed by a `row.reseal` entry with its
-//! digest over all columns. A row that no longer matched stays flagged: a schema change does not
-//! launder an edit made behind the service's back.
+//! cover are kept in `meta`; when a start (or `suitability audit reseal`) finds more, every row
+//! whose digest over the recorded columns still matches its latest audit entry is re-sealed by a
+//! `row.reseal` entry with its digest over all columns, the added columns' values in its change.
+//! A row that no longer matched stays flagged: a schema change does not launder an edit made
+//! behind the service's back. The added columns were never sealed before: their values are taken
+//! as the migration left them, and the entry records them.
+//!
+//! Tampering with the recorded columns can only keep rows from being re-sealed (they stay
+//! flagged, in plain sight); it cannot make an edited row verify, since any digest is compared
+//! with a keyed entry.
 
-use super::audit::{self, Actor};
+use super::audit::{self, Actor, PG_LOCK};
 use super::audit_batch::{self, Pending};
 use super::{Conn, StoreError, meta, row_digest};
 
@@ -18,7 +24,8 @@ pub struct Resealed {
     pub added: Vec<String>,
     /// Rows given a `row.reseal` entry.
     pub rows: usize,
-    /// Rows that already differed from their latest entry, left as they are.
+    /// Rows that differ from their latest entry over the earlier columns too (or every row when
+    /// an earlier column is gone): flagged, as they were before the change.
     pub left: usize,
 }
 
@@ -27,10 +34,16 @@ fn key(table: &str) -> String {
 }
 
 /// Re-seals the rows of every table whose columns grew since its seals were made (call it in
-/// one transaction at start, after the audit key is registered). A table seen for the first
-/// time records its columns. A dropped or reordered column cannot be re-derived: its rows are
-/// left as they are and the new columns recorded, so the report says so once.
+/// one transaction, after the audit key is registered). A table seen for the first time records
+/// its columns. Rows already sealed over every column (written since the change) need nothing.
 pub async fn after_migrations(c: &mut Conn<'_>) -> Result<Vec<Resealed>, StoreError> {
+    if let Conn::Postgres(pg) = c {
+        // Two instances starting together: one re-seals, the other then finds nothing to do.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_LOCK)
+            .execute(&mut **pg)
+            .await?;
+    }
     row_digest::forget_columns();
     let mut out = Vec::new();
     for &(entity, table, _) in row_digest::TABLES {
@@ -49,25 +62,24 @@ pub async fn after_migrations(c: &mut Conn<'_>) -> Result<Vec<Resealed>, StoreEr
             .filter(|c| !before.contains(c))
             .cloned()
             .collect();
-        // The earlier columns must still be the first ones, in order: then a digest over them is
-        // the digest the rows were sealed with.
-        let prefix = now_cols.len() >= before.len() && now_cols[..before.len()] == before[..];
         let mut report = Resealed {
             table,
             added: added.clone(),
             rows: 0,
             left: 0,
         };
-        if prefix {
-            let latest = audit::latest_row_digests(c, entity).await?;
+        let latest = audit::latest_row_digests(c, entity).await?;
+        if before.iter().all(|b| now_cols.contains(b)) {
             let mut pending = Vec::new();
-            for (id, old) in row_digest::all_over(c, entity, Some(&before)).await? {
-                match latest.get(&id) {
-                    Some((_, sealed)) if *sealed == old => pending.push(Pending {
+            for row in row_digest::across_change(c, entity, &before, &now_cols, &added).await? {
+                match latest.get(&row.id) {
+                    Some((_, sealed)) if *sealed == row.now => {}
+                    Some((_, sealed)) if *sealed == row.before => pending.push(Pending {
                         action: "row.reseal",
                         entity,
-                        entity_id: id,
-                        change: serde_json::json!({ "columns_added": added }),
+                        entity_id: row.id,
+                        change: serde_json::json!({ "columns_added": added, "values": row.added }),
+                        row_digest: Some(row.now),
                     }),
                     _ => report.left += 1,
                 }
@@ -75,7 +87,12 @@ pub async fn after_migrations(c: &mut Conn<'_>) -> Result<Vec<Resealed>, StoreEr
             report.rows = pending.len();
             audit_batch::append_many(c, &Actor::system(), pending).await?;
         } else {
-            report.left = row_digest::all(c, entity).await?.len();
+            // An earlier column is gone: what the seals covered cannot be read again.
+            for (id, now) in row_digest::all(c, entity).await? {
+                if latest.get(&id).is_none_or(|(_, sealed)| *sealed != now) {
+                    report.left += 1;
+                }
+            }
         }
         meta::set(c, &key(table), &joined).await?;
         out.push(report);

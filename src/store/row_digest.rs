@@ -37,8 +37,9 @@ pub async fn columns(c: &mut Conn<'_>, table: &str) -> Result<Vec<String>, Store
     let sql = match c {
         Conn::Sqlite(_) => "SELECT name FROM pragma_table_info($1) ORDER BY cid",
         Conn::Postgres(_) => {
-            "SELECT column_name::text FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+            // The table the service's queries resolve (its search path), in `t::text`'s order.
+            "SELECT attname::text FROM pg_attribute \
+             WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
         }
     };
     let cols: Vec<(String,)> = on_conn!(c, |e| sqlx::query_as(sql).bind(table).fetch_all(e).await)?;
@@ -48,6 +49,9 @@ pub async fn columns(c: &mut Conn<'_>, table: &str) -> Result<Vec<String>, Store
 /// The expression of a row as text over `cols`: what the digest covers. With every column in
 /// table order it is the row's text (`t::text` on PostgreSQL is the same as `ROW(every column)`).
 fn text_over(c: &Conn<'_>, cols: &[String]) -> String {
+    if cols.is_empty() {
+        return "''".into();
+    }
     match c {
         Conn::Sqlite(_) => cols
             .iter()
@@ -186,26 +190,12 @@ pub async fn of_many(
 
 /// Every row of `entity`'s table with its current digest, in key order.
 pub async fn all(c: &mut Conn<'_>, entity: &str) -> Result<Vec<(String, String)>, StoreError> {
-    all_over(c, entity, None).await
-}
-
-/// Every row of `entity`'s table with its digest over `cols` (all columns when None), in key
-/// order: over an earlier list of columns, the digest its rows were sealed with before a
-/// migration added the rest (`reseal`).
-pub async fn all_over(
-    c: &mut Conn<'_>,
-    entity: &str,
-    cols: Option<&[String]>,
-) -> Result<Vec<(String, String)>, StoreError> {
     let Some((table, key)) = table_of(entity) else {
         return Ok(Vec::new());
     };
     let rows: Vec<(String, String)> = match c {
         Conn::Sqlite(_) => {
-            let expr = match cols {
-                Some(cols) => text_over(c, cols),
-                None => sqlite_row_text(c, table).await?,
-            };
+            let expr = sqlite_row_text(c, table).await?;
             let sql =
                 format!("SELECT CAST(t.{key} AS TEXT), {expr} FROM {table} t ORDER BY t.{key}");
             on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -213,11 +203,7 @@ pub async fn all_over(
                 .await)?
         }
         Conn::Postgres(_) => {
-            let expr = match cols {
-                Some(cols) => text_over(c, cols),
-                None => "t::text".to_string(),
-            };
-            let sql = format!("SELECT t.{key}::text, {expr} FROM {table} t ORDER BY t.{key}");
+            let sql = format!("SELECT t.{key}::text, t::text FROM {table} t ORDER BY t.{key}");
             on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .fetch_all(e)
                 .await)?
@@ -228,6 +214,48 @@ pub async fn all_over(
         .map(|(id, row)| {
             let d = digest(entity, &id, &row);
             (id, d)
+        })
+        .collect())
+}
+
+/// One row across a schema change: its digest over the earlier columns (what it was sealed
+/// with), over every column now, and the text of the columns added since.
+pub struct Across {
+    pub id: String,
+    pub before: String,
+    pub now: String,
+    pub added: String,
+}
+
+/// Every row of `entity`'s table across a schema change from `before` to `now` columns (both
+/// read in one statement, so an edit committed meanwhile cannot slip between them), in key order.
+pub async fn across_change(
+    c: &mut Conn<'_>,
+    entity: &str,
+    before: &[String],
+    now: &[String],
+    added: &[String],
+) -> Result<Vec<Across>, StoreError> {
+    let Some((table, key)) = table_of(entity) else {
+        return Ok(Vec::new());
+    };
+    let (b, a) = (text_over(c, before), text_over(c, added));
+    let (all, id) = match c {
+        Conn::Sqlite(_) => (text_over(c, now), format!("CAST(t.{key} AS TEXT)")),
+        Conn::Postgres(_) => ("t::text".to_string(), format!("t.{key}::text")),
+    };
+    let sql = format!("SELECT {id}, {b}, {all}, {a} FROM {table} t ORDER BY t.{key}");
+    let rows: Vec<(String, String, String, String)> =
+        on_conn!(c, |e| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(e)
+            .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, b, n, a)| Across {
+            before: digest(entity, &id, &b),
+            now: digest(entity, &id, &n),
+            added: a,
+            id,
         })
         .collect())
 }

@@ -79,6 +79,7 @@ pub async fn write_new(
             entity_id: full.id.clone(),
             change: serde_json::to_value(&full)
                 .map_err(|e| WorkflowError::Internal(e.to_string()))?,
+            row_digest: None,
         });
         if !stored.is_empty() {
             pending.push(Pending {
@@ -86,6 +87,7 @@ pub async fn write_new(
                 entity: "investor",
                 entity_id: full.id.clone(),
                 change: serde_json::json!({"evidence": stored}),
+                row_digest: None,
             });
         }
         out.push(inv);
