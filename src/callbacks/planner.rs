@@ -229,12 +229,17 @@ pub fn for_event(
 ) -> Callback {
     let due_from = now.max(order.cooling_off_ends_at);
     let due_by = due_from + Duration::days(i64::from(policy.event_due_days));
+    // A rule set from before the event's group existed still asks something: the periodic checks.
+    let mut checks = group_checks(catalogue, reason);
+    if checks.is_empty() {
+        checks = group_checks(catalogue, "periodic");
+    }
     task(
         order.into(),
         CallbackKind::Special,
         reason,
         (due_from, due_by),
-        group_checks(catalogue, reason),
+        checks,
         decision_id,
         now,
     )

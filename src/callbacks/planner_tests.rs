@@ -189,3 +189,32 @@ fn months_are_counted_on_the_china_calendar() {
         .expect("t");
     assert_eq!(add_months(leap, 12), next);
 }
+
+#[test]
+fn an_event_without_its_group_asks_the_periodic_checks() {
+    let policy = CallbackPolicy::default();
+    let own = for_event(
+        &order(),
+        "product_rerated",
+        &catalogue(),
+        None,
+        &policy,
+        at(25, 0),
+    );
+    let codes = |cb: &Callback| cb.checks.iter().map(|c| c.code.clone()).collect::<Vec<_>>();
+    assert!(codes(&own).contains(&"rerating_informed".to_string()));
+    let missing = for_event(
+        &order(),
+        "no_such_group",
+        &catalogue(),
+        None,
+        &policy,
+        at(25, 0),
+    );
+    let periodic = group_checks(&catalogue(), "periodic");
+    assert!(!periodic.is_empty());
+    assert_eq!(
+        codes(&missing),
+        periodic.iter().map(|c| c.code.clone()).collect::<Vec<_>>()
+    );
+}

@@ -98,12 +98,16 @@ macro_rules! investor_columns {
 /// The investor's type and classification as of `$4` (a signing), from the latest classification
 /// granted by then (`k`, joined by `classification_as_of!`): ordinary before the first one (sales
 /// onboard ordinary investors only). An investor with no classification at all keeps the type
-/// stored on it (records from before classifications were kept).
+/// stored on it (records from before classifications were kept). Professional only if so both
+/// then and now: a sale entered after the investor asked to be treated as ordinary, backdated
+/// to before it, is decided as ordinary.
 macro_rules! classification_columns_as_of {
     () => {
-        "CASE WHEN k.id IS NOT NULL THEN k.investor_type \
-              WHEN EXISTS (SELECT 1 FROM classifications k3 WHERE k3.investor_id = i.id AND k3.outcome = 'granted') THEN 'ordinary' \
-              ELSE i.investor_type END AS investor_type, \
+        "CASE WHEN i.investor_type = 'professional' AND \
+              (CASE WHEN k.id IS NOT NULL THEN k.investor_type \
+                    WHEN EXISTS (SELECT 1 FROM classifications k3 WHERE k3.investor_id = i.id AND k3.outcome = 'granted') THEN 'ordinary' \
+                    ELSE i.investor_type END) = 'professional' \
+              THEN 'professional' ELSE 'ordinary' END AS investor_type, \
          CASE WHEN k.id IS NOT NULL THEN k.valid_until \
               WHEN EXISTS (SELECT 1 FROM classifications k3 WHERE k3.investor_id = i.id AND k3.outcome = 'granted') THEN NULL \
               ELSE i.classified_until END AS classified_until"

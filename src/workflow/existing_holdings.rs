@@ -123,7 +123,8 @@ pub async fn import(
     if imports::holding_exists(c, &h.investor_id, &h.product_id, signed_at, h.amount).await? {
         return Ok(None);
     }
-    let view = sale::decide(c, ctx, &h.investor_id, &h.product_id, h.amount, t).await?;
+    // Decided as a holding (not a first purchase), as every later re-evaluation of it will be.
+    let view = sale::decide_held(c, ctx, &h.investor_id, &h.product_id, h.amount).await?;
     let decision = sale::store_decision(
         c,
         &view,
@@ -172,8 +173,9 @@ pub async fn import(
         );
         plan(c, actor, cb, t).await?;
     }
-    // A holding the rules would not sell today is re-matched (regulation.md §2, re-rating): the
-    // investor is told, and a failed or unanswered callback escalates to compliance.
+    // A holding the rules decide other than a match is re-matched (regulation.md §2): the
+    // investor is told, and a failed or unanswered callback escalates to compliance. (The same
+    // test as a holding re-evaluated after the investor's details change.)
     if view.outcome.verdict != Verdict::Match {
         let cb = planner::for_event(
             &order,

@@ -374,4 +374,24 @@ async fn a_classification_granted_after_signing_does_not_count_for_that_sale(app
         .await;
     assert_eq!(status, StatusCode::CREATED, "{placed}");
     assert_eq!(placed["decision"]["verdict"], "match", "{placed}");
+
+    // Back to ordinary at the investor's request: a sale backdated to when they were professional
+    // is decided as ordinary all the same.
+    let back = json!({"investor_type": "ordinary", "basis": "investor_request", "evidence": [proof("written_request", 0)]});
+    let (status, k) = classify(&app, "risk", &investor, back).await;
+    assert_eq!(status, StatusCode::CREATED, "{k}");
+    let r5b = product(&app, "R5LATE2", "R5").await;
+    let got = app
+        .post(
+            "/v1/orders",
+            "sales",
+            order_body(&investor, &r5b, &t, &t, json!([])),
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", got.1);
+    assert_eq!(
+        got.1["error"]["decision"]["facts"]["investor"]["investor_type"], "ordinary",
+        "{}",
+        got.1
+    );
 }

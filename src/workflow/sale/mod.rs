@@ -77,6 +77,25 @@ pub async fn decide(
     }
 }
 
+/// The decision on a holding the investor has (so not a first purchase), as of now, before its
+/// order is stored: a holding brought in from the firm's book.
+pub async fn decide_held(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    investor_id: &str,
+    product_id: &str,
+    amount: Money,
+) -> Result<DecisionView> {
+    let t = now();
+    match sale_row(c, investor_id, product_id, t).await? {
+        Some(mut row) => {
+            row.holds_product = true;
+            decide_on(ctx, row, product_id, amount, t).await
+        }
+        None => Err(missing(c, investor_id).await),
+    }
+}
+
 async fn decide_on(
     ctx: &Ctx<'_>,
     row: holdings::FactRow,
