@@ -152,42 +152,32 @@ fn a_special_callback_of_zero_days_still_gets_one_day() {
     assert_eq!(cb.due_by - cb.due_from, Duration::days(1));
 }
 
+/// A UTC moment from its RFC 3339 text.
+fn utc(s: &str) -> DateTime<Utc> {
+    s.parse().expect("a time")
+}
+
 #[test]
 fn months_are_added_on_the_calendar_and_clamped_at_month_end() {
-    let jan31 = Utc
-        .with_ymd_and_hms(2026, 1, 31, 0, 0, 0)
-        .single()
-        .expect("t");
-    let feb28 = Utc
-        .with_ymd_and_hms(2026, 2, 28, 0, 0, 0)
-        .single()
-        .expect("t");
-    assert_eq!(add_months(jan31, 1), feb28);
+    assert_eq!(
+        add_months(utc("2026-01-31T00:00:00Z"), 1),
+        utc("2026-02-28T00:00:00Z")
+    );
 }
 
 #[test]
 fn months_are_counted_on_the_china_calendar() {
     // 01:00 on 31 January in China is 17:00 on the 30th in UTC: a month later is 28 February in
     // China (17:00 on the 27th in UTC), where counting in UTC would give 1 March in China.
-    let t = Utc
-        .with_ymd_and_hms(2026, 1, 30, 17, 0, 0)
-        .single()
-        .expect("t");
-    let feb28_china = Utc
-        .with_ymd_and_hms(2026, 2, 27, 17, 0, 0)
-        .single()
-        .expect("t");
-    assert_eq!(add_months(t, 1), feb28_china);
+    assert_eq!(
+        add_months(utc("2026-01-30T17:00:00Z"), 1),
+        utc("2026-02-27T17:00:00Z")
+    );
     // Twelve months from 29 February lands on 28 February, China time.
-    let leap = Utc
-        .with_ymd_and_hms(2028, 2, 28, 16, 30, 0)
-        .single()
-        .expect("t");
-    let next = Utc
-        .with_ymd_and_hms(2029, 2, 27, 16, 30, 0)
-        .single()
-        .expect("t");
-    assert_eq!(add_months(leap, 12), next);
+    assert_eq!(
+        add_months(utc("2028-02-28T16:30:00Z"), 12),
+        utc("2029-02-27T16:30:00Z")
+    );
 }
 
 #[test]

@@ -209,31 +209,26 @@ pub async fn sale_facts(
     complaints_since: DateTime<Utc>,
     as_of: DateTime<Utc>,
 ) -> Result<Option<FactRow>, StoreError> {
-    const PAST: &str = concat!(
-        "SELECT ",
-        investor_columns!(evidence_as_of!(), "$3", classification_columns_as_of!()),
-        ", ",
-        product_columns!(),
-        ", ",
-        holds_product!("p.id"),
-        " AS holds_product FROM investors i JOIN products p ON p.id = $2",
-        assessment_as_of!(),
-        classification_as_of!(),
-        " WHERE i.id = $1"
-    );
+    macro_rules! sale_sql {
+        ($($classification:expr)?; $($join:expr)?) => {
+            concat!(
+                "SELECT ",
+                investor_columns!(evidence_as_of!(), "$3" $(, $classification)?),
+                ", ",
+                product_columns!(),
+                ", ",
+                holds_product!("p.id"),
+                " AS holds_product FROM investors i JOIN products p ON p.id = $2",
+                assessment_as_of!(),
+                $($join,)?
+                " WHERE i.id = $1"
+            )
+        };
+    }
+    const PAST: &str = sale_sql!(classification_columns_as_of!(); classification_as_of!());
     // As of now the classification is the one stored on the investor (each granted one is
     // written there): a check, the hottest query, reads it without the history.
-    const NOW: &str = concat!(
-        "SELECT ",
-        investor_columns!(evidence_as_of!(), "$3"),
-        ", ",
-        product_columns!(),
-        ", ",
-        holds_product!("p.id"),
-        " AS holds_product FROM investors i JOIN products p ON p.id = $2",
-        assessment_as_of!(),
-        " WHERE i.id = $1"
-    );
+    const NOW: &str = sale_sql!(;);
     let sql = if as_of >= super::now() - chrono::Duration::seconds(1) {
         NOW
     } else {
