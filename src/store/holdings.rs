@@ -101,16 +101,25 @@ macro_rules! investor_columns {
 /// stored on it (records from before classifications were kept). Professional only if so both
 /// then and now: a sale entered after the investor asked to be treated as ordinary, backdated
 /// to before it, is decided as ordinary.
+/// Whether the investor has any granted classification (else its stored type predates them).
+macro_rules! any_granted {
+    () => {
+        "WHEN EXISTS (SELECT 1 FROM classifications k3 WHERE k3.investor_id = i.id AND k3.outcome = 'granted')"
+    };
+}
+
 macro_rules! classification_columns_as_of {
     () => {
-        "CASE WHEN i.investor_type = 'professional' AND \
-              (CASE WHEN k.id IS NOT NULL THEN k.investor_type \
-                    WHEN EXISTS (SELECT 1 FROM classifications k3 WHERE k3.investor_id = i.id AND k3.outcome = 'granted') THEN 'ordinary' \
-                    ELSE i.investor_type END) = 'professional' \
-              THEN 'professional' ELSE 'ordinary' END AS investor_type, \
-         CASE WHEN k.id IS NOT NULL THEN k.valid_until \
-              WHEN EXISTS (SELECT 1 FROM classifications k3 WHERE k3.investor_id = i.id AND k3.outcome = 'granted') THEN NULL \
-              ELSE i.classified_until END AS classified_until"
+        concat!(
+            "CASE WHEN i.investor_type = 'professional' AND \
+                  (CASE WHEN k.id IS NOT NULL THEN k.investor_type ",
+            any_granted!(),
+            " THEN 'ordinary' ELSE i.investor_type END) = 'professional' \
+                  THEN 'professional' ELSE 'ordinary' END AS investor_type, \
+             CASE WHEN k.id IS NOT NULL THEN k.valid_until ",
+            any_granted!(),
+            " THEN NULL ELSE i.classified_until END AS classified_until"
+        )
     };
 }
 

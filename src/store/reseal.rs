@@ -44,7 +44,6 @@ pub async fn after_migrations(c: &mut Conn<'_>) -> Result<Vec<Resealed>, StoreEr
             .execute(&mut **pg)
             .await?;
     }
-    row_digest::forget_columns();
     let mut out = Vec::new();
     for &(entity, table, _) in row_digest::TABLES {
         let now_cols = row_digest::columns(c, table).await?;

@@ -73,13 +73,6 @@ fn expressions() -> &'static RwLock<HashMap<&'static str, String>> {
     EXPRS.get_or_init(Default::default)
 }
 
-/// Forgets the row expressions read so far: after a schema change in this process.
-pub fn forget_columns() {
-    if let Ok(mut m) = expressions().write() {
-        m.clear();
-    }
-}
-
 /// The SQLite expression of a table's row as text (read once: columns change only by a
 /// migration, before the service writes anything).
 async fn sqlite_row_text(c: &mut Conn<'_>, table: &'static str) -> Result<String, StoreError> {

@@ -55,18 +55,33 @@ async fn replan_holding(
     if !wanted(&decision) {
         return Ok(false);
     }
+    plan_event(c, ctx, actor, order, reason, &decision.id).await?;
+    Ok(true)
+}
+
+/// Plans the special callback an event calls for on a holding (never inside its cooling-off),
+/// with its audit entry.
+pub(crate) async fn plan_event(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    actor: &Staff,
+    order: &Order,
+    reason: &str,
+    decision_id: &str,
+) -> Result<Callback> {
+    let t = now();
     let cb = planner::for_event(
         order,
         reason,
         ctx.rules.catalogue(),
-        Some(&decision.id),
+        Some(decision_id),
         &ctx.policy.callbacks,
-        now(),
+        t,
     );
-    let cb = cooling::plan(c, cb, now()).await?;
+    let cb = cooling::plan(c, cb, t).await?;
     let change = serde_json::json!({"order_id": cb.order_id, "reason": cb.reason});
     audit::record(c, actor, "callback.plan", "callback", &cb.id, &change).await?;
-    Ok(true)
+    Ok(cb)
 }
 
 /// Re-evaluates every holding of a re-rated product (its periodic frequency follows); after a

@@ -13,7 +13,6 @@ use crate::callbacks::planner;
 use crate::domain::state::{DecisionPurpose, OrderStatus};
 use crate::domain::{FieldProblem, Money, Role};
 use crate::rules::Verdict;
-use crate::store::callbacks::Callback;
 use crate::store::orders::{self, Evidence, Order};
 use crate::store::staff::Staff;
 use crate::store::{Conn, imports, new_id, now, truncate_micros};
@@ -171,30 +170,19 @@ pub async fn import(
             policy,
             t,
         );
-        plan(c, actor, cb, t).await?;
+        let cb = cooling::plan(c, cb, t).await?;
+        let change =
+            serde_json::json!({"order_id": order.id, "kind": cb.kind, "reason": cb.reason});
+        audit::record(c, actor, "callback.plan", "callback", &cb.id, &change).await?;
     }
     // A holding the rules decide other than a match is re-matched (regulation.md §2): the
     // investor is told, and a failed or unanswered callback escalates to compliance. (The same
     // test as a holding re-evaluated after the investor's details change.)
     if view.outcome.verdict != Verdict::Match {
-        let cb = planner::for_event(
-            &order,
-            events::IMPORTED_UNSUITABLE,
-            ctx.rules.catalogue(),
-            Some(&decision.id),
-            policy,
-            t,
-        );
-        plan(c, actor, cb, t).await?;
+        let reason = events::IMPORTED_UNSUITABLE;
+        events::plan_event(c, ctx, actor, &order, reason, &decision.id).await?;
     }
     Ok(Some(order))
-}
-
-async fn plan(c: &mut Conn<'_>, actor: &Staff, cb: Callback, t: DateTime<Utc>) -> Result<()> {
-    let cb = cooling::plan(c, cb, t).await?;
-    let change = serde_json::json!({"order_id": cb.order_id, "kind": cb.kind, "reason": cb.reason});
-    audit::record(c, actor, "callback.plan", "callback", &cb.id, &change).await?;
-    Ok(())
 }
 
 #[cfg(test)]

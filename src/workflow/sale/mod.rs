@@ -71,10 +71,7 @@ pub async fn decide(
     amount: Money,
     as_of: DateTime<Utc>,
 ) -> Result<DecisionView> {
-    match sale_row(c, investor_id, product_id, as_of).await? {
-        Some(row) => decide_on(ctx, row, product_id, amount, as_of).await,
-        None => Err(missing(c, investor_id).await),
-    }
+    decide_as(c, ctx, (investor_id, product_id), amount, as_of, false).await
 }
 
 /// The decision on a holding the investor has (so not a first purchase), as of now, before its
@@ -86,11 +83,22 @@ pub async fn decide_held(
     product_id: &str,
     amount: Money,
 ) -> Result<DecisionView> {
-    let t = now();
-    match sale_row(c, investor_id, product_id, t).await? {
+    decide_as(c, ctx, (investor_id, product_id), amount, now(), true).await
+}
+
+/// `decide`, with the product counted as held already when `held`.
+async fn decide_as(
+    c: &mut Conn<'_>,
+    ctx: &Ctx<'_>,
+    (investor_id, product_id): (&str, &str),
+    amount: Money,
+    as_of: DateTime<Utc>,
+    held: bool,
+) -> Result<DecisionView> {
+    match sale_row(c, investor_id, product_id, as_of).await? {
         Some(mut row) => {
-            row.holds_product = true;
-            decide_on(ctx, row, product_id, amount, t).await
+            row.holds_product |= held;
+            decide_on(ctx, row, product_id, amount, as_of).await
         }
         None => Err(missing(c, investor_id).await),
     }
