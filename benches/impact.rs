@@ -42,7 +42,7 @@ fn peak_rss_mib() -> f64 {
 async fn exec(db: &Db, sql: &str) {
     let sql = sqlx::AssertSqlSafe(sql.to_string());
     match db {
-        Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        Db::Sqlite(p, _) => sqlx::query(sql).execute(p).await.map(|_| ()),
         Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
     }
     .expect("seed statement");
@@ -55,7 +55,7 @@ fn seed_sql(db: &Db, holdings_n: i64) -> Vec<String> {
     let decision = "INSERT INTO decisions (id, investor_id, product_id, purpose, ruleset_version, verdict, facts, outcome, created_by, created_at)
          VALUES ('d0', 'i00000001', 'p001', 'seed', 1, 'match', '{}', '{}', 's1', '2026-01-01T00:00:00+00:00')";
     match db {
-        Db::Sqlite(_) => vec![
+        Db::Sqlite(..) => vec![
             staff.into(),
             format!(
                 "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {investors})

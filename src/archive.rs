@@ -71,7 +71,7 @@ pub struct Manifest {
 
 async fn columns(db: &Db, table: &str) -> Result<Vec<String>, StoreError> {
     Ok(match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(p, _) => {
             let rows: Vec<(i64, String, String, i64, Option<String>, i64)> =
                 sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA table_info({table})")))
                     .fetch_all(p)
@@ -100,7 +100,7 @@ pub async fn export(db: &Db, dir: &Path) -> Result<Manifest, String> {
         // Table and column names come from the schema itself, never from input.
         let pairs: Vec<String> = cols.iter().map(|c| format!("'{c}', {c}")).collect();
         let sql = match db {
-            Db::Sqlite(_) => format!(
+            Db::Sqlite(..) => format!(
                 "SELECT json_object({}) FROM {table} ORDER BY 1",
                 pairs.join(", ")
             ),
@@ -110,7 +110,7 @@ pub async fn export(db: &Db, dir: &Path) -> Result<Manifest, String> {
             ),
         };
         let rows: Vec<(String,)> = match db {
-            Db::Sqlite(p) => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await,
+            Db::Sqlite(p, _) => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await,
             Db::Postgres(p) => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await,
         }
         .map_err(|e| format!("{table}: {e}"))?;

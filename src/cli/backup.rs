@@ -23,7 +23,7 @@ pub async fn run(url: &str, key: KeySource, out: &Path) -> Result<ExitCode, Stri
         .to_str()
         .ok_or_else(|| format!("{}: the path must be UTF-8", out.display()))?;
     let db = Db::connect(url).await.map_err(|e| e.to_string())?;
-    let Db::Sqlite(pool) = &db else {
+    let Db::Sqlite(pool, _) = &db else {
         return Err("not a SQLite database".into());
     };
     let started = std::time::Instant::now();

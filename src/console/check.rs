@@ -157,17 +157,8 @@ async fn check(
     };
     let decided = async {
         let money = sale::parse_amount(&RawAmount(amount.trim().to_string()))?;
-        let mut pooled = state.db.acquire().await?;
         let ctx = state.ctx();
-        sale::check(
-            &mut pooled.conn(),
-            &ctx,
-            &signed.staff,
-            &id,
-            product_id,
-            money,
-        )
-        .await
+        sale::check(&state.db, &ctx, &signed.staff, &id, product_id, money).await
     }
     .await;
     match decided {

@@ -149,11 +149,18 @@ pub async fn prepare(
     amount: &str,
 ) -> Result<Prepared, WorkflowError> {
     let money = sale::parse_amount(&RawAmount(amount.trim().to_string()))?;
-    let mut pooled = state.db.acquire().await?;
-    let c = &mut pooled.conn();
-    let decision = sale::check(c, &state.ctx(), &signed.staff, investor, product, money).await?;
+    let decision = sale::check(
+        &state.db,
+        &state.ctx(),
+        &signed.staff,
+        investor,
+        product,
+        money,
+    )
+    .await?;
     let assessment = decision.investor.assessment_id.as_deref();
-    let signed = signed_evidence::signed_on(c, investor, assessment).await?;
+    let mut pooled = state.db.acquire().await?;
+    let signed = signed_evidence::signed_on(&mut pooled.conn(), investor, assessment).await?;
     let letter = signed_evidence::letter_for(&signed, product, Utc::now()).cloned();
     Ok(Prepared { decision, letter })
 }

@@ -38,10 +38,9 @@ pub async fn check_suitability(
     ApiJson(req): ApiJson<CheckRequest>,
 ) -> Result<Json<DecisionView>, ApiError> {
     let amount = sale::parse_amount(&req.amount)?;
-    let mut pooled = state.db.acquire().await?;
     let ctx = state.ctx();
     let view = sale::check(
-        &mut pooled.conn(),
+        &state.db,
         &ctx,
         &caller,
         &req.investor_id,

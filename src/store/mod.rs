@@ -20,6 +20,7 @@ pub mod escalations;
 pub mod holdings;
 pub mod idempotency;
 pub mod imports;
+pub mod inline_read;
 pub mod investors;
 pub mod invitations;
 pub mod meta;
@@ -60,6 +61,8 @@ pub enum StoreError {
     },
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    #[error("database error: {0}")]
+    Inline(String),
 }
 
 impl StoreError {
@@ -76,10 +79,11 @@ impl StoreError {
     }
 }
 
-/// The connection pool of the configured backend.
+/// The connection pool of the configured backend (on SQLite, with the readers that run the
+/// hottest read on the request's own thread: `inline_read`).
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, std::sync::Arc<inline_read::InlineReads>),
     Postgres(PgPool),
 }
 
@@ -136,6 +140,7 @@ impl Db {
                 create_folder(parent)?;
             }
             create_private(opts.get_filename())?;
+            let reads = inline_read::InlineReads::for_file(opts.get_filename(), is_in_memory(url));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 // A connection to a local file does not go stale: pinging it on every checkout
@@ -143,7 +148,7 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(pool, std::sync::Arc::new(reads)))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -158,7 +163,7 @@ impl Db {
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Db::Sqlite(p, _) => sqlx::migrate!("migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -222,21 +227,21 @@ impl Db {
     /// The pool's open connections and how many of them are idle.
     pub fn pool_sizes(&self) -> (u32, usize) {
         match self {
-            Db::Sqlite(p) => (p.size(), p.num_idle()),
+            Db::Sqlite(p, _) => (p.size(), p.num_idle()),
             Db::Postgres(p) => (p.size(), p.num_idle()),
         }
     }
 
     pub fn backend(&self) -> &'static str {
         match self {
-            Db::Sqlite(_) => "sqlite",
+            Db::Sqlite(..) => "sqlite",
             Db::Postgres(_) => "postgres",
         }
     }
 
     pub async fn acquire(&self) -> Result<Pooled, StoreError> {
         Ok(match self {
-            Db::Sqlite(p) => Pooled::Sqlite(p.acquire().await?),
+            Db::Sqlite(p, _) => Pooled::Sqlite(p.acquire().await?),
             Db::Postgres(p) => Pooled::Postgres(p.acquire().await?),
         })
     }
@@ -247,7 +252,7 @@ impl Db {
     /// Writers of this process queue first, in arrival order (see `write_gate`).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(p) => {
+            Db::Sqlite(p, _) => {
                 let queue = write_gate::queue(p.connect_options().get_filename().to_path_buf());
                 // As long as SQLite's own busy timeout would have let it wait.
                 let turn = tokio::time::timeout(SQLITE_BUSY_TIMEOUT, queue.lock_owned())
@@ -271,7 +276,7 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p, _) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }
@@ -311,6 +316,11 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// Whether a SQLite URL names an in-memory database (no file another connection could open).
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 fn create_folder(path: &Path) -> Result<(), StoreError> {

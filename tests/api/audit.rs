@@ -94,7 +94,7 @@ async fn tampering_is_caught(backend: Backend) {
         assert!(ok && out.contains("intact"), "{out}");
         // The database itself refuses changes to the trail.
         let refused = match &app.db {
-            suitability::store::Db::Sqlite(p) => {
+            suitability::store::Db::Sqlite(p, _) => {
                 sqlx::query("UPDATE audit_log SET actor_roles = 'admin' WHERE seq = 3")
                     .execute(p)
                     .await

@@ -47,7 +47,7 @@ async fn token_create_prints_a_working_token_on_the_last_line(backend: Backend) 
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     // Only the hash is stored.
     let stored: Vec<(String,)> = match &app.db {
-        suitability::store::Db::Sqlite(p) => sqlx::query_as("SELECT token_hash FROM tokens")
+        suitability::store::Db::Sqlite(p, _) => sqlx::query_as("SELECT token_hash FROM tokens")
             .fetch_all(p)
             .await
             .expect("q"),

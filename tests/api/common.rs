@@ -98,7 +98,7 @@ pub fn cli(database_url: &str, args: &[&str]) -> (bool, String) {
 /// Runs raw SQL on the test database, as someone with database access would.
 pub async fn exec(app: &TestApp, sql: &str) {
     match &app.db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(p, _) => {
             sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
                 .execute(p)
                 .await

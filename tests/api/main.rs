@@ -23,6 +23,7 @@ mod frequency;
 mod holdings;
 mod hostile;
 mod imports;
+mod inline_reads;
 mod input;
 mod investors;
 mod invitations;

@@ -350,7 +350,7 @@ async fn nothing_is_half_written_when_a_step_fails(backend: Backend) {
     let investor = investor_at(&app, "C3", "1980-01-01", None).await;
     let r3 = product(&app, "R3F", "R3").await;
     match &app.db {
-        suitability::store::Db::Sqlite(p) => {
+        suitability::store::Db::Sqlite(p, _) => {
             sqlx::query("CREATE TRIGGER sabotage BEFORE INSERT ON callbacks BEGIN SELECT RAISE(ABORT, 'sabotage'); END")
                 .execute(p)
                 .await
@@ -387,7 +387,7 @@ async fn nothing_is_half_written_when_a_step_fails(backend: Backend) {
     );
     assert_eq!(count_orders(&app, &investor).await, 0);
     let decisions: (i64,) = match &app.db {
-        suitability::store::Db::Sqlite(p) => sqlx::query_as("SELECT COUNT(*) FROM decisions")
+        suitability::store::Db::Sqlite(p, _) => sqlx::query_as("SELECT COUNT(*) FROM decisions")
             .fetch_one(p)
             .await
             .expect("q"),

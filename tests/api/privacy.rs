@@ -159,7 +159,7 @@ async fn no_plaintext_personal_data_in_the_database(backend: Backend) {
     let number = id_number();
     let needles = [number.as_str(), PHONE, EMAIL];
     match &app.db {
-        suitability::store::Db::Sqlite(p) => {
+        suitability::store::Db::Sqlite(p, _) => {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(p)
                 .await

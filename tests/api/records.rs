@@ -92,7 +92,7 @@ async fn the_client_archive_holds_everything_under_a_digest(app: TestApp) {
     // The store keeps the questionnaire's file text, which its hash covers: anyone can check it.
     let sql = "SELECT source FROM questionnaire_versions WHERE content_hash = $1";
     let kept: (String,) = match &app.db {
-        Db::Sqlite(p) => sqlx::query_as(sql)
+        Db::Sqlite(p, _) => sqlx::query_as(sql)
             .bind(hash)
             .fetch_one(p)
             .await
@@ -202,7 +202,7 @@ async fn the_trail_verifies_and_a_rewrite_is_found(app: TestApp) {
     );
     // Someone with database access rewrites an entry: the walk names it.
     let lift: &[&str] = match app.db {
-        Db::Sqlite(_) => &["DROP TRIGGER audit_log_no_update"],
+        Db::Sqlite(..) => &["DROP TRIGGER audit_log_no_update"],
         Db::Postgres(_) => &["ALTER TABLE audit_log DISABLE TRIGGER USER"],
     };
     for s in lift {

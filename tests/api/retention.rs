@@ -44,7 +44,7 @@ async fn nothing_can_be_deleted_and_the_archive_exports_everything(app: TestApp)
     }
     // Append-only records are guarded by the database itself.
     let refused = match &app.db {
-        suitability::store::Db::Sqlite(p) => {
+        suitability::store::Db::Sqlite(p, _) => {
             sqlx::query("DELETE FROM decisions")
                 .execute(p)
                 .await
@@ -93,7 +93,7 @@ async fn nothing_can_be_deleted_and_the_archive_exports_everything(app: TestApp)
     };
     // Every table of the schema is in the archive, or deliberately left out of it.
     let tables: Vec<(String,)> = match &app.db {
-        Db::Sqlite(p) => sqlx::query_as(
+        Db::Sqlite(p, _) => sqlx::query_as(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
         )
         .fetch_all(p)

@@ -78,7 +78,7 @@ async fn revoked_disabled_expired_and_deleted_tokens_stop_within_a_second(app: T
     );
     let risk2 = token_id_of(&app, "risk2").await;
     match &app.db {
-        suitability::store::Db::Sqlite(p) => {
+        suitability::store::Db::Sqlite(p, _) => {
             sqlx::query("DELETE FROM tokens WHERE id = $1")
                 .bind(&risk2)
                 .execute(p)

@@ -55,7 +55,7 @@ async fn rewrite_from(app: &TestApp, from: i64, keyed: bool) {
         e.hash = audit::entry_hash(&e, &guess);
         prev = e.hash.clone();
         let flag = if keyed { "TRUE" } else { "FALSE" };
-        let flag = if matches!(app.db, suitability::store::Db::Sqlite(_)) {
+        let flag = if matches!(app.db, suitability::store::Db::Sqlite(..)) {
             if keyed { "1" } else { "0" }
         } else {
             flag
@@ -227,7 +227,7 @@ async fn stored_rule_files_cannot_be_edited_or_deleted(backend: Backend) {
         "DELETE FROM rulesets WHERE version = 1",
     ] {
         let refused = match &app.db {
-            suitability::store::Db::Sqlite(p) => sqlx::query(sql).execute(p).await.is_err(),
+            suitability::store::Db::Sqlite(p, _) => sqlx::query(sql).execute(p).await.is_err(),
             suitability::store::Db::Postgres(p) => sqlx::query(sql).execute(p).await.is_err(),
         };
         assert!(refused, "{sql} was allowed");

@@ -21,7 +21,7 @@ use crate::domain::Money;
 use crate::domain::money::RawAmount;
 use crate::rules::pool::Pool;
 use crate::store::staff::Staff;
-use crate::store::{Conn, holdings, investors, now};
+use crate::store::{Conn, Db, holdings, investors, now};
 
 /// How far in the future a signing or payment time may lie (clock skew between systems).
 pub const FUTURE_TOLERANCE_SECS: i64 = 60;
@@ -127,10 +127,12 @@ async fn decide_on(
 }
 
 /// The decision for a prospective sale, for an actor who may see the investor. Whether they
-/// may is read from the facts' own row where the owner decides it (one round trip, not two);
-/// an investor they may not see is not found, as if there were none.
+/// may is read from the facts' own row where the owner decides it (one read, not two); an
+/// investor they may not see is not found, as if there were none. The facts are read as of now
+/// (`holdings::sale_facts_now`: the hottest read, kept off sqlx's thread on SQLite); a pooled
+/// connection is taken only for the rarer answers.
 pub async fn check(
-    c: &mut Conn<'_>,
+    db: &Db,
     ctx: &Ctx<'_>,
     actor: &Staff,
     investor_id: &str,
@@ -138,7 +140,8 @@ pub async fn check(
     amount: Money,
 ) -> Result<DecisionView> {
     let t = now();
-    let row = sale_row(c, investor_id, product_id, t).await?;
+    let since = t - Duration::days(RECENT_COMPLAINT_DAYS);
+    let row = holdings::sale_facts_now(db, investor_id, product_id, since).await?;
     let visible = match (
         &row,
         scope::sees_by_owner(
@@ -148,13 +151,13 @@ pub async fn check(
     ) {
         (Some(_), Some(visible)) => visible,
         _ => {
-            scope::investor(c, actor, investor_id).await?;
+            scope::investor(&mut db.acquire().await?.conn(), actor, investor_id).await?;
             true
         }
     };
     match row {
         Some(row) if visible => decide_on(ctx, row, product_id, amount, t).await,
         Some(_) => Err(WorkflowError::NotFound("investor")),
-        None => Err(missing(c, investor_id).await),
+        None => Err(missing(&mut db.acquire().await?.conn(), investor_id).await),
     }
 }

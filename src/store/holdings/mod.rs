@@ -208,6 +208,33 @@ macro_rules! latest_assessment_lateral {
     };
 }
 
+macro_rules! sale_sql {
+    ($($classification:expr)?; $($join:expr)?) => {
+        concat!(
+            "SELECT ",
+            investor_columns!(evidence_as_of!(), "$3" $(, $classification)?),
+            ", ",
+            product_columns!(),
+            ", ",
+            holds_product!("p.id"),
+            " AS holds_product FROM investors i JOIN products p ON p.id = $2",
+            assessment_as_of!(),
+            $($join,)?
+            " WHERE i.id = $1"
+        )
+    };
+}
+
+/// A sale's facts as of a past signing: `$1` investor, `$2` product, `$3` start of the
+/// complaint window, `$4` the signing.
+const SALE_AS_OF: &str = sale_sql!(classification_columns_as_of!(); classification_as_of!());
+/// The same as of now: the classification is the one stored on the investor (each granted one
+/// is written there), so a check, the hottest query, reads it without the history.
+const SALE_NOW: &str = sale_sql!(;);
+
+mod inline;
+pub use inline::sale_facts_now;
+
 /// The facts' sources for a sale as of `as_of` (the assessment is the latest taken by then, the
 /// classification the latest granted by then, the proof the newest issued by then), in one
 /// round trip; None if the investor or the product does not exist.
@@ -218,30 +245,10 @@ pub async fn sale_facts(
     complaints_since: DateTime<Utc>,
     as_of: DateTime<Utc>,
 ) -> Result<Option<FactRow>, StoreError> {
-    macro_rules! sale_sql {
-        ($($classification:expr)?; $($join:expr)?) => {
-            concat!(
-                "SELECT ",
-                investor_columns!(evidence_as_of!(), "$3" $(, $classification)?),
-                ", ",
-                product_columns!(),
-                ", ",
-                holds_product!("p.id"),
-                " AS holds_product FROM investors i JOIN products p ON p.id = $2",
-                assessment_as_of!(),
-                $($join,)?
-                " WHERE i.id = $1"
-            )
-        };
-    }
-    const PAST: &str = sale_sql!(classification_columns_as_of!(); classification_as_of!());
-    // As of now the classification is the one stored on the investor (each granted one is
-    // written there): a check, the hottest query, reads it without the history.
-    const NOW: &str = sale_sql!(;);
     let sql = if as_of >= super::now() - chrono::Duration::seconds(1) {
-        NOW
+        SALE_NOW
     } else {
-        PAST
+        SALE_AS_OF
     };
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(investor_id)
