@@ -116,7 +116,7 @@ impl Application {
                     addr: config.listen.to_string(),
                     source,
                 })?;
-        let state = AppState {
+        let state = AppState::new(crate::http::Shared {
             db,
             config: Arc::new(config),
             questionnaires: Arc::new(questionnaires),
@@ -128,7 +128,7 @@ impl Application {
                 std::time::Duration::from_secs(60),
             )),
             imports: crate::workflow::imports::jobs::gate(),
-        };
+        });
         Ok(Self { listener, state })
     }
 

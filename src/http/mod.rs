@@ -46,9 +46,27 @@ use crate::store::Db;
 /// The largest request body read (413 above it).
 pub const BODY_LIMIT: usize = 4 << 20;
 
-/// Everything a handler may need, shared by all requests.
+/// Everything a handler may need, shared by all requests. One pointer: axum clones the state
+/// for every extractor and middleware of every request, and a clone of each field was an
+/// atomic increment (and decrement) on counters both cores contend for.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What the state holds.
+pub struct Shared {
     pub db: Db,
     pub config: Arc<Config>,
     pub questionnaires: Arc<QuestionnaireSet>,
@@ -62,7 +80,7 @@ pub struct AppState {
     pub imports: Arc<tokio::sync::Semaphore>,
 }
 
-impl AppState {
+impl Shared {
     /// What the workflows need, with the rule set active at this moment.
     pub fn ctx(&self) -> crate::workflow::Ctx<'_> {
         crate::workflow::Ctx {
