@@ -264,6 +264,37 @@ mod tests {
         assert_eq!(sqlite_time("1 March"), None);
     }
 
+    /// A database another connection holds exclusively answers `BUSY` at once: the reader hands
+    /// the read back (`Err(None)`, the caller takes the pool, which waits) instead of failing or
+    /// waiting on the request's thread; a real error is an error.
+    #[test]
+    fn busy_means_read_elsewhere_and_errors_stay_errors() {
+        let dir = std::env::temp_dir().join(format!("inline-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("busy.db");
+        let _ = std::fs::remove_file(&path);
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('x');")
+            .unwrap();
+        let reads = InlineReads::for_file(&path, false);
+        let read = |sql| reads.first_row(sql, &[], |r| Columns::new(r).text("v"));
+        assert_eq!(read("SELECT v FROM t").ok().flatten().as_deref(), Some("x"));
+        writer.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let started = std::time::Instant::now();
+        assert!(matches!(read("SELECT v FROM t"), Err(None)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        writer.execute_batch("COMMIT").unwrap();
+        assert!(matches!(read("SELECT v FROM t"), Ok(Some(_))));
+        assert!(matches!(read("SELECT nope FROM t"), Err(Some(_))));
+        let memory = InlineReads::for_file(Path::new(":memory:"), true);
+        assert!(matches!(
+            memory.first_row("SELECT 1 AS v", &[], |r| Columns::new(r).text("v")),
+            Err(None)
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn placeholders_bind_by_number_wherever_they_appear() {
         let conn = Connection::open_in_memory().unwrap();
