@@ -287,6 +287,16 @@ mod tests {
         writer.execute_batch("COMMIT").unwrap();
         assert!(matches!(read("SELECT v FROM t"), Ok(Some(_))));
         assert!(matches!(read("SELECT nope FROM t"), Err(Some(_))));
+        // The readers cannot write.
+        let write = read("INSERT INTO t VALUES ('y') RETURNING v");
+        assert!(
+            matches!(&write, Err(Some(e)) if e.to_string().contains("readonly")),
+            "{write:?}"
+        );
+        let count: i64 = writer
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 1);
         let memory = InlineReads::for_file(Path::new(":memory:"), true);
         assert!(matches!(
             memory.first_row("SELECT 1 AS v", &[], |r| Columns::new(r).text("v")),
