@@ -140,7 +140,7 @@ impl Db {
                 create_folder(parent)?;
             }
             create_private(opts.get_filename())?;
-            let reads = inline_read::InlineReads::for_file(opts.get_filename(), is_in_memory(url));
+            let reads = inline_read::InlineReads::for_url(url, opts.get_filename());
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 // A connection to a local file does not go stale: pinging it on every checkout
@@ -276,7 +276,10 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p, _) => p.close().await,
+            Db::Sqlite(p, reads) => {
+                reads.close();
+                p.close().await
+            }
             Db::Postgres(p) => p.close().await,
         }
     }
@@ -316,11 +319,6 @@ impl Tx {
         }
         Ok(())
     }
-}
-
-/// Whether a SQLite URL names an in-memory database (no file another connection could open).
-fn is_in_memory(url: &str) -> bool {
-    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 fn create_folder(path: &Path) -> Result<(), StoreError> {

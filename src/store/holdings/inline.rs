@@ -6,40 +6,44 @@ use rusqlite::Row;
 use sqlx::types::Json;
 
 use super::{FactRow, InvestorSources, ProductSources, SALE_NOW};
-use crate::store::inline_read::{Arg, Columns};
+use crate::store::inline_read::{Arg, Columns, InlineReads};
 use crate::store::{Db, StoreError};
 
-/// `sale_facts` as of now, with the same query: on SQLite without a hand-off to sqlx's thread
+/// `sale_facts` as of `now` (the caller's present, so that the facts and the decision share one
+/// instant), always with the as-of-now query: on SQLite without a hand-off to sqlx's thread
 /// (unless SQLite is busy), elsewhere on a pooled connection.
 pub async fn sale_facts_now(
     db: &Db,
-    investor_id: &str,
-    product_id: &str,
+    (investor_id, product_id): (&str, &str),
     complaints_since: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Option<FactRow>, StoreError> {
-    let now = crate::store::now();
     if let Db::Sqlite(_, reads) = db {
-        let args = [
-            Arg::Text(investor_id),
-            Arg::Text(product_id),
-            Arg::Time(complaints_since),
-            Arg::Time(now),
-        ];
-        match reads.first_row(SALE_NOW, &args, fact_row) {
+        match sale_facts_inline(reads, (investor_id, product_id), complaints_since, now) {
             Ok(row) => return Ok(row),
             Err(Some(e)) => return Err(e),
             Err(None) => {}
         }
     }
     let mut pooled = db.acquire().await?;
-    super::sale_facts(
-        &mut pooled.conn(),
-        investor_id,
-        product_id,
-        complaints_since,
-        now,
-    )
-    .await
+    let ids = (investor_id, product_id);
+    super::sale_facts_by(&mut pooled.conn(), SALE_NOW, ids, complaints_since, now).await
+}
+
+/// The read on the request's thread. `Err(None)`: not read here, read through the pool.
+pub fn sale_facts_inline(
+    reads: &InlineReads,
+    (investor_id, product_id): (&str, &str),
+    complaints_since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<FactRow>, Option<StoreError>> {
+    let args = [
+        Arg::Text(investor_id),
+        Arg::Text(product_id),
+        Arg::Time(complaints_since),
+        Arg::Time(now),
+    ];
+    reads.first_row(SALE_NOW, &args, fact_row)
 }
 
 /// The row as `FactRow`'s `sqlx::FromRow` reads it, column by column in the query's order

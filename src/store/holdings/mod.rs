@@ -233,7 +233,7 @@ const SALE_AS_OF: &str = sale_sql!(classification_columns_as_of!(); classificati
 const SALE_NOW: &str = sale_sql!(;);
 
 mod inline;
-pub use inline::sale_facts_now;
+pub use inline::{sale_facts_inline, sale_facts_now};
 
 /// The facts' sources for a sale as of `as_of` (the assessment is the latest taken by then, the
 /// classification the latest granted by then, the proof the newest issued by then), in one
@@ -250,6 +250,17 @@ pub async fn sale_facts(
     } else {
         SALE_AS_OF
     };
+    sale_facts_by(c, sql, (investor_id, product_id), complaints_since, as_of).await
+}
+
+/// `sale_facts` with the query chosen by the caller.
+async fn sale_facts_by(
+    c: &mut Conn<'_>,
+    sql: &'static str,
+    (investor_id, product_id): (&str, &str),
+    complaints_since: DateTime<Utc>,
+    as_of: DateTime<Utc>,
+) -> Result<Option<FactRow>, StoreError> {
     Ok(on_conn!(c, |e| sqlx::query_as(sql)
         .bind(investor_id)
         .bind(product_id)

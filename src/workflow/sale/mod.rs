@@ -141,7 +141,7 @@ pub async fn check(
 ) -> Result<DecisionView> {
     let t = now();
     let since = t - Duration::days(RECENT_COMPLAINT_DAYS);
-    let row = holdings::sale_facts_now(db, investor_id, product_id, since).await?;
+    let row = holdings::sale_facts_now(db, (investor_id, product_id), since, t).await?;
     let visible = match (
         &row,
         scope::sees_by_owner(
