@@ -16,6 +16,7 @@ use crate::suitability::{check, investor_at, product};
 on_both!(
     a_sale_rests_on_recent_proof_of_assets_or_income,
     proof_issued_after_signing_does_not_back_the_sale,
+    a_proof_dated_the_signing_day_in_china_backs_it,
     answers_below_the_declared_assets_need_a_risk_review,
     a_rejected_assessment_is_never_used,
 );
@@ -169,6 +170,47 @@ async fn proof_issued_after_signing_does_not_back_the_sale(app: TestApp) {
         )
         .await;
     assert_eq!(got.0, StatusCode::CREATED, "{}", got.1);
+}
+
+/// Proofs are dated in China: one dated the day of a signing at 07:00 China time (23:00 the
+/// evening before in UTC) backs it; one dated the day after does not.
+async fn a_proof_dated_the_signing_day_in_china_backs_it(app: TestApp) {
+    let evening = (chrono::Utc::now() - Duration::days(5))
+        .date_naive()
+        .and_hms_opt(23, 0, 0)
+        .expect("a time")
+        .and_utc();
+    let signed = evening.to_rfc3339();
+    let china_day = |days: i64| (evening.date_naive() + Duration::days(days)).to_string();
+    let r3 = product(&app, "R3MORN", "R3").await;
+    for (proof_day, backed) in [(1, true), (2, false)] {
+        let investor = without_proof(&app).await;
+        let proof = json!({"kind": "asset_proof", "ref": "资产证明/早晨", "issued_at": china_day(proof_day)});
+        let (status, added) = add_proof(&app, &investor, "sales", proof).await;
+        assert_eq!(status, StatusCode::CREATED, "{added}");
+        let got = app
+            .post(
+                "/v1/orders",
+                "sales",
+                order_body(&investor, &r3, &signed, &signed, json!([])),
+            )
+            .await;
+        if backed {
+            assert_eq!(got.0, StatusCode::CREATED, "{}", got.1);
+            assert_eq!(
+                got.1["decision"]["facts"]["investor"]["qualification_evidence_age_days"], 0,
+                "{}",
+                got.1
+            );
+        } else {
+            assert_eq!(
+                reasons(&got.1["error"]["decision"]),
+                ["qualification_evidence_missing"],
+                "{}",
+                got.1
+            );
+        }
+    }
 }
 
 /// Answers for an investor born in 1980 that say their investable assets are at most 500,000.

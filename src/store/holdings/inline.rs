@@ -42,6 +42,7 @@ pub fn sale_facts_inline(
         Arg::Text(product_id),
         Arg::Time(complaints_since),
         Arg::Time(now),
+        Arg::Date(super::business_date(now)),
     ];
     reads.first_row(SALE_NOW, &args, fact_row)
 }

@@ -130,10 +130,12 @@ macro_rules! classification_as_of {
     };
 }
 
-/// When the newest proof issued by `$4` (a signing) was issued.
+/// When the newest proof issued by `$5` was issued: the signing's date in China, where proofs are
+/// dated (a proof dated the day of a signing at 07:00 China time, 23:00 the day before in UTC,
+/// backs it).
 macro_rules! evidence_as_of {
     () => {
-        "(SELECT MAX(q.issued_at) FROM qualification_evidence q WHERE q.investor_id = i.id AND q.issued_at <= $4)"
+        "(SELECT MAX(q.issued_at) FROM qualification_evidence q WHERE q.investor_id = i.id AND q.issued_at <= $5)"
     };
 }
 
@@ -226,7 +228,7 @@ macro_rules! sale_sql {
 }
 
 /// A sale's facts as of a past signing: `$1` investor, `$2` product, `$3` start of the
-/// complaint window, `$4` the signing.
+/// complaint window, `$4` the signing, `$5` its date in China.
 const SALE_AS_OF: &str = sale_sql!(classification_columns_as_of!(); classification_as_of!());
 /// The same as of now: the classification is the one stored on the investor (each granted one
 /// is written there), so a check, the hottest query, reads it without the history.
@@ -266,8 +268,15 @@ async fn sale_facts_by(
         .bind(product_id)
         .bind(complaints_since)
         .bind(as_of)
+        .bind(business_date(as_of))
         .fetch_optional(e)
         .await)?)
+}
+
+/// The date of `t` in China, where the firms date their documents.
+fn business_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&crate::config::business_offset())
+        .date_naive()
 }
 
 /// The next `limit` holdings after order id `after`.

@@ -33,6 +33,8 @@ mod tests;
 pub enum Arg<'a> {
     Text(&'a str),
     Time(DateTime<Utc>),
+    /// Written as sqlx writes a date: `YYYY-MM-DD`.
+    Date(chrono::NaiveDate),
 }
 
 /// The read-only connections of one SQLite file. None for a database another connection could
@@ -159,6 +161,7 @@ fn run<T>(
             Some(Arg::Time(t)) => {
                 stmt.raw_bind_parameter(i, t.to_rfc3339_opts(SecondsFormat::AutoSi, false))?
             }
+            Some(Arg::Date(d)) => stmt.raw_bind_parameter(i, d.format("%F").to_string())?,
             None => return Err(rusqlite::Error::InvalidParameterCount(i, args.len())),
         }
     }
