@@ -14,7 +14,8 @@ use crate::suitability::product;
 
 on_both!(
     a_book_is_imported_through_the_api_once_and_bad_rows_are_named,
-    two_imports_of_the_same_people_at_once_onboard_each_once
+    two_imports_of_the_same_people_at_once_onboard_each_once,
+    two_imports_of_the_same_holdings_at_once_write_each_once,
 );
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -456,4 +457,47 @@ async fn two_imports_of_the_same_people_at_once_onboard_each_once(app: TestApp) 
         Some(numbers.len()),
         "{list}"
     );
+}
+
+/// Two instances importing the same holdings at once write each holding once: each looks for it
+/// and writes it under the import's lock, so the second finds what the first wrote.
+async fn two_imports_of_the_same_holdings_at_once_write_each_once(app: TestApp) {
+    use suitability::workflow::existing_holdings::{ExistingHolding, import};
+    let investor = crate::suitability::investor_at(&app, "C4", "1980-01-01", None).await;
+    let p = crate::suitability::product(&app, "IMPRACE", "R3").await;
+    let start = chrono::Utc::now() - chrono::Duration::days(300);
+    let book: Vec<ExistingHolding> = (0..24)
+        .map(|k| ExistingHolding {
+            investor_id: investor.clone(),
+            product_id: p.clone(),
+            amount: "1000000".parse().expect("amount"),
+            signed_at: start + chrono::Duration::days(k),
+            paid_at: None,
+            confirmed_at: start + chrono::Duration::days(k + 3),
+            recording_ref: None,
+        })
+        .collect();
+    let run = |book: Vec<ExistingHolding>| {
+        let state = app.state.clone();
+        let actor = app.actor("risk").clone();
+        tokio::spawn(async move {
+            let ctx = state.ctx();
+            let mut tx = state.db.begin().await.expect("tx");
+            let mut written = 0;
+            for h in book {
+                written += usize::from(
+                    import(&mut tx.conn(), &ctx, &actor, h)
+                        .await
+                        .expect("row")
+                        .is_some(),
+                );
+            }
+            tx.commit().await.expect("commit");
+            written
+        })
+    };
+    let (a, b) = (run(book.clone()), run(book.clone()));
+    let (a, b) = (a.await.expect("task"), b.await.expect("task"));
+    assert_eq!(a + b, book.len(), "each holding written once ({a} + {b})");
+    assert_eq!(holdings_of(&app, &investor).await.len(), book.len());
 }

@@ -247,6 +247,8 @@ async fn assessment(
     };
     let investor_id = investor_of(c, ctx, r).await?;
     let questionnaire_id = r.text("questionnaire_id");
+    // As for holdings (`existing_holdings::import`): found missing and written under one lock.
+    crate::store::lock_key(c, "imports/assessments").await?;
     if imports::assessment_exists(c, &investor_id, &questionnaire_id, assessed_at).await? {
         return Ok(Done::Skipped);
     }
