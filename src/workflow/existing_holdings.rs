@@ -122,8 +122,8 @@ pub async fn import(
     // Looked for and written under one lock for the rest of the transaction: two instances
     // importing the same book at once would otherwise both find a holding missing and both write
     // it (PostgreSQL reads committed data only; SQLite's write transaction serialises already).
-    // One key for all: imports are rare, and per-investor keys taken in file order by two
-    // imports of different files could deadlock.
+    // The import takes it at the start of each batch, before any other lock (`imports::run`);
+    // taking it again here is free and keeps this function safe on its own.
     crate::store::lock_key(c, "imports/holdings").await?;
     if imports::holding_exists(c, &h.investor_id, &h.product_id, signed_at, h.amount).await? {
         return Ok(None);

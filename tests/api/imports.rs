@@ -16,6 +16,7 @@ on_both!(
     a_book_is_imported_through_the_api_once_and_bad_rows_are_named,
     two_imports_of_the_same_people_at_once_onboard_each_once,
     two_imports_of_the_same_holdings_at_once_write_each_once,
+    two_holdings_files_in_opposite_orders_import_at_once,
 );
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -500,4 +501,62 @@ async fn two_imports_of_the_same_holdings_at_once_write_each_once(app: TestApp) 
     let (a, b) = (a.await.expect("task"), b.await.expect("task"));
     assert_eq!(a + b, book.len(), "each holding written once ({a} + {b})");
     assert_eq!(holdings_of(&app, &investor).await.len(), book.len());
+}
+
+/// Two imports of the same holdings at once, the files in opposite orders (so each takes its
+/// rows' identity-number locks in the other's reverse order): both finish, and each holding is
+/// written once. The imports' own lock comes before any row's, so neither waits for a lock the
+/// other holds while holding one it wants.
+async fn two_holdings_files_in_opposite_orders_import_at_once(app: TestApp) {
+    use suitability::sheet::Sheet;
+    use suitability::workflow::imports::{ImportKind, Options, run};
+    crate::suitability::product(&app, "IMPORD", "R3").await;
+    let mut rows = Vec::new();
+    for k in 0..6 {
+        let (_, id_number) = app
+            .individual_named(&format!("顺序{k}"), "1975-03-04")
+            .await;
+        for d in 0..4 {
+            let signed = (chrono::Utc::now() - chrono::Duration::days(400 + 10 * d)).date_naive();
+            let confirmed = signed + chrono::Duration::days(3);
+            rows.push(vec![
+                id_number.clone(),
+                "IMPORD".to_string(),
+                "1000000".to_string(),
+                signed.to_string(),
+                confirmed.to_string(),
+            ]);
+        }
+    }
+    let headers = ["证件号码", "产品代码", "金额", "签约日期", "确认日期"].map(String::from);
+    let sheet = |rows: Vec<Vec<String>>| Sheet {
+        headers: headers.to_vec(),
+        rows,
+    };
+    let reversed: Vec<Vec<String>> = rows.iter().rev().cloned().collect();
+    let go = |sheet: Sheet| {
+        let state = app.state.clone();
+        let actor = app.actor("risk").clone();
+        tokio::spawn(async move {
+            let ctx = state.ctx();
+            let opts = Options::default();
+            run(
+                &state.db,
+                &ctx,
+                &actor,
+                ImportKind::Holdings,
+                &sheet,
+                &opts,
+                &mut |_| {},
+            )
+            .await
+            .map_err(|e| e.to_string())
+        })
+    };
+    let (a, b) = (go(sheet(rows.clone())), go(sheet(reversed)));
+    let (a, b) = (a.await.expect("task"), b.await.expect("task"));
+    let (a, b) = (a.expect("first import"), b.expect("second import"));
+    assert_eq!(a.failed + b.failed, 0, "{:?} {:?}", a.problems, b.problems);
+    assert_eq!(a.imported + b.imported, rows.len() as u64);
+    assert_eq!(a.skipped + b.skipped, rows.len() as u64);
 }

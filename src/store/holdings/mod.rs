@@ -130,7 +130,7 @@ macro_rules! classification_as_of {
     };
 }
 
-/// When the newest proof issued by `$5` was issued: the signing's date in China, where proofs are
+/// When the newest proof issued on or before `$5` was issued: the signing's date in China, where proofs are
 /// dated (a proof dated the day of a signing at 07:00 China time, 23:00 the day before in UTC,
 /// backs it).
 macro_rules! evidence_as_of {
@@ -268,7 +268,8 @@ async fn sale_facts_by(
         .bind(product_id)
         .bind(complaints_since)
         .bind(as_of)
-        .bind(business_date(as_of))
+        // The day the decision takes as today (`decide::facts_of_row` caps it at now).
+        .bind(business_date(as_of.min(super::now())))
         .fetch_optional(e)
         .await)?)
 }

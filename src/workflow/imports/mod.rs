@@ -138,6 +138,13 @@ pub async fn run(
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (b, batch) in sheet.rows.chunks(BATCH).enumerate() {
         let mut tx = db.begin().await?;
+        // Holdings and paper assessments are looked for and written under their kind's lock
+        // (`existing_holdings::import`, `rows::assessment`). Taken first, before any row's own
+        // locks (identity numbers, the trail), so two imports at once run batch by batch and
+        // never hold each other's locks in opposite orders.
+        if kind != ImportKind::Investors {
+            crate::store::lock_key(&mut tx.conn(), &format!("imports/{}", kind.as_str())).await?;
+        }
         if kind == ImportKind::Investors {
             let rows = batch.iter().enumerate().map(|(i, row)| {
                 (
