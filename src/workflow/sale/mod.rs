@@ -46,8 +46,13 @@ async fn sale_row(
     product_id: &str,
     as_of: DateTime<Utc>,
 ) -> Result<Option<holdings::FactRow>> {
-    let since = now() - Duration::days(RECENT_COMPLAINT_DAYS);
+    let since = complaints_since(now());
     Ok(holdings::sale_facts(c, investor_id, product_id, since, as_of).await?)
+}
+
+/// Where the window of recent complaints starts for a decision made at `t`.
+fn complaints_since(t: DateTime<Utc>) -> DateTime<Utc> {
+    t - Duration::days(RECENT_COMPLAINT_DAYS)
 }
 
 /// Which of the two was not found.
@@ -140,7 +145,7 @@ pub async fn check(
     amount: Money,
 ) -> Result<DecisionView> {
     let t = now();
-    let since = t - Duration::days(RECENT_COMPLAINT_DAYS);
+    let since = complaints_since(t);
     let row = holdings::sale_facts_now(db, (investor_id, product_id), since, t).await?;
     let visible = match (
         &row,
